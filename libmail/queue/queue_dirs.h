@@ -1,0 +1,26 @@
+// The queue folders (DESIGN.md): every move between them is a rename.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "libmail/core/result.h"
+
+namespace tern::queue {
+
+inline constexpr std::string_view kQueueFolders[] = {
+    "maildrop", "incoming", "active", "deferred", "hold", "corrupt", "defer", "bounce", "private", "public",
+};
+
+// queue_dir/folder/id
+std::string queue_path(const std::string& queue_dir, std::string_view folder, std::string_view id);
+
+// Creates every folder (mode 0700; public/ 0711) and, when running as root,
+// gives them to uid/gid. Existing folders are left as they are.
+[[nodiscard]] Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid);
+
+// Moves id from one folder to another by rename(2), then fsyncs the target folder.
+[[nodiscard]] Result<void> move_queue_file(const std::string& queue_dir, std::string_view from,
+                                           std::string_view to, std::string_view id);
+
+}  // namespace tern::queue

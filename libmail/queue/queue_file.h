@@ -1,0 +1,95 @@
+// The queue file: one file per message, named by its queue ID, made of typed,
+// length-prefixed records (DESIGN.md "The queue"):
+//   record = type (1 byte) + length (4 bytes, big-endian) + data
+// Order: Version, then the envelope (Time, Sender, Attr*, Recipient+), then
+// the message (Content* — raw bytes, LF line ends, dot-unstuffed), then End.
+// A file without its End record is incomplete and is never delivered.
+// Each Recipient record starts with a fixed-size state field so that qmgr can
+// settle a recipient in place (pwrite + fsync) without rewriting the file.
+// One reader and one writer here serve smtpd, qmgr, local, postcat, postqueue.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+
+namespace tern::queue {
+
+enum class RecordType : char {
+    Version = 'V',    // "TERN1"
+    Time = 'T',       // arrival: decimal seconds "." microseconds since the epoch
+    Sender = 'S',     // envelope sender, "" for the null sender <>
+    Attr = 'A',       // "name=value": client_address, client_name, helo_name, protocol,
+                      // sasl_username, envid, ret, size, ...
+    Recipient = 'R',  // RecipientState (1 byte) + notify (1 byte) + address + '\0' + orcpt
+    Content = 'C',    // a chunk of the message (at most kMaxContentChunk bytes)
+    End = 'E',        // empty: the file is complete
+};
+
+// Per-recipient state, one byte in the file, updated in place.
+enum class RecipientState : char {
+    Pending = 'P',    // not yet settled
+    Delivered = 'D',  // delivered (and the delivery fsync'ed)
+    Bounced = 'B',    // permanent failure, DSN queued
+    Expired = 'X',    // maximal_queue_lifetime passed, DSN queued
+};
+
+// DSN NOTIFY bits (RFC 3461); 0 = not given (default: FAILURE).
+enum NotifyBits : std::uint8_t { kNotifyNever = 1, kNotifySuccess = 2, kNotifyFailure = 4, kNotifyDelay = 8 };
+
+inline constexpr std::size_t kMaxContentChunk = 64 * 1024;
+inline constexpr std::size_t kMaxEnvelopeRecord = 64 * 1024;  // any non-content record
+inline constexpr std::size_t kRecordHeaderBytes = 5;
+
+struct Recipient {
+    std::string address;
+    std::string orcpt;                 // RFC 3461 ORCPT as given, may be empty
+    std::uint8_t notify = 0;           // NotifyBits
+    RecipientState state = RecipientState::Pending;
+    off_t state_offset = -1;           // where the state byte is in the file (set by the reader)
+};
+
+struct Envelope {
+    std::int64_t arrival_sec = 0;
+    std::int32_t arrival_usec = 0;
+    std::string sender;
+    std::vector<std::pair<std::string, std::string>> attrs;
+    std::vector<Recipient> recipients;
+
+    const std::string* attr(std::string_view name) const;
+};
+
+// A fully checked queue file: envelope plus where the content lies.
+struct QueueFile {
+    Envelope env;
+    off_t content_offset = 0;          // offset of the first Content record
+    std::uint64_t content_bytes = 0;   // total message bytes in Content records
+    off_t file_size = 0;
+};
+
+// Reads and validates a whole queue file (every record, up to End). A
+// truncated file, a missing End, an unknown record type or an over-long record
+// is an error whose message names the file and the offset.
+[[nodiscard]] Result<QueueFile> read_queue_file(int fd, const std::string& path_for_errors);
+[[nodiscard]] Result<QueueFile> read_queue_file(const std::string& path);
+
+// Streams the message content to fn in chunks, without loading it whole.
+[[nodiscard]] Result<void> read_content(int fd, const QueueFile& qf,
+                                        const std::function<Result<void>(std::string_view)>& fn);
+
+// Settles a recipient in place: pwrite of the state byte, then fsync.
+[[nodiscard]] Result<void> set_recipient_state(int fd, const Recipient& r, RecipientState s);
+
+// Encodes one record (header + data). Used by the writer and by tests.
+std::string encode_record(RecordType type, std::string_view data);
+
+}  // namespace tern::queue

@@ -1,0 +1,55 @@
+// QueueWriter: writes one new queue file. The durable commit is one function
+// whose order is DESIGN.md invariant 1: End record, flush, fsync, close,
+// rename into incoming/, fsync of incoming/. smtpd answers 250 only after
+// commit() returns a value. A writer destroyed before commit() unlinks its
+// temporary file, so a torn file never enters incoming/.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/queue/queue_file.h"
+
+namespace tern::queue {
+
+class QueueWriter {
+public:
+    // Opens incoming/.tmp.<id> (a dot-name that qmgr ignores) for a new message.
+    [[nodiscard]] static Result<QueueWriter> create(const std::string& queue_dir);
+
+    QueueWriter(QueueWriter&&) noexcept;
+    QueueWriter& operator=(QueueWriter&&) noexcept;
+    ~QueueWriter();
+
+    const std::string& id() const { return id_; }
+
+    // Writes Version, Time and the envelope. Call once, before any content.
+    [[nodiscard]] Result<void> write_envelope(const Envelope& env);
+    // Appends message bytes (LF line ends); buffered, split into Content records.
+    [[nodiscard]] Result<void> write_content(std::string_view bytes);
+    std::uint64_t content_bytes() const { return content_bytes_; }
+    // The durable commit. After an error the file is gone and the client gets a 4xx.
+    [[nodiscard]] Result<std::string> commit();
+    // Drops the message (unlinks the temporary file).
+    void abort() noexcept;
+
+private:
+    QueueWriter() = default;
+    [[nodiscard]] Result<void> flush_buffer();
+
+    std::string queue_dir_;
+    std::string id_;
+    std::string tmp_path_;
+    UniqueFd fd_;
+    std::string buf_;            // pending Content bytes, at most kMaxContentChunk
+    std::string out_;            // encoded records not yet written
+    std::uint64_t content_bytes_ = 0;
+    bool committed_ = false;
+};
+
+}  // namespace tern::queue

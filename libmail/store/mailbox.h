@@ -1,0 +1,99 @@
+// The mail store: Maildir folders (Maildir++ layout: INBOX is the root,
+// other folders are ".Name" below it) with flags in file names, and beside
+// each folder an index (DESIGN.md "Mail store") that gives every message a
+// UID that never changes and records UIDVALIDITY and UIDNEXT. The index is a
+// cache of the Maildir plus the source of UIDs: it survives a crash (atomic
+// rewrite), tolerates files added or removed behind its back (sync()), and is
+// safe for several processes at once (a lock file held while it changes).
+// Message files hold LF line ends; sizes given to clients count CRLF.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+
+namespace tern::store {
+
+struct MessageInfo {
+    std::uint32_t uid = 0;
+    std::string filename;       // relative to the folder: "cur/<base>:2,<flags>"
+    std::string flags;          // Maildir flag letters, sorted: D F P R S T
+    std::uint64_t size = 0;     // bytes as served (CRLF line ends): RFC822.SIZE, POP3 octets
+    std::int64_t internal_date = 0;  // seconds since the epoch (delivery time)
+};
+
+// Maildir flag letters and IMAP system flags (RFC 9051 2.3.2).
+//   D \Draft  F \Flagged  R \Answered  S \Seen  T \Deleted
+std::string imap_flags_to_maildir(const std::vector<std::string>& imap_flags);
+std::vector<std::string> maildir_to_imap_flags(std::string_view letters);
+
+class Mailbox {
+public:
+    // Opens (creating tmp/ new/ cur/ when missing) the folder of a user's
+    // Maildir root: "INBOX" is the root itself, "Sent" is root/.Sent.
+    [[nodiscard]] static Result<Mailbox> open(const std::string& maildir_root, const std::string& folder);
+
+    // Brings the index up to date with the files: moves new/ to cur/, gives
+    // new files the next UIDs in delivery order, drops vanished ones, and
+    // persists the index. Cheap when nothing changed (directory mtimes).
+    [[nodiscard]] Result<void> sync();
+
+    const std::vector<MessageInfo>& messages() const { return messages_; }  // ascending UID
+    std::uint32_t uidvalidity() const { return uidvalidity_; }
+    std::uint32_t uidnext() const { return uidnext_; }
+    const std::string& folder() const { return folder_; }
+    const std::string& path() const { return path_; }
+
+    // Index of uid in messages(), or -1.
+    long find(std::uint32_t uid) const;
+
+    // Replaces a message's flags (renames its file) and updates the index.
+    [[nodiscard]] Result<void> set_flags(std::uint32_t uid, std::string_view maildir_flags);
+    // Removes the messages (unlink) and their index entries.
+    [[nodiscard]] Result<void> expunge(const std::vector<std::uint32_t>& uids);
+    // The whole message with CRLF line ends, at most max_bytes.
+    [[nodiscard]] Result<std::string> read_message(std::uint32_t uid, std::size_t max_bytes) const;
+
+    // The folders of this Maildir root: "INBOX" first, then the others.
+    [[nodiscard]] static Result<std::vector<std::string>> list_folders(const std::string& maildir_root);
+
+private:
+    std::string root_;
+    std::string folder_;
+    std::string path_;
+    std::uint32_t uidvalidity_ = 0;
+    std::uint32_t uidnext_ = 1;
+    std::vector<MessageInfo> messages_;
+};
+
+// Maildir delivery (local): tmp/ -> fsync -> link into new/ -> fsync of new/.
+class MaildirDelivery {
+public:
+    // Starts a delivery into the folder (created with tmp/ new/ cur/ if missing).
+    [[nodiscard]] static Result<MaildirDelivery> begin(const std::string& folder_path);
+    MaildirDelivery(MaildirDelivery&&) noexcept;
+    MaildirDelivery& operator=(MaildirDelivery&&) noexcept;
+    ~MaildirDelivery();  // unlinks the tmp file unless committed
+
+    [[nodiscard]] Result<void> write(std::string_view bytes);  // LF line ends
+    // fsync, link into new/ with the final name (S= and W= sizes), fsync new/.
+    // Returns the file name in new/.
+    [[nodiscard]] Result<std::string> commit();
+
+private:
+    MaildirDelivery() = default;
+    std::string folder_;
+    std::string tmp_path_;
+    std::string unique_;
+    UniqueFd fd_;
+    std::uint64_t bytes_ = 0;
+    std::uint64_t lines_ = 0;
+    bool committed_ = false;
+};
+
+}  // namespace tern::store
