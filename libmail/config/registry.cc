@@ -8,6 +8,7 @@
 #include "libmail/config/params_master.h"
 #include "libmail/config/params_qmgr.h"
 #include "libmail/config/params_smtpd.h"
+#include "libmail/maps/params_maps.h"
 
 namespace tern::config {
 
@@ -26,6 +27,7 @@ std::vector<const ParamSpec*> build() {
     add(kLocalParams);
     add(kMailboxParams);
     add(kAuthParams);
+    add(kMapsParams);
     return all;
 }
 

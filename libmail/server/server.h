@@ -5,7 +5,7 @@
 // socket master passed as fd 3.
 //
 // argv from master:  PROGRAM -c CONFIG_DIR -n SERVICE -t TYPE [-o name=value]... [-v]
-// Standalone (no fd 3, e.g. "smtpd -c DIR -S ADDR:PORT") is for debugging only.
+// Without fd 3 the daemon runs with no listener (debugging only).
 //
 // Signals: SIGTERM stops at once (nothing durable is in memory: DESIGN.md);
 // SIGHUP (master's reload) stops accepting and exits once on_idle_check says
@@ -59,6 +59,10 @@ struct Hooks {
 // Runs the daemon and returns the process exit code. Configuration errors
 // are printed as "fatal: FILE:LINE: ..." and return 1 before anything starts.
 int run(int argc, char** argv, const std::string& program, Hooks hooks);
+
+// Points logging at stderr (TERN_LOG_SINK=stderr, master -d), maillog_file
+// or syslog, with ident "$syslog_name/program". Used by master too.
+void setup_logging(const config::Config& cfg, const std::string& program);
 
 // Parses "name=value" of a -o argument.
 std::pair<std::string, std::string> split_override(const std::string& arg);

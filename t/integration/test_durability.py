@@ -1,0 +1,95 @@
+"""DESIGN.md queue invariants under kill -9 (issue #2)."""
+import os
+import smtplib
+import threading
+import time
+import unittest
+
+from tern_instance import Instance, wait_for
+
+
+def message(i):
+    return ("From: load@remote.test\r\nTo: alice@example.test\r\nSubject: load %d\r\n"
+            "X-Seq: %d\r\n\r\nmessage number %d\r\n" % (i, i, i))
+
+
+def seqs_delivered(t):
+    seen = {}
+    for path in t.all_files("alice@example.test"):
+        try:
+            with open(path, "rb") as f:
+                for line in f:
+                    if line.startswith(b"X-Seq: "):
+                        n = int(line[7:].strip())
+                        seen[n] = seen.get(n, 0) + 1
+                        break
+                    if line == b"\n":
+                        break
+        except FileNotFoundError:
+            pass
+    return seen
+
+
+class Durability(unittest.TestCase):
+    def setUp(self):
+        self.t = Instance()
+        self.t.add_user("alice@example.test", "alice-pw")
+        self.t.postconf("-e", "queue_run_delay=2s", "minimal_backoff_time=1s", "maximal_backoff_time=2s")
+        self.t.start()
+
+    def tearDown(self):
+        self.t.cleanup()
+
+    def test_accepted_message_survives_kill9_of_everything(self):
+        # Stop qmgr from delivering: kill it and keep it down by killing master too,
+        # right after the 250, so the message is only on disk.
+        self.t.kill9("master")
+        self.t.kill9("qmgr")
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.sendmail("load@remote.test", ["alice@example.test"], message(1))
+        self.t.kill9_all()
+        self.assertEqual(self.t.new_files("alice@example.test"), [])
+        self.assertEqual(len(self.t.queue_files("incoming")), 1)
+        self.t.start()
+        wait_for(lambda: seqs_delivered(self.t) == {1: 1}, timeout=20)
+
+    def test_kill9_of_qmgr_and_local_while_200_messages_flow(self):
+        total = 200
+        stop = threading.Event()
+        kills = {"qmgr": 0, "local": 0}
+
+        def killer():
+            while not stop.is_set():
+                time.sleep(0.3)
+                for prog in ("qmgr", "local"):
+                    if self.t.pids(prog):
+                        self.t.kill9(prog)
+                        kills[prog] += 1
+                    time.sleep(0.2)
+
+        k = threading.Thread(target=killer)
+        k.start()
+        try:
+            sent = 0
+            with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
+                for i in range(total):
+                    s.sendmail("load@remote.test", ["alice@example.test"], message(i))
+                    sent += 1
+        finally:
+            stop.set()
+            k.join()
+        self.assertEqual(sent, total)
+        wait_for(lambda: len(seqs_delivered(self.t)) == total, timeout=120, interval=0.5)
+        seen = seqs_delivered(self.t)
+        duplicates = sum(n - 1 for n in seen.values())
+        print("kill -9: qmgr %d times, local %d times; %d messages, %d duplicates, 0 lost"
+              % (kills["qmgr"], kills["local"], total, duplicates))
+        self.assertEqual(sorted(seen), list(range(total)))
+        self.assertGreater(kills["qmgr"] + kills["local"], 0)
+        self.assertLessEqual(duplicates, 10)
+        wait_for(lambda: not self.t.queue_files("active") and not self.t.queue_files("incoming")
+                 and not self.t.queue_files("deferred"), timeout=60, interval=0.5)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,116 @@
+"""postconf, mailq/postqueue and configuration errors (issue #2 points 2, 3, 5)."""
+import os
+import re
+import smtplib
+import subprocess
+import unittest
+
+from tern_instance import Instance, tool, wait_for
+
+
+class Tools(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.t = Instance()
+        cls.t.add_user("alice@example.test", "alice-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.t.cleanup()
+
+    def test_users_table_keeps_only_crypt_hashes(self):
+        with open(os.path.join(self.t.etc, "users")) as f:
+            text = f.read()
+        self.assertNotIn("alice-pw", text)
+        line = [l for l in text.splitlines() if l.startswith("alice@example.test:")][0]
+        self.assertRegex(line.split(":")[1], r"^\$(y|2b|6|gy)\$")
+        p = self.t.run("user", "add", "alice@example.test", input="again\n", check=False)
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_postconf_reads_and_edits(self):
+        out = self.t.postconf("-h", "myhostname")
+        self.assertEqual(out.strip(), "mail.example.test")
+        self.assertIn("message_size_limit = 10240000", self.t.postconf("-d"))
+        self.assertNotIn("message_size_limit", self.t.postconf("-n"))
+        self.t.postconf("-e", "message_size_limit=123456")
+        self.assertIn("message_size_limit = 123456", self.t.postconf("-n"))
+        self.assertEqual(self.t.postconf("-h", "message_size_limit").strip(), "123456")
+        whole = self.t.postconf()
+        self.assertIn("message_size_limit = 123456", whole)
+        self.assertIn("queue_directory = ", whole)
+
+    def test_malformed_main_cf_names_file_and_line(self):
+        bad = Instance()
+        try:
+            with open(os.path.join(bad.etc, "main.cf"), "a") as f:
+                f.write("this line has no equals sign\n")
+            lines = open(os.path.join(bad.etc, "main.cf")).read().count("\n")
+            p = bad.run("start", check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("main.cf:%d:" % lines, p.stderr)
+            self.assertEqual(bad.pids(), [])
+        finally:
+            bad.cleanup()
+
+    def test_malformed_master_cf_names_file_and_line(self):
+        bad = Instance()
+        try:
+            with open(os.path.join(bad.etc, "master.cf"), "a") as f:
+                f.write("broken inet n\n")
+            lines = open(os.path.join(bad.etc, "master.cf")).read().count("\n")
+            p = bad.run("start", check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("master.cf:%d:" % lines, p.stderr)
+            self.assertEqual(bad.pids(), [])
+        finally:
+            bad.cleanup()
+
+    def test_mailq_lists_waiting_mail_and_flush(self):
+        self.t.start()
+        try:
+            self.assertIn("Mail queue is empty", self.t.run("-p", program="postqueue"))
+            # Remote mail waits in the queue (loopback is in mynetworks, so it is accepted).
+            with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+                s.sendmail("alice@example.test", ["someone@remote.test"], "Subject: out\r\n\r\nhi\r\n")
+            wait_for(lambda: self.t.queue_files("deferred"), timeout=15)
+            out = subprocess.run([tool("mailq")], env=dict(os.environ, MAIL_CONFIG=self.t.etc),
+                                 capture_output=True, text=True, timeout=30).stdout
+            self.assertRegex(out, r"-Queue ID-\s+--Size-- ----Arrival Time---- -Sender/Recipient-------")
+            self.assertRegex(out, r"\n[0-9A-Za-z]+\s+\d+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\s+alice@example.test\n")
+            self.assertIn("someone@remote.test", out)
+            self.assertRegex(out, r"-- \d+ Kbytes in 1 Request\.")
+            self.t.run("-f", program="postqueue")
+        finally:
+            self.t.stop()
+
+    def test_status_start_stop(self):
+        p = self.t.run("status", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.t.start()
+        try:
+            self.assertIn("is running", self.t.run("status"))
+            p = self.t.run("start", check=False)
+            self.assertNotEqual(p.returncode, 0)  # one master per queue
+        finally:
+            self.t.stop()
+        self.assertEqual(self.t.pids(), [])
+
+
+class Privileges(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_only_master_stays_root(self):
+        t = Instance()
+        try:
+            t.start()
+            procs = t.processes()
+            names = sorted(p for _, p, _ in procs)
+            for prog in ("master", "smtpd", "qmgr", "local", "authd", "pop3d", "imapd"):
+                self.assertIn(prog, names)
+            root = [p for _, p, uid in procs if uid == 0]
+            self.assertEqual(root, ["master"], procs)
+        finally:
+            t.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
