@@ -121,7 +121,6 @@ Result<Config> Config::from_text(std::string_view main_cf, const std::string& fi
     c.entries_ = std::move(*entries);
     for (const auto& [name, value] : overrides) c.entries_.push_back(MainCfEntry{name, value, 0});
     for (const auto& e : c.entries_) c.settings_[e.name] = e.value;
-    if (!c.settings_.count("config_directory")) c.settings_["config_directory"] = config_dir;
     for (const auto& e : c.entries_) {
         const std::string where = e.line > 0 ? filename + ":" + std::to_string(e.line) : "override -o " + e.name;
         const ParamSpec* p = find_param(e.name);
@@ -145,6 +144,7 @@ const std::string* Config::raw_setting(const std::string& name) const {
 
 std::string Config::get_by_name(const std::string& name) const {
     if (const std::string* raw = raw_setting(name)) return expand(*raw);
+    if (name == "config_directory" && !config_dir_.empty()) return config_dir_;  // where main.cf was read
     if (const ParamSpec* p = find_param(name)) return expand(default_value(*p, this));
     return {};
 }
@@ -240,6 +240,7 @@ std::string Config::expand(std::string_view text) const {
                 }
                 std::string value;
                 if (const std::string* raw = cfg.raw_setting(name)) value = *raw;
+                else if (name == "config_directory") value = cfg.config_dir();
                 else if (const ParamSpec* p = find_param(name)) value = default_value(*p, &cfg);
                 const bool set = !value.empty();
                 if (depth >= kMaxExpansionDepth) continue;  // a loop: stop expanding, never hang
