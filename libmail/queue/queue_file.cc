@@ -1,0 +1,219 @@
+#include "libmail/queue/queue_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "libmail/core/text.h"
+
+namespace tern::queue {
+
+namespace {
+
+constexpr std::string_view kVersion = "TERN1";
+
+Error at(const std::string& path, off_t offset, const std::string& what) {
+    return Error(path + ": offset " + std::to_string(offset) + ": " + what);
+}
+
+std::uint32_t record_length(const char* hdr) {
+    std::uint32_t n = 0;
+    for (int i = 1; i < 5; ++i) n = (n << 8) | static_cast<unsigned char>(hdr[i]);
+    return n;
+}
+
+bool known_type(char t) {
+    switch (static_cast<RecordType>(t)) {
+    case RecordType::Version:
+    case RecordType::Time:
+    case RecordType::Sender:
+    case RecordType::Attr:
+    case RecordType::Recipient:
+    case RecordType::Content:
+    case RecordType::End:
+        return true;
+    }
+    return false;
+}
+
+bool known_state(char s) {
+    switch (static_cast<RecipientState>(s)) {
+    case RecipientState::Pending:
+    case RecipientState::Delivered:
+    case RecipientState::Bounced:
+    case RecipientState::Expired:
+        return true;
+    }
+    return false;
+}
+
+Result<void> pread_all(int fd, char* buf, std::size_t n, off_t off, const std::string& path) {
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = ::pread(fd, buf + got, n - got, off + static_cast<off_t>(got));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("read", path);
+        }
+        if (r == 0) return at(path, off, "file is truncated");
+        got += static_cast<std::size_t>(r);
+    }
+    return {};
+}
+
+Result<void> parse_time(std::string_view v, Envelope& env) {
+    auto [sec, usec] = split_once(v, '.');
+    auto s = parse_number<std::int64_t>(sec);
+    auto u = parse_number<std::int32_t>(usec);
+    if (!s || !u || *u < 0 || *u > 999999) return Error("malformed arrival time");
+    env.arrival_sec = *s;
+    env.arrival_usec = *u;
+    return {};
+}
+
+}  // namespace
+
+const std::string* Envelope::attr(std::string_view name) const {
+    for (const auto& [k, v] : attrs)
+        if (k == name) return &v;
+    return nullptr;
+}
+
+std::string encode_record(RecordType type, std::string_view data) {
+    std::string out;
+    out.reserve(kRecordHeaderBytes + data.size());
+    out += static_cast<char>(type);
+    const auto n = static_cast<std::uint32_t>(data.size());
+    out += static_cast<char>((n >> 24) & 0xff);
+    out += static_cast<char>((n >> 16) & 0xff);
+    out += static_cast<char>((n >> 8) & 0xff);
+    out += static_cast<char>(n & 0xff);
+    out += data;
+    return out;
+}
+
+Result<QueueFile> read_queue_file(int fd, const std::string& path) {
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) return sys_error("stat", path);
+    QueueFile qf;
+    qf.file_size = st.st_size;
+    bool saw_version = false, saw_time = false, saw_sender = false, saw_content = false, saw_end = false;
+    off_t pos = 0;
+    std::string data;
+    while (pos < st.st_size) {
+        char hdr[kRecordHeaderBytes];
+        if (st.st_size - pos < static_cast<off_t>(kRecordHeaderBytes)) return at(path, pos, "file is truncated");
+        if (auto r = pread_all(fd, hdr, sizeof hdr, pos, path); !r) return r.error();
+        const char type = hdr[0];
+        const std::uint32_t len = record_length(hdr);
+        if (!known_type(type)) return at(path, pos, "unknown record type " + std::to_string(static_cast<unsigned char>(type)));
+        const auto rtype = static_cast<RecordType>(type);
+        const std::size_t limit = rtype == RecordType::Content ? kMaxContentChunk : kMaxEnvelopeRecord;
+        if (len > limit) return at(path, pos, "record too long (" + std::to_string(len) + " bytes)");
+        const off_t data_off = pos + static_cast<off_t>(kRecordHeaderBytes);
+        if (st.st_size - data_off < static_cast<off_t>(len)) return at(path, pos, "file is truncated");
+        if (saw_end) return at(path, pos, "data after the end record");
+        if (!saw_version && rtype != RecordType::Version) return at(path, pos, "not a Tern queue file");
+        if (saw_content && rtype != RecordType::Content && rtype != RecordType::End)
+            return at(path, pos, "envelope record after the message content");
+        if (rtype == RecordType::Content) {
+            if (!saw_content) qf.content_offset = pos;
+            saw_content = true;
+            qf.content_bytes += len;
+            pos = data_off + static_cast<off_t>(len);
+            continue;
+        }
+        data.resize(len);
+        if (len)
+            if (auto r = pread_all(fd, data.data(), len, data_off, path); !r) return r.error();
+        switch (rtype) {
+        case RecordType::Version:
+            if (saw_version || data != kVersion) return at(path, pos, "unsupported queue file version");
+            saw_version = true;
+            break;
+        case RecordType::Time:
+            if (auto r = parse_time(data, qf.env); !r) return at(path, pos, r.error().message);
+            saw_time = true;
+            break;
+        case RecordType::Sender:
+            qf.env.sender = data;
+            saw_sender = true;
+            break;
+        case RecordType::Attr: {
+            const auto eq = data.find('=');
+            if (eq == std::string::npos || eq == 0) return at(path, pos, "malformed attribute record");
+            qf.env.attrs.emplace_back(data.substr(0, eq), data.substr(eq + 1));
+            break;
+        }
+        case RecordType::Recipient: {
+            if (len < 3 || !known_state(data[0])) return at(path, pos, "malformed recipient record");
+            const auto nul = data.find('\0', 2);
+            if (nul == std::string::npos || nul == 2) return at(path, pos, "malformed recipient record");
+            Recipient r;
+            r.state = static_cast<RecipientState>(data[0]);
+            r.notify = static_cast<std::uint8_t>(data[1]);
+            r.address = data.substr(2, nul - 2);
+            r.orcpt = data.substr(nul + 1);
+            r.state_offset = data_off;
+            qf.env.recipients.push_back(std::move(r));
+            break;
+        }
+        case RecordType::End:
+            if (len != 0) return at(path, pos, "malformed end record");
+            saw_end = true;
+            break;
+        case RecordType::Content:
+            break;
+        }
+        pos = data_off + static_cast<off_t>(len);
+    }
+    if (!saw_end) return at(path, pos, "no end record: the file is incomplete");
+    if (!saw_time || !saw_sender || qf.env.recipients.empty())
+        return at(path, pos, "envelope is incomplete (time, sender and a recipient are required)");
+    if (!saw_content) qf.content_offset = pos - static_cast<off_t>(kRecordHeaderBytes);
+    return qf;
+}
+
+Result<QueueFile> read_queue_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return sys_error("open", path);
+    return read_queue_file(fd.get(), path);
+}
+
+Result<void> read_content(int fd, const QueueFile& qf, const std::function<Result<void>(std::string_view)>& fn) {
+    off_t pos = qf.content_offset;
+    std::string chunk;
+    std::uint64_t seen = 0;
+    while (seen < qf.content_bytes) {
+        char hdr[kRecordHeaderBytes];
+        if (auto r = pread_all(fd, hdr, sizeof hdr, pos, "queue file"); !r) return r.error();
+        if (hdr[0] != static_cast<char>(RecordType::Content)) return Error("queue file changed while reading content");
+        const std::uint32_t len = record_length(hdr);
+        if (len > kMaxContentChunk) return Error("queue file changed while reading content");
+        chunk.resize(len);
+        if (len)
+            if (auto r = pread_all(fd, chunk.data(), len, pos + static_cast<off_t>(kRecordHeaderBytes), "queue file"); !r)
+                return r.error();
+        if (auto r = fn(chunk); !r) return r.error();
+        seen += len;
+        pos += static_cast<off_t>(kRecordHeaderBytes + len);
+    }
+    return {};
+}
+
+Result<void> set_recipient_state(int fd, const Recipient& r, RecipientState s) {
+    if (r.state_offset < 0) return Error("recipient has no position in the queue file");
+    const char b = static_cast<char>(s);
+    for (;;) {
+        const ssize_t w = ::pwrite(fd, &b, 1, r.state_offset);
+        if (w == 1) break;
+        if (w < 0 && errno == EINTR) continue;
+        return sys_error("pwrite recipient state");
+    }
+    if (::fdatasync(fd) != 0) return sys_error("fsync queue file");
+    return {};
+}
+
+}  // namespace tern::queue

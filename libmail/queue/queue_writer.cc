@@ -1,0 +1,127 @@
+#include "libmail/queue/queue_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "libmail/core/file_io.h"
+#include "libmail/queue/queue_dirs.h"
+#include "libmail/queue/queue_id.h"
+
+namespace tern::queue {
+
+namespace {
+constexpr std::size_t kWriteBatchBytes = 128 * 1024;  // fewer write(2) calls for big messages
+}
+
+Result<QueueWriter> QueueWriter::create(const std::string& queue_dir) {
+    QueueWriter w;
+    w.queue_dir_ = queue_dir;
+    w.id_ = new_queue_id();
+    w.tmp_path_ = queue_path(queue_dir, "incoming", "." + std::string("tmp.") + w.id_);
+    // Mode 0640: local reads queue files through mail_owner's group.
+    w.fd_.reset(::open(w.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+    if (!w.fd_) return sys_error("create queue file", w.tmp_path_);
+    return w;
+}
+
+QueueWriter::QueueWriter(QueueWriter&& o) noexcept
+    : queue_dir_(std::move(o.queue_dir_)), id_(std::move(o.id_)), tmp_path_(std::move(o.tmp_path_)),
+      fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
+      committed_(std::exchange(o.committed_, true)) {}
+
+QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
+    if (this != &o) {
+        abort();
+        queue_dir_ = std::move(o.queue_dir_);
+        id_ = std::move(o.id_);
+        tmp_path_ = std::move(o.tmp_path_);
+        fd_ = std::move(o.fd_);
+        buf_ = std::move(o.buf_);
+        out_ = std::move(o.out_);
+        content_bytes_ = o.content_bytes_;
+        committed_ = std::exchange(o.committed_, true);
+    }
+    return *this;
+}
+
+QueueWriter::~QueueWriter() { abort(); }
+
+void QueueWriter::abort() noexcept {
+    if (committed_) return;
+    fd_.reset();
+    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+    committed_ = true;  // nothing left to undo
+}
+
+Result<void> QueueWriter::write_envelope(const Envelope& env) {
+    char when[48];
+    std::snprintf(when, sizeof when, "%lld.%06d", static_cast<long long>(env.arrival_sec), env.arrival_usec);
+    out_ += encode_record(RecordType::Version, "TERN1");
+    out_ += encode_record(RecordType::Time, when);
+    out_ += encode_record(RecordType::Sender, env.sender);
+    for (const auto& [k, v] : env.attrs) out_ += encode_record(RecordType::Attr, k + "=" + v);
+    for (const auto& r : env.recipients) {
+        std::string data;
+        data += static_cast<char>(RecipientState::Pending);
+        data += static_cast<char>(r.notify);
+        data += r.address;
+        data += '\0';
+        data += r.orcpt;
+        if (data.size() > kMaxEnvelopeRecord) return Error("recipient too long");
+        out_ += encode_record(RecordType::Recipient, data);
+    }
+    return {};
+}
+
+Result<void> QueueWriter::flush_buffer() {
+    if (!fd_) return Error("queue file is closed");
+    if (auto r = write_all(fd_.get(), out_); !r) return Error(r.error().code, "write " + tmp_path_ + ": " + r.error().message);
+    out_.clear();
+    return {};
+}
+
+Result<void> QueueWriter::write_content(std::string_view bytes) {
+    content_bytes_ += bytes.size();
+    while (!bytes.empty()) {
+        const std::size_t take = std::min(bytes.size(), kMaxContentChunk - buf_.size());
+        buf_.append(bytes.substr(0, take));
+        bytes.remove_prefix(take);
+        if (buf_.size() == kMaxContentChunk) {
+            out_ += encode_record(RecordType::Content, buf_);
+            buf_.clear();
+        }
+    }
+    if (out_.size() >= kWriteBatchBytes) return flush_buffer();
+    return {};
+}
+
+// DESIGN.md invariant 1: smtpd may answer 250 only after this returns a value.
+// If any step fails the temporary file is removed and the client gets a 4xx:
+// it may send again (a duplicate at worst, never a loss).
+Result<std::string> QueueWriter::commit() {
+    auto fail = [&](Error e) -> Result<std::string> {
+        abort();
+        return e;
+    };
+    if (!buf_.empty()) {
+        out_ += encode_record(RecordType::Content, buf_);
+        buf_.clear();
+    }
+    out_ += encode_record(RecordType::End, {});
+    if (auto r = flush_buffer(); !r) return fail(r.error());
+    if (::fsync(fd_.get()) != 0) return fail(sys_error("fsync", tmp_path_));
+    if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return fail(r.error());
+    const std::string final_path = queue_path(queue_dir_, "incoming", id_);
+    if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) return fail(sys_error("rename", final_path));
+    committed_ = true;
+    // The file is complete under its final name; if the directory fsync fails
+    // it may not survive a crash, so report a temporary error (a duplicate at
+    // worst, since the complete file stays and will be delivered).
+    if (auto r = fsync_dir(queue_dir_ + "/incoming"); !r) return r.error();
+    return id_;
+}
+
+}  // namespace tern::queue

@@ -1,0 +1,189 @@
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "libmail/core/file_io.h"
+#include "libmail/queue/queue_dirs.h"
+#include "libmail/queue/queue_file.h"
+#include "libmail/queue/queue_id.h"
+#include "libmail/queue/queue_writer.h"
+
+using namespace tern;
+using namespace tern::queue;
+
+namespace {
+
+struct TempQueue {
+    std::string dir;
+    TempQueue() {
+        char tmpl[] = "/tmp/tern-queue-XXXXXX";
+        REQUIRE(::mkdtemp(tmpl));
+        dir = tmpl;
+        REQUIRE(create_queue_dirs(dir, ::getuid(), ::getgid()));
+    }
+    ~TempQueue() {
+        for (std::string_view f : kQueueFolders) {
+            const std::string d = dir + "/" + std::string(f);
+            if (DIR* h = ::opendir(d.c_str())) {
+                while (dirent* e = ::readdir(h))
+                    if (e->d_name[0] != '.' || std::string_view(e->d_name).size() > 2) ::unlink((d + "/" + e->d_name).c_str());
+                ::closedir(h);
+            }
+            ::rmdir(d.c_str());
+        }
+        ::rmdir(dir.c_str());
+    }
+    std::vector<std::string> files(const std::string& folder) const {
+        std::vector<std::string> out;
+        if (DIR* h = ::opendir((dir + "/" + folder).c_str())) {
+            while (dirent* e = ::readdir(h))
+                if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") out.emplace_back(e->d_name);
+            ::closedir(h);
+        }
+        return out;
+    }
+};
+
+Envelope sample_envelope() {
+    Envelope env;
+    env.arrival_sec = 1795000000;
+    env.arrival_usec = 123456;
+    env.sender = "carol@remote.test";
+    env.attrs = {{"client_address", "127.0.0.1"}, {"helo_name", "client.test"}};
+    env.recipients.push_back({"alice@example.test", "rfc822;alice@example.test", kNotifyFailure});
+    env.recipients.push_back({"bob@example.test", "", 0});
+    return env;
+}
+
+std::string big_content() {
+    std::string s;
+    for (int i = 0; s.size() < 3 * kMaxContentChunk + 17; ++i) s += "line " + std::to_string(i) + " \xc3\xa9\xff\n";
+    return s;
+}
+
+std::string write_message(const TempQueue& q, const std::string& content) {
+    auto w = QueueWriter::create(q.dir);
+    REQUIRE(w);
+    REQUIRE(w->write_envelope(sample_envelope()));
+    // Uneven pieces, as smtpd writes them while the message streams in.
+    for (std::size_t pos = 0; pos < content.size(); pos += 1000) REQUIRE(w->write_content(content.substr(pos, 1000)));
+    auto id = w->commit();
+    REQUIRE(id);
+    return *id;
+}
+
+std::string read_all_content(int fd, const QueueFile& qf) {
+    std::string out;
+    REQUIRE(read_content(fd, qf, [&](std::string_view c) -> Result<void> {
+        out += c;
+        return {};
+    }));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a committed queue file reads back byte for byte", "[queue]") {
+    TempQueue q;
+    const std::string content = big_content();
+    const std::string id = write_message(q, content);
+    CHECK(q.files("incoming") == std::vector<std::string>{id});
+    const std::string path = queue_path(q.dir, "incoming", id);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY));
+    auto qf = read_queue_file(fd.get(), path);
+    REQUIRE(qf);
+    CHECK(qf->env.sender == "carol@remote.test");
+    CHECK(qf->env.arrival_sec == 1795000000);
+    CHECK(qf->env.arrival_usec == 123456);
+    REQUIRE(qf->env.recipients.size() == 2);
+    CHECK(qf->env.recipients[0].orcpt == "rfc822;alice@example.test");
+    CHECK(qf->env.recipients[0].notify == kNotifyFailure);
+    CHECK(qf->env.recipients[1].state == RecipientState::Pending);
+    REQUIRE(qf->env.attr("helo_name"));
+    CHECK(*qf->env.attr("helo_name") == "client.test");
+    CHECK(qf->content_bytes == content.size());
+    CHECK(read_all_content(fd.get(), *qf) == content);
+    struct stat st{};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+}
+
+TEST_CASE("a truncated queue file is refused at every length", "[queue]") {
+    TempQueue q;
+    const std::string id = write_message(q, "Subject: x\n\nhello\n");
+    auto whole = read_file(queue_path(q.dir, "incoming", id), 1 << 20);
+    REQUIRE(whole);
+    for (std::size_t len = 0; len < whole->size(); ++len) {
+        const std::string cut = q.dir + "/corrupt/cut";
+        REQUIRE(write_file_atomic(cut, whole->substr(0, len)));
+        auto r = read_queue_file(cut);
+        INFO("length " << len);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find(cut + ": offset ") == 0);
+    }
+}
+
+TEST_CASE("garbage and foreign records are refused with their offset", "[queue]") {
+    TempQueue q;
+    const std::string path = q.dir + "/corrupt/bad";
+    REQUIRE(write_file_atomic(path, encode_record(RecordType::Version, "TERN1") + std::string("Z\0\0\0\0", 5)));
+    auto r = read_queue_file(path);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == path + ": offset 10: unknown record type 90");
+    REQUIRE(write_file_atomic(path, encode_record(RecordType::Version, "TERN9")));
+    CHECK_FALSE(read_queue_file(path));
+}
+
+TEST_CASE("recipient state is settled in place and persists", "[queue]") {
+    TempQueue q;
+    const std::string id = write_message(q, "body\n");
+    const std::string path = queue_path(q.dir, "incoming", id);
+    UniqueFd fd(::open(path.c_str(), O_RDWR));
+    auto qf = read_queue_file(fd.get(), path);
+    REQUIRE(qf);
+    REQUIRE(set_recipient_state(fd.get(), qf->env.recipients[1], RecipientState::Delivered));
+    auto again = read_queue_file(path);
+    REQUIRE(again);
+    CHECK(again->env.recipients[0].state == RecipientState::Pending);
+    CHECK(again->env.recipients[1].state == RecipientState::Delivered);
+    CHECK(again->file_size == qf->file_size);
+}
+
+TEST_CASE("a writer dropped before commit leaves nothing in incoming", "[queue]") {
+    TempQueue q;
+    {
+        auto w = QueueWriter::create(q.dir);
+        REQUIRE(w);
+        REQUIRE(w->write_envelope(sample_envelope()));
+        REQUIRE(w->write_content("partial"));
+        CHECK(q.files("incoming").size() == 1);  // the dot-named temporary file
+    }
+    CHECK(q.files("incoming").empty());
+}
+
+TEST_CASE("queue IDs are unique and file-name safe; temp names are not IDs", "[queue]") {
+    std::set<std::string> ids;
+    for (int i = 0; i < 100000; ++i) {
+        auto id = new_queue_id();
+        REQUIRE(is_queue_id(id));
+        ids.insert(std::move(id));
+    }
+    CHECK(ids.size() == 100000);
+    CHECK_FALSE(is_queue_id(".tmp.ABC"));
+    CHECK_FALSE(is_queue_id(""));
+    CHECK_FALSE(is_queue_id("../x"));
+}
+
+TEST_CASE("move_queue_file renames between folders", "[queue]") {
+    TempQueue q;
+    const std::string id = write_message(q, "x\n");
+    REQUIRE(move_queue_file(q.dir, "incoming", "active", id));
+    CHECK(q.files("incoming").empty());
+    CHECK(q.files("active") == std::vector<std::string>{id});
+    CHECK_FALSE(move_queue_file(q.dir, "incoming", "active", id));
+}
