@@ -35,7 +35,10 @@ std::vector<std::string> maildir_to_imap_flags(std::string_view letters);
 class Mailbox {
 public:
     // Opens (creating tmp/ new/ cur/ when missing) the folder of a user's
-    // Maildir root: "INBOX" is the root itself, "Sent" is root/.Sent.
+    // Maildir root: "INBOX" is the root itself, "Sent" is root/.Sent. Reads
+    // the index when there is one (uidvalidity() is 0 until the first sync()
+    // of a folder that has none). A folder name with '/', a leading '.' or a
+    // control character is refused.
     [[nodiscard]] static Result<Mailbox> open(const std::string& maildir_root, const std::string& folder);
 
     // Brings the index up to date with the files: moves new/ to cur/, gives
@@ -52,23 +55,40 @@ public:
     // Index of uid in messages(), or -1.
     long find(std::uint32_t uid) const;
 
-    // Replaces a message's flags (renames its file) and updates the index.
+    // Replaces a message's flags (renames its file) and updates messages().
+    // The file name is the truth: the index file catches up at the next
+    // sync(), so a STORE on many messages costs renames, not index rewrites.
+    // ENOENT when the message file is gone (expunged elsewhere).
     [[nodiscard]] Result<void> set_flags(std::uint32_t uid, std::string_view maildir_flags);
-    // Removes the messages (unlink) and their index entries.
+    // Removes the messages (unlink; files already gone are fine) and their
+    // entries in messages(); the index file catches up at the next sync().
     [[nodiscard]] Result<void> expunge(const std::vector<std::uint32_t>& uids);
-    // The whole message with CRLF line ends, at most max_bytes.
+    // The whole message with CRLF line ends, at most max_bytes (a larger one is
+    // an error with code EFBIG).
     [[nodiscard]] Result<std::string> read_message(std::uint32_t uid, std::size_t max_bytes) const;
+    // The message file opened for reading, as stored (LF line ends), for
+    // callers that stream it (pop3d RETR/TOP). Follows a flag rename done
+    // behind our back; ENOENT when the message is gone.
+    [[nodiscard]] Result<UniqueFd> open_message(std::uint32_t uid) const;
 
     // The folders of this Maildir root: "INBOX" first, then the others.
     [[nodiscard]] static Result<std::vector<std::string>> list_folders(const std::string& maildir_root);
 
 private:
+    // What the last sync() saw, to skip the directory scan when nothing changed.
+    struct Seen {
+        bool valid = false;
+        std::int64_t new_mtime_ns = 0, cur_mtime_ns = 0, index_mtime_ns = 0;
+        std::uint64_t index_ino = 0, index_size = 0;
+    };
+
     std::string root_;
     std::string folder_;
     std::string path_;
     std::uint32_t uidvalidity_ = 0;
     std::uint32_t uidnext_ = 1;
     std::vector<MessageInfo> messages_;
+    Seen seen_;
 };
 
 // Maildir delivery (local): tmp/ -> fsync -> link into new/ -> fsync of new/.
@@ -92,7 +112,8 @@ private:
     std::string unique_;
     UniqueFd fd_;
     std::uint64_t bytes_ = 0;
-    std::uint64_t lines_ = 0;
+    std::uint64_t lines_ = 0;   // bare LFs written (each is served as CRLF)
+    char last_ = '\0';          // last byte written, for a CRLF split across write() calls
     bool committed_ = false;
 };
 

@@ -1,0 +1,493 @@
+// Mailbox: one Maildir folder and its index (see mailbox.h and mailbox_index.h).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <tuple>
+#include <unordered_map>
+
+#include "libmail/core/c_ptr.h"
+#include "libmail/core/file_io.h"
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+#include "libmail/store/mailbox.h"
+#include "libmail/store/mailbox_index.h"
+
+namespace tern::store {
+
+namespace {
+
+using DirPtr = CPtr<DIR, closedir>;
+
+// A folder with more entries than this in new/ or cur/ is read only this far.
+constexpr std::size_t kMaxDirEntries = kMaxFolderMessages;
+constexpr std::size_t kMaxFolders = 10'000;
+// Directory mtimes younger than this are not trusted to detect the next change
+// (two changes within one timestamp tick would look like one).
+constexpr std::int64_t kMtimeSlackNs = 2'000'000'000;
+
+std::int64_t mtime_ns(const struct stat& st) {
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+std::int64_t now_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The entry names of dir (no "." or ".."), at most kMaxDirEntries.
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+    DirPtr d(::opendir(dir.c_str()));
+    if (!d) return sys_error("opendir", dir);
+    std::vector<std::string> names;
+    errno = 0;
+    while (dirent* e = ::readdir(d.get())) {
+        const std::string_view n(e->d_name);
+        if (n == "." || n == "..") continue;
+        if (names.size() >= kMaxDirEntries) {
+            log::warning("%s: more than %zu entries; the rest are ignored", dir.c_str(), kMaxDirEntries);
+            break;
+        }
+        names.emplace_back(n);
+        errno = 0;
+    }
+    if (errno != 0) return sys_error("readdir", dir);
+    return names;
+}
+
+std::string index_path(const std::string& folder) { return folder + "/" + std::string(kIndexName); }
+
+enum class IndexStatus { Ok, Missing, Corrupt };
+
+struct LoadedIndex {
+    IndexState st;
+    IndexStatus status = IndexStatus::Missing;
+    std::string why;                 // for Corrupt
+    std::uint32_t old_uidvalidity = 0;  // for Corrupt, when still readable
+};
+
+// Reads the index. A missing or malformed one is a status, not an error (the
+// caller rebuilds it); an error is a file that cannot be read (EACCES, EIO),
+// which must not cost the user their UIDs.
+Result<LoadedIndex> load_index(const std::string& folder) {
+    LoadedIndex out;
+    auto text = read_file(index_path(folder), kMaxIndexBytes);
+    if (!text) {
+        if (text.error().code == ENOENT) return out;
+        if (text.error().code != EFBIG) return text.error();
+        out.status = IndexStatus::Corrupt;
+        out.why = "too large";
+        return out;
+    }
+    auto st = parse_index(*text);
+    if (!st) {
+        out.status = IndexStatus::Corrupt;
+        out.why = st.error().message;
+        out.old_uidvalidity = salvage_uidvalidity(*text);
+        return out;
+    }
+    out.st = std::move(*st);
+    out.status = IndexStatus::Ok;
+    return out;
+}
+
+// A new UIDVALIDITY: the time, and always above one this folder had before,
+// so that a client holding the old value sees the change (RFC 9051 2.3.1.1).
+std::uint32_t new_uidvalidity(std::uint32_t previous) {
+    auto t = static_cast<std::uint32_t>(::time(nullptr));
+    if (t <= previous) t = previous + 1;
+    return t == 0 ? 1 : t;
+}
+
+struct FoundFile {
+    std::string base;
+    std::string flags;  // normalized
+    std::string name;   // as it is now in cur/
+};
+
+// Moves new/* into cur/ and lists cur/ by base name. Renames done by MUAs
+// behind our back are simply what we find; files we cannot index are skipped.
+Result<std::unordered_map<std::string, FoundFile>> scan_folder(const std::string& path) {
+    const std::string new_dir = path + "/new/";
+    const std::string cur_dir = path + "/cur/";
+    auto fresh = list_dir(new_dir);
+    if (!fresh) return fresh.error();
+    for (const auto& n : *fresh) {
+        if (!acceptable_message_name(n)) continue;
+        const auto parts = split_maildir_name(n);
+        const std::string target = parts.has_info ? n : n + ":2,";
+        if (::rename((new_dir + n).c_str(), (cur_dir + target).c_str()) != 0 && errno != ENOENT)
+            log::warning("%s", sys_error("rename", new_dir + n).message.c_str());
+    }
+    auto names = list_dir(cur_dir);
+    if (!names) return names.error();
+    std::unordered_map<std::string, FoundFile> found;
+    found.reserve(names->size());
+    for (auto& n : *names) {
+        if (!acceptable_message_name(n)) continue;
+        const auto parts = split_maildir_name(n);
+        if (parts.base.empty() || parts.base.find(':') != std::string_view::npos) {
+            log::warning("%s: skipping file with an unusable name", cur_dir.c_str());
+            continue;
+        }
+        FoundFile f{std::string(parts.base), normalize_flags(parts.flags), n};
+        // Keep names canonical ("<base>:2,<sorted flags>") so the index can
+        // rebuild them from base and flags.
+        const std::string canonical = f.base + ":2," + f.flags;
+        if (canonical != n) {
+            if (::rename((cur_dir + n).c_str(), (cur_dir + canonical).c_str()) != 0) {
+                if (errno != ENOENT) log::warning("%s", sys_error("rename", cur_dir + n).message.c_str());
+                continue;
+            }
+            f.name = canonical;
+        }
+        auto [it, inserted] = found.try_emplace(f.base, std::move(f));
+        if (!inserted)
+            log::warning("%s: two files for message %s; using one", cur_dir.c_str(), printable(it->first).c_str());
+    }
+    return found;
+}
+
+// The current name in cur/ of the message with this base name (after a
+// rename by another process or an MUA), or ENOENT.
+Result<std::string> find_by_base(const std::string& path, std::string_view base) {
+    auto names = list_dir(path + "/cur");
+    if (!names) return names.error();
+    for (auto& n : *names)
+        if (split_maildir_name(n).base == base) return "cur/" + n;
+    return Error(ENOENT, path + "/cur: message " + printable(base) + " is gone");
+}
+
+// Opens path/filename, following a rename of the same message.
+Result<UniqueFd> open_following(const std::string& path, const MessageInfo& m) {
+    UniqueFd fd(::open((path + "/" + m.filename).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd) return fd;
+    if (errno != ENOENT) return sys_error("open", path + "/" + m.filename);
+    auto now = find_by_base(path, split_maildir_name(std::string_view(m.filename).substr(4)).base);
+    if (!now) return now.error();
+    fd.reset(::open((path + "/" + *now).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return sys_error("open", path + "/" + *now);
+    return fd;
+}
+
+// Index entry for a file found in cur/ that has no UID yet.
+struct NewMessage {
+    DeliveryTime when;
+    MessageInfo info;
+};
+
+Result<NewMessage> describe_new(const std::string& path, const FoundFile& f) {
+    NewMessage nm;
+    nm.info.flags = f.flags;
+    nm.info.filename = cur_filename(f.base, f.flags);
+    auto t = name_delivery_time(f.base);
+    auto w = name_size_field(f.base, 'W');
+    if (!t || !w) {
+        const std::string file = path + "/cur/" + f.name;
+        UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!fd) return sys_error("open", file);
+        struct stat st{};
+        if (::fstat(fd.get(), &st) != 0) return sys_error("fstat", file);
+        if (!t) t = DeliveryTime{st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000};
+        if (!w) {
+            auto size = crlf_size_of_file(fd.get());
+            if (!size) return Error(size.error().code, file + ": " + size.error().message);
+            w = *size;
+        }
+    }
+    nm.when = *t;
+    nm.info.internal_date = t->sec;
+    nm.info.size = *w;
+    return nm;
+}
+
+bool valid_folder_name(std::string_view folder) {
+    if (folder.empty() || folder.front() == '.' || folder.size() > kMaxNameOctets - 1) return false;
+    for (unsigned char c : folder)
+        if (c < 0x20 || c == 0x7f || c == '/') return false;
+    return true;
+}
+
+Result<void> make_maildir(const std::string& path) {
+    for (const char* sub : {"", "/tmp", "/new", "/cur"})
+        if (auto r = make_dirs(path + sub, 0700); !r) return r;
+    return {};
+}
+
+}  // namespace
+
+// ---- flags -----------------------------------------------------------------
+
+namespace {
+struct FlagPair {
+    char letter;
+    std::string_view imap;
+};
+// RFC 9051 2.3.2 system flags and the Maildir letters for them; P (passed)
+// has no IMAP system flag.
+constexpr FlagPair kFlagPairs[] = {
+    {'D', "\\Draft"}, {'F', "\\Flagged"}, {'R', "\\Answered"}, {'S', "\\Seen"}, {'T', "\\Deleted"},
+};
+}  // namespace
+
+std::string imap_flags_to_maildir(const std::vector<std::string>& imap_flags) {
+    std::string letters;
+    for (const auto& f : imap_flags)
+        for (const auto& p : kFlagPairs)
+            if (iequals(f, p.imap)) letters += p.letter;
+    return normalize_flags(letters);
+}
+
+std::vector<std::string> maildir_to_imap_flags(std::string_view letters) {
+    std::vector<std::string> out;
+    const std::string norm = normalize_flags(letters);
+    for (char c : norm)
+        for (const auto& p : kFlagPairs)
+            if (p.letter == c) out.emplace_back(p.imap);
+    return out;
+}
+
+// ---- Mailbox -----------------------------------------------------------------
+
+Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string& folder) {
+    Mailbox mb;
+    mb.root_ = maildir_root;
+    if (iequals(folder, "INBOX")) {
+        mb.folder_ = "INBOX";
+        mb.path_ = maildir_root;
+    } else {
+        if (!valid_folder_name(folder)) return Error(EINVAL, "bad folder name: " + printable(folder));
+        mb.folder_ = folder;
+        mb.path_ = maildir_root + "/." + folder;
+    }
+    while (mb.path_.size() > 1 && mb.path_.back() == '/') mb.path_.pop_back();
+    if (auto r = make_maildir(mb.path_); !r) return r.error();
+    auto loaded = load_index(mb.path_);
+    if (!loaded) return loaded.error();
+    if (loaded->status == IndexStatus::Ok) {
+        mb.uidvalidity_ = loaded->st.uidvalidity;
+        mb.uidnext_ = loaded->st.uidnext;
+        mb.messages_ = std::move(loaded->st.messages);
+    }
+    return mb;
+}
+
+Result<void> Mailbox::sync() {
+    auto lock = IndexLock::acquire(path_);
+    if (!lock) return lock.error();
+
+    // Skip the scan when neither directory nor the index changed since our
+    // last sync (and the mtimes we saw were old enough to be trusted).
+    struct stat new_st{}, cur_st{}, idx_st{};
+    if (::stat((path_ + "/new").c_str(), &new_st) != 0) return sys_error("stat", path_ + "/new");
+    if (::stat((path_ + "/cur").c_str(), &cur_st) != 0) return sys_error("stat", path_ + "/cur");
+    const bool have_index = ::stat(index_path(path_).c_str(), &idx_st) == 0;
+    if (seen_.valid && have_index && seen_.new_mtime_ns == mtime_ns(new_st) &&
+        seen_.cur_mtime_ns == mtime_ns(cur_st) && seen_.index_mtime_ns == mtime_ns(idx_st) &&
+        seen_.index_ino == idx_st.st_ino && seen_.index_size == static_cast<std::uint64_t>(idx_st.st_size))
+        return {};
+    seen_.valid = false;
+    const std::int64_t scan_start = now_ns();
+
+    auto loaded = load_index(path_);
+    if (!loaded) return loaded.error();
+    IndexState st = std::move(loaded->st);
+    bool changed = false;
+    auto found = scan_folder(path_);
+    if (!found) return found.error();
+
+    if (loaded->status != IndexStatus::Ok) {
+        const std::uint32_t previous =
+            std::max({uidvalidity_, loaded->old_uidvalidity, lock->last_uidvalidity()});
+        st = IndexState{};
+        st.uidvalidity = new_uidvalidity(previous);
+        if (auto r = lock->record_uidvalidity(st.uidvalidity); !r) return r.error();
+        changed = true;
+        if (loaded->status == IndexStatus::Corrupt)
+            log::warning("%s: index corrupt (%s); rebuilt with new UIDVALIDITY %u", path_.c_str(),
+                         loaded->why.c_str(), st.uidvalidity);
+        else if (previous != 0)  // an index existed before (the lock file remembers it)
+            log::warning("%s: index missing; rebuilt with new UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
+        else
+            log::info("%s: new index, UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
+    }
+
+    // Known messages: drop vanished files, take flags from the file names.
+    std::vector<MessageInfo> kept;
+    kept.reserve(st.messages.size());
+    for (auto& m : st.messages) {
+        const auto base = std::string(split_maildir_name(std::string_view(m.filename).substr(4)).base);
+        auto it = found->find(base);
+        if (it == found->end()) {
+            changed = true;
+            continue;
+        }
+        if (it->second.flags != m.flags) {
+            m.flags = it->second.flags;
+            m.filename = cur_filename(base, m.flags);
+            changed = true;
+        }
+        found->erase(it);
+        kept.push_back(std::move(m));
+    }
+    st.messages = std::move(kept);
+
+    // New files: UIDs in delivery order (the time in the name).
+    std::vector<NewMessage> fresh;
+    fresh.reserve(found->size());
+    for (const auto& [base, f] : *found) {
+        auto nm = describe_new(path_, f);
+        if (!nm) {
+            // Vanished between the scan and now, or unreadable: next sync retries.
+            if (nm.error().code != ENOENT) log::warning("%s", nm.error().message.c_str());
+            continue;
+        }
+        fresh.push_back(std::move(*nm));
+    }
+    std::sort(fresh.begin(), fresh.end(), [](const NewMessage& a, const NewMessage& b) {
+        return std::tie(a.when.sec, a.when.usec, a.info.filename) < std::tie(b.when.sec, b.when.usec, b.info.filename);
+    });
+    for (auto& nm : fresh) {
+        if (st.messages.size() >= kMaxFolderMessages) {
+            log::warning("%s: more than %zu messages; the rest are not indexed", path_.c_str(), kMaxFolderMessages);
+            break;
+        }
+        if (st.uidnext == UINT32_MAX) {
+            // RFC 9051 2.3.1.1: UIDs are 32-bit; start over with a new UIDVALIDITY.
+            log::warning("%s: UIDs exhausted; the index will be rebuilt", path_.c_str());
+            ::unlink(index_path(path_).c_str());
+            return Error(EOVERFLOW, path_ + ": UIDs exhausted");
+        }
+        nm.info.uid = st.uidnext++;
+        st.messages.push_back(std::move(nm.info));
+        changed = true;
+    }
+
+    if (changed) {
+        if (auto r = write_file_atomic(index_path(path_), format_index(st), 0600); !r) return r.error();
+        if (::stat(index_path(path_).c_str(), &idx_st) != 0) return sys_error("stat", index_path(path_));
+    }
+    // Directory mtimes after our own renames.
+    if (::stat((path_ + "/new").c_str(), &new_st) == 0 && ::stat((path_ + "/cur").c_str(), &cur_st) == 0 &&
+        mtime_ns(new_st) + kMtimeSlackNs < scan_start && mtime_ns(cur_st) + kMtimeSlackNs < scan_start) {
+        seen_ = Seen{true, mtime_ns(new_st), mtime_ns(cur_st), mtime_ns(idx_st),
+                     static_cast<std::uint64_t>(idx_st.st_ino), static_cast<std::uint64_t>(idx_st.st_size)};
+    }
+    uidvalidity_ = st.uidvalidity;
+    uidnext_ = st.uidnext;
+    messages_ = std::move(st.messages);
+    return {};
+}
+
+long Mailbox::find(std::uint32_t uid) const {
+    auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+                               [](const MessageInfo& m, std::uint32_t u) { return m.uid < u; });
+    if (it == messages_.end() || it->uid != uid) return -1;
+    return static_cast<long>(it - messages_.begin());
+}
+
+Result<void> Mailbox::set_flags(std::uint32_t uid, std::string_view maildir_flags) {
+    const long i = find(uid);
+    if (i < 0) return Error(ENOENT, path_ + ": no message with UID " + std::to_string(uid));
+    auto& m = messages_[static_cast<std::size_t>(i)];
+    const std::string flags = normalize_flags(maildir_flags);
+    const std::string base(split_maildir_name(std::string_view(m.filename).substr(4)).base);
+    const std::string target = cur_filename(base, flags);
+    auto lock = IndexLock::acquire(path_);
+    if (!lock) return lock.error();
+    std::string from = m.filename;
+    if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0) {
+        if (errno != ENOENT) return sys_error("rename", path_ + "/" + from);
+        auto now = find_by_base(path_, base);  // renamed behind our back
+        if (!now) return now.error();
+        from = *now;
+        if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0)
+            return sys_error("rename", path_ + "/" + from);
+    }
+    m.flags = flags;
+    m.filename = target;
+    return {};
+}
+
+Result<void> Mailbox::expunge(const std::vector<std::uint32_t>& uids) {
+    auto lock = IndexLock::acquire(path_);
+    if (!lock) return lock.error();
+    bool removed = false;
+    for (std::uint32_t uid : uids) {
+        const long i = find(uid);
+        if (i < 0) continue;
+        const auto& m = messages_[static_cast<std::size_t>(i)];
+        if (::unlink((path_ + "/" + m.filename).c_str()) != 0) {
+            if (errno != ENOENT) return sys_error("unlink", path_ + "/" + m.filename);
+            auto now = find_by_base(path_, split_maildir_name(std::string_view(m.filename).substr(4)).base);
+            if (now && ::unlink((path_ + "/" + *now).c_str()) != 0 && errno != ENOENT)
+                return sys_error("unlink", path_ + "/" + *now);
+        }
+        messages_.erase(messages_.begin() + i);
+        removed = true;
+    }
+    if (removed) return fsync_dir(path_ + "/cur");
+    return {};
+}
+
+Result<UniqueFd> Mailbox::open_message(std::uint32_t uid) const {
+    const long i = find(uid);
+    if (i < 0) return Error(ENOENT, path_ + ": no message with UID " + std::to_string(uid));
+    return open_following(path_, messages_[static_cast<std::size_t>(i)]);
+}
+
+Result<std::string> Mailbox::read_message(std::uint32_t uid, std::size_t max_bytes) const {
+    auto fd = open_message(uid);
+    if (!fd) return fd.error();
+    std::string out;
+    char buf[65536];
+    char prev = '\0';
+    for (;;) {
+        const ssize_t n = ::read(fd->get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("read", path_);
+        }
+        if (n == 0) break;
+        for (ssize_t k = 0; k < n; ++k) {
+            if (buf[k] == '\n' && prev != '\r') out += '\r';
+            out += buf[k];
+            prev = buf[k];
+        }
+        if (out.size() > max_bytes)
+            return Error(EFBIG, path_ + ": message UID " + std::to_string(uid) + " is larger than " +
+                                    std::to_string(max_bytes) + " bytes");
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> Mailbox::list_folders(const std::string& maildir_root) {
+    std::vector<std::string> folders;
+    auto names = list_dir(maildir_root);
+    if (!names) {
+        // A Maildir that has received no mail yet holds an empty INBOX.
+        if (names.error().code == ENOENT) return std::vector<std::string>{"INBOX"};
+        return names.error();
+    }
+    for (auto& n : *names) {
+        if (n.size() < 2 || n.front() != '.' || n == "..") continue;
+        std::string name = n.substr(1);
+        if (!valid_folder_name(name)) continue;
+        struct stat st{};
+        if (::stat((maildir_root + "/" + n + "/cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        if (folders.size() >= kMaxFolders) {
+            log::warning("%s: more than %zu folders; the rest are ignored", maildir_root.c_str(), kMaxFolders);
+            break;
+        }
+        folders.push_back(std::move(name));
+    }
+    std::sort(folders.begin(), folders.end());
+    folders.insert(folders.begin(), "INBOX");
+    return folders;
+}
+
+}  // namespace tern::store

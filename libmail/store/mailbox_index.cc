@@ -1,0 +1,230 @@
+#include "libmail/store/mailbox_index.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "libmail/core/text.h"
+
+namespace tern::store {
+
+namespace {
+
+constexpr std::string_view kMagic = "tern-index";
+constexpr std::string_view kVersion = "1";
+
+bool is_flag_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// Next space-separated field of s (advancing s), or nullopt at the end.
+std::optional<std::string_view> next_field(std::string_view& s) {
+    if (s.empty()) return std::nullopt;
+    const auto sp = s.find(' ');
+    std::string_view f = s.substr(0, sp);
+    s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
+    if (f.empty()) return std::nullopt;
+    return f;
+}
+
+}  // namespace
+
+std::string format_index(const IndexState& st) {
+    std::string out;
+    out.reserve(64 + st.messages.size() * 80);
+    out += kMagic;
+    out += ' ';
+    out += kVersion;
+    out += ' ' + std::to_string(st.uidvalidity) + ' ' + std::to_string(st.uidnext) + ' ' +
+           std::to_string(st.messages.size()) + '\n';
+    for (const auto& m : st.messages) {
+        const auto name = split_maildir_name(std::string_view(m.filename).substr(4));  // "cur/"
+        out += std::to_string(m.uid) + ' ' + std::to_string(m.internal_date) + ' ' + std::to_string(m.size) + ' ';
+        out += m.flags.empty() ? std::string("-") : m.flags;
+        out += ' ';
+        out += name.base;
+        out += '\n';
+    }
+    out += "end\n";
+    return out;
+}
+
+Result<IndexState> parse_index(std::string_view text) {
+    if (text.size() > kMaxIndexBytes) return Error("index too large");
+    auto take_line = [&](std::string_view& line) {
+        const auto nl = text.find('\n');
+        if (nl == std::string_view::npos) return false;
+        line = text.substr(0, nl);
+        text.remove_prefix(nl + 1);
+        return true;
+    };
+    std::string_view line;
+    if (!take_line(line)) return Error("no header line");
+    auto f_magic = next_field(line), f_ver = next_field(line), f_uv = next_field(line), f_next = next_field(line),
+         f_count = next_field(line);
+    if (!f_magic || *f_magic != kMagic || !f_ver || *f_ver != kVersion || !f_count || !line.empty())
+        return Error("bad header line");
+    IndexState st;
+    auto uv = parse_number<std::uint32_t>(*f_uv);
+    auto next = parse_number<std::uint32_t>(*f_next);
+    auto count = parse_number<std::size_t>(*f_count);
+    if (!uv || *uv == 0 || !next || *next == 0 || !count || *count > kMaxFolderMessages)
+        return Error("bad header values");
+    st.uidvalidity = *uv;
+    st.uidnext = *next;
+    st.messages.reserve(*count);
+    std::unordered_set<std::string_view> bases;
+    bases.reserve(*count);
+    std::uint32_t last_uid = 0;
+    for (std::size_t i = 0; i < *count; ++i) {
+        if (!take_line(line)) return Error("truncated at message " + std::to_string(i + 1));
+        auto f_uid = next_field(line), f_date = next_field(line), f_size = next_field(line),
+             f_flags = next_field(line);
+        const std::string_view base = line;  // the rest, spaces allowed
+        if (!f_flags || base.empty()) return Error("short line for message " + std::to_string(i + 1));
+        MessageInfo m;
+        auto uid = parse_number<std::uint32_t>(*f_uid);
+        auto date = parse_number<std::int64_t>(*f_date);
+        auto size = parse_number<std::uint64_t>(*f_size);
+        if (!uid || !date || !size) return Error("bad numbers for message " + std::to_string(i + 1));
+        // UIDs strictly ascending and below UIDNEXT (RFC 9051 2.3.1.1).
+        if (*uid <= last_uid || *uid >= st.uidnext) return Error("UID out of order: " + std::to_string(*uid));
+        last_uid = *uid;
+        std::string flags = *f_flags == "-" ? std::string() : std::string(*f_flags);
+        if (normalize_flags(flags) != flags) return Error("bad flags for UID " + std::to_string(*uid));
+        if (!acceptable_message_name(base) || base.find(':') != std::string_view::npos)
+            return Error("bad file name for UID " + std::to_string(*uid));
+        if (!bases.insert(base).second) return Error("file listed twice for UID " + std::to_string(*uid));
+        m.uid = *uid;
+        m.internal_date = *date;
+        m.size = *size;
+        m.flags = std::move(flags);
+        m.filename = cur_filename(base, m.flags);
+        st.messages.push_back(std::move(m));
+    }
+    if (!take_line(line) || line != "end" || !text.empty()) return Error("missing end line");
+    return st;
+}
+
+std::uint32_t salvage_uidvalidity(std::string_view text) {
+    std::string_view line = text.substr(0, std::min<std::size_t>(text.find('\n'), 200));
+    auto f_magic = next_field(line);
+    next_field(line);  // version: any, the header layout is the same
+    auto f_uv = next_field(line);
+    if (!f_magic || *f_magic != kMagic || !f_uv) return 0;
+    return parse_number<std::uint32_t>(*f_uv).value_or(0);
+}
+
+MaildirName split_maildir_name(std::string_view name) {
+    MaildirName out;
+    const auto colon = name.rfind(":2,");
+    if (colon == std::string_view::npos) {
+        out.base = name;
+        return out;
+    }
+    out.base = name.substr(0, colon);
+    out.flags = name.substr(colon + 3);
+    out.has_info = true;
+    return out;
+}
+
+std::string cur_filename(std::string_view base, std::string_view flags) {
+    std::string f = "cur/";
+    f += base;
+    f += ":2,";
+    f += flags;
+    return f;
+}
+
+std::optional<std::uint64_t> name_size_field(std::string_view base, char key) {
+    const char pat[] = {',', key, '=', '\0'};
+    const auto at = base.find(pat);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view rest = base.substr(at + 3);
+    const auto end = rest.find_first_not_of("0123456789");
+    return parse_number<std::uint64_t>(rest.substr(0, end));
+}
+
+std::optional<DeliveryTime> name_delivery_time(std::string_view base) {
+    const auto dot = base.find('.');
+    if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+    auto sec = parse_number<std::int64_t>(base.substr(0, dot));
+    if (!sec) return std::nullopt;
+    DeliveryTime t{*sec, 0};
+    std::string_view rest = base.substr(dot + 1);
+    if (!rest.empty() && rest.front() == 'M') {
+        rest.remove_prefix(1);
+        const auto end = rest.find_first_not_of("0123456789");
+        if (auto us = parse_number<std::int64_t>(rest.substr(0, end))) t.usec = *us;
+    }
+    return t;
+}
+
+std::string normalize_flags(std::string_view letters) {
+    std::string out;
+    for (char c : letters)
+        if (is_flag_letter(c)) out += c;
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+bool acceptable_message_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxNameOctets || name.front() == '.') return false;
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f || c == '/') return false;
+    return true;
+}
+
+Result<IndexLock> IndexLock::acquire(const std::string& folder_path) {
+    const std::string path = folder_path + "/" + std::string(kIndexLockName);
+    IndexLock lock;
+    lock.fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!lock.fd_) return sys_error("open", path);
+    while (::flock(lock.fd_.get(), LOCK_EX) != 0) {
+        if (errno != EINTR) return sys_error("flock", path);
+    }
+    return lock;
+}
+
+std::uint32_t IndexLock::last_uidvalidity() const {
+    char buf[64] = {};
+    const ssize_t n = ::pread(fd_.get(), buf, sizeof buf - 1, 0);
+    if (n <= 0) return 0;
+    std::string_view text(buf, static_cast<std::size_t>(n));
+    constexpr std::string_view kKey = "uidvalidity ";
+    if (text.substr(0, kKey.size()) != kKey) return 0;
+    text.remove_prefix(kKey.size());
+    return parse_number<std::uint32_t>(text.substr(0, text.find('\n'))).value_or(0);
+}
+
+Result<void> IndexLock::record_uidvalidity(std::uint32_t uidvalidity) {
+    const std::string text = "uidvalidity " + std::to_string(uidvalidity) + "\n";
+    if (::ftruncate(fd_.get(), 0) != 0) return sys_error("ftruncate", kIndexLockName);
+    if (::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+        return sys_error("write", kIndexLockName);
+    return {};
+}
+
+Result<std::uint64_t> crlf_size_of_file(int fd) {
+    std::uint64_t size = 0;
+    char prev = '\0';
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("read");
+        }
+        if (n == 0) break;
+        for (ssize_t i = 0; i < n; ++i) {
+            if (buf[i] == '\n' && prev != '\r') ++size;  // served as CRLF
+            prev = buf[i];
+        }
+        size += static_cast<std::uint64_t>(n);
+    }
+    return size;
+}
+
+}  // namespace tern::store

@@ -1,0 +1,132 @@
+// MaildirDelivery: the durable write of one message into a Maildir folder.
+// The order is the Maildir protocol plus fsyncs (DESIGN.md invariant 2: the
+// delivery itself is fsync'ed before local reports success):
+//   create tmp/<unique> (O_EXCL) -> write -> fsync -> close (checked)
+//   -> link() to new/<unique>,S=<lf size>,W=<crlf size> -> unlink tmp -> fsync new/
+// A failure anywhere leaves no file in new/ and is an error the caller turns
+// into a temporary failure (ENOSPC, EDQUOT, EIO).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <utility>
+
+#include "libmail/core/file_io.h"
+#include "libmail/store/mailbox.h"
+
+namespace tern::store {
+
+namespace {
+
+// The host name part of a unique name, with '/' and ':' encoded as the
+// Maildir convention asks (they would break the path or the ":2," info).
+std::string maildir_hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+    std::string out;
+    for (const char* p = buf; *p; ++p) {
+        if (*p == '/') out += "\\057";
+        else if (*p == ':') out += "\\072";
+        else out += *p;
+    }
+    return out;
+}
+
+// "<sec>.M<usec>P<pid>Q<counter>.<hostname>": unique across processes (pid),
+// within one (counter) and across hosts sharing the store (hostname).
+std::string unique_name() {
+    static std::atomic<unsigned> counter{0};
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(::getpid()) + "Q" +
+           std::to_string(++counter) + "." + maildir_hostname();
+}
+
+}  // namespace
+
+Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path) {
+    for (const char* sub : {"", "/tmp", "/new", "/cur"})
+        if (auto r = make_dirs(folder_path + sub, 0700); !r) return r.error();
+    MaildirDelivery d;
+    d.folder_ = folder_path;
+    // O_EXCL: a name collision (clock stepped back, pid reused) is retried, never shared.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        d.unique_ = unique_name();
+        d.tmp_path_ = folder_path + "/tmp/" + d.unique_;
+        d.fd_.reset(::open(d.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+        if (d.fd_ || errno != EEXIST) break;
+    }
+    if (!d.fd_) {
+        auto e = sys_error("open", d.tmp_path_);
+        d.tmp_path_.clear();  // nothing of ours to unlink
+        return Result<MaildirDelivery>(std::move(e));
+    }
+    return d;
+}
+
+MaildirDelivery::MaildirDelivery(MaildirDelivery&& o) noexcept
+    : folder_(std::move(o.folder_)),
+      tmp_path_(std::exchange(o.tmp_path_, std::string())),
+      unique_(std::move(o.unique_)),
+      fd_(std::move(o.fd_)),
+      bytes_(o.bytes_),
+      lines_(o.lines_),
+      committed_(o.committed_) {}
+
+MaildirDelivery& MaildirDelivery::operator=(MaildirDelivery&& o) noexcept {
+    if (this != &o) {
+        if (!committed_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+        folder_ = std::move(o.folder_);
+        tmp_path_ = std::exchange(o.tmp_path_, std::string());
+        unique_ = std::move(o.unique_);
+        fd_ = std::move(o.fd_);
+        bytes_ = o.bytes_;
+        lines_ = o.lines_;
+        committed_ = o.committed_;
+    }
+    return *this;
+}
+
+MaildirDelivery::~MaildirDelivery() {
+    if (!committed_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+}
+
+Result<void> MaildirDelivery::write(std::string_view bytes) {
+    if (!fd_ || committed_) return Error(EBADF, "maildir delivery: write after commit or failure");
+    // lines_ counts bare LFs, each served as CRLF (W= size); a CR already
+    // before the LF is counted in bytes_.
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const char prev = i > 0 ? bytes[i - 1] : last_;
+        if (bytes[i] == '\n' && prev != '\r') ++lines_;
+    }
+    if (!bytes.empty()) last_ = bytes.back();
+    if (auto r = write_all(fd_.get(), bytes); !r) {
+        fd_.reset();
+        return Error(r.error().code, "write " + tmp_path_ + ": " + std::strerror(r.error().code));
+    }
+    bytes_ += bytes.size();
+    return {};
+}
+
+Result<std::string> MaildirDelivery::commit() {
+    if (!fd_ || committed_) return Error(EBADF, "maildir delivery: commit without an open file");
+    if (::fsync(fd_.get()) != 0) return sys_error("fsync", tmp_path_);
+    if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return r.error();
+    const std::string name = unique_ + ",S=" + std::to_string(bytes_) + ",W=" + std::to_string(bytes_ + lines_);
+    const std::string final_path = folder_ + "/new/" + name;
+    // link(), not rename(): it fails instead of replacing an existing file.
+    if (::link(tmp_path_.c_str(), final_path.c_str()) != 0) return sys_error("link", final_path);
+    committed_ = true;
+    ::unlink(tmp_path_.c_str());
+    if (auto r = fsync_dir(folder_ + "/new"); !r) {
+        // Not known to be durable: take it back so the caller's retry is the only copy.
+        ::unlink(final_path.c_str());
+        return r.error();
+    }
+    return name;
+}
+
+}  // namespace tern::store

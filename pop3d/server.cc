@@ -1,0 +1,47 @@
+#include "pop3d/server.h"
+
+#include "libmail/config/params_global.h"
+#include "libmail/config/params_mailbox.h"
+#include "libmail/core/log.h"
+#include "libmail/store/mailbox_location.h"
+
+namespace tern::pop3d {
+
+void Server::setup(server::Context& ctx) {
+    base_ = ctx.base;
+    const auto& cfg = *ctx.cfg;
+    settings_.idle_timeout = cfg.get_time(config::kPop3dTimeout);
+    settings_.login_failure_delay = cfg.get_time(config::kPop3dLoginFailureDelay);
+    auto maps = maps::MapList::open(cfg.get_list(config::kVirtualMailboxMaps));
+    if (!maps) log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
+    maps_.emplace(std::move(*maps));
+    mailbox_base_ = cfg.get(config::kVirtualMailboxBase);
+    queue_dir_ = ctx.queue_dir;
+    services_.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
+        return auth::PasswordCheck::start(base_, queue_dir_, std::move(req), std::move(done));
+    };
+    services_.maildir_root = [this](const std::string& user) {
+        return store::locate_maildir(*maps_, mailbox_base_, user);
+    };
+    reaper_.reset(event_new(base_, -1, 0, on_reap, this));
+    if (!reaper_) log::fatal("event_new: out of memory");
+}
+
+void Server::accept(UniqueFd fd, const server::Peer& peer) {
+    auto s = std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
+                                       [this](Session* done) { retire(done); });
+    Session* raw = s.get();
+    sessions_.emplace(raw, std::move(s));
+    raw->start();
+}
+
+void Server::retire(Session* s) {
+    auto node = sessions_.extract(s);
+    if (node.empty()) return;
+    graveyard_.push_back(std::move(node.mapped()));
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+}
+
+void Server::on_reap(evutil_socket_t, short, void* arg) noexcept { static_cast<Server*>(arg)->graveyard_.clear(); }
+
+}  // namespace tern::pop3d

@@ -1,0 +1,41 @@
+// The pop3d process: its settings from main.cf, the services sessions use
+// (authd, virtual_mailbox_maps), and the sessions it owns. A finished session
+// is retired and freed on the next loop turn, never inside its own callback.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libmail/event/event_ptrs.h"
+#include "libmail/maps/map.h"
+#include "libmail/server/server.h"
+#include "pop3d/session.h"
+
+namespace tern::pop3d {
+
+class Server {
+public:
+    // Reads the parameters and opens the maps; a configuration error is fatal.
+    void setup(server::Context& ctx);
+    void accept(UniqueFd fd, const server::Peer& peer);
+    bool idle() const { return sessions_.empty(); }
+
+private:
+    void retire(Session* s);
+    static void on_reap(evutil_socket_t, short, void* arg) noexcept;
+
+    event_base* base_ = nullptr;
+    Settings settings_;
+    Services services_;
+    std::optional<maps::MapList> maps_;
+    std::string mailbox_base_;
+    std::string queue_dir_;
+    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+    std::vector<std::unique_ptr<Session>> graveyard_;
+    EventPtr reaper_;
+};
+
+}  // namespace tern::pop3d

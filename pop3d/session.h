@@ -1,0 +1,136 @@
+// One POP3 client connection (RFC 1939, RFC 2449 CAPA): reads command lines
+// from one bufferevent (limit kMaxLineOctets), checks each command's state in
+// the table of commands.h before its handler runs, and writes replies.
+// AUTHORIZATION (USER/PASS through authd) lives in login.cc; TRANSACTION and
+// UPDATE in session.cc. RETR/TOP stream one message file through
+// MessageEncoder, never reading the mailbox into memory; input waits
+// (pipelining, RFC 2449 6.6) until the response is queued.
+// The Session is owned by the Server in main.cc and never frees itself: when
+// it ends it calls on_done, which retires it on the next loop turn.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libmail/auth/auth_client.h"
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/event/event_ptrs.h"
+#include "libmail/store/mailbox.h"
+#include "pop3d/commands.h"
+
+namespace tern::pop3d {
+
+struct Settings {
+    std::chrono::milliseconds idle_timeout{600 * 1000};  // pop3d_timeout (RFC 1939 3: at least 10 min)
+    std::chrono::milliseconds login_failure_delay{2000};  // pop3d_login_failure_delay
+};
+
+// What a session needs from outside, so tests can replace authd and the map.
+struct Services {
+    std::function<std::unique_ptr<auth::PasswordCheck>(auth::PasswordRequest, auth::PasswordCheck::Done)>
+        check_password;
+    // The Maildir root of an authenticated account; an error when it has none.
+    std::function<Result<std::string>(const std::string& user)> maildir_root;
+};
+
+// The UIDL of a message (RFC 1939 7): "<UIDVALIDITY>.<UID>" of the INBOX.
+// It must never change for a message: both numbers are kept by the index
+// (libmail/store), and a client that sees a new UIDVALIDITY after an index
+// was lost downloads the mailbox again rather than missing mail.
+std::string uidl_of(std::uint32_t uidvalidity, std::uint32_t uid);
+
+class Session {
+public:
+    Session(event_base* base, UniqueFd fd, std::string peer, const Settings& settings, const Services& services,
+            std::function<void(Session*)> on_done);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start();  // sends the greeting
+    State state() const { return state_; }
+
+private:
+    struct Message {
+        std::uint32_t uid = 0;
+        std::uint64_t size = 0;  // octets with CRLF (RFC 1939 5 STAT/LIST)
+        bool deleted = false;
+    };
+
+    static void on_read(bufferevent*, void* ctx) noexcept;
+    static void on_write(bufferevent*, void* ctx) noexcept;
+    static void on_event(bufferevent*, short what, void* ctx) noexcept;
+    static void on_login_delay(evutil_socket_t, short, void* ctx) noexcept;
+    static void on_resume(evutil_socket_t, short, void* ctx) noexcept;
+
+    void handle_input();
+    void dispatch(std::string_view line);
+    void send(std::string_view text);
+    void ok(std::string_view text);
+    void err(std::string_view text);      // a -ERR that is not the peer's fault
+    void bad(std::string_view text);      // a -ERR counted against kMaxErrors
+    void finish(const char* why);         // flush, then on_done
+    void suspend();                       // stop reading input (authd, streaming)
+    void resume_later();                  // read input again on the next loop turn
+
+    // login.cc: AUTHORIZATION state.
+    void cmd_user(std::string_view args);
+    void cmd_pass(std::string_view args);
+    void login_done(const std::string& user, const auth::Verdict& v);
+    bool open_maildrop(const std::string& account);
+
+    // session.cc: TRANSACTION state.
+    void cmd_stat(std::string_view args);
+    void cmd_list(std::string_view args, bool uidl);
+    void cmd_retr(std::string_view args);
+    void cmd_top(std::string_view args);
+    void cmd_dele(std::string_view args);
+    void cmd_rset(std::string_view args);
+    void cmd_noop(std::string_view args);
+    void cmd_quit(std::string_view args);
+    void cmd_capa(std::string_view args);
+    Message* message_arg(std::string_view arg);  // replies -ERR itself when nullptr
+    void start_stream(Message& m, std::optional<std::uint64_t> top_lines);
+    void pump_stream();
+
+    event_base* base_;
+    BufferEventPtr bev_;
+    std::string peer_;
+    const Settings& settings_;
+    const Services& services_;
+    std::function<void(Session*)> on_done_;
+
+    State state_ = State::Authorization;
+    int errors_ = 0;
+    bool closing_ = false;
+    bool done_ = false;
+    bool suspended_ = false;
+    bool skipping_long_line_ = false;
+
+    // AUTHORIZATION
+    std::string user_;          // from USER
+    std::string account_;       // after a successful PASS
+    std::unique_ptr<auth::PasswordCheck> check_;
+    EventPtr login_delay_;
+    EventPtr resume_;
+
+    // TRANSACTION
+    std::optional<store::Mailbox> mbox_;
+    std::vector<Message> messages_;  // message number n is messages_[n-1] (RFC 1939 5: fixed for the session)
+
+    // RETR/TOP in progress.
+    UniqueFd stream_fd_;
+    std::optional<MessageEncoder> encoder_;
+};
+
+}  // namespace tern::pop3d

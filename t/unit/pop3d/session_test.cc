@@ -1,0 +1,225 @@
+// Drives a real Session over a socketpair with a fake authd and a Maildir in
+// a temporary directory: what a POP3 client sees, byte for byte.
+#include <catch2/catch.hpp>
+
+#include <event2/event.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "libmail/event/event_ptrs.h"
+#include "libmail/store/mailbox.h"
+#include "pop3d/session.h"
+
+using namespace tern;
+using namespace tern::pop3d;
+
+namespace {
+
+class FakeCheck : public auth::PasswordCheck {
+public:
+    FakeCheck(event_base* base, auth::Verdict v, Done done) : v_(std::move(v)), done_(std::move(done)) {
+        ev_.reset(evtimer_new(base, fire, this));
+        const timeval now{0, 0};
+        evtimer_add(ev_.get(), &now);
+    }
+
+private:
+    static void fire(evutil_socket_t, short, void* ctx) noexcept {
+        auto* self = static_cast<FakeCheck*>(ctx);
+        self->done_(self->v_);
+    }
+    auth::Verdict v_;
+    Done done_;
+    EventPtr ev_;
+};
+
+struct Harness {
+    std::string root;
+    EventBasePtr base{event_base_new()};
+    Settings settings;
+    Services services;
+    std::unique_ptr<Session> session;
+    int client = -1;
+    bool done = false;
+    std::string last_password;
+
+    explicit Harness(std::chrono::milliseconds idle = std::chrono::milliseconds(600'000)) {
+        settings.idle_timeout = idle;
+        char tmpl[] = "/tmp/tern-pop3d-XXXXXX";
+        REQUIRE(::mkdtemp(tmpl));
+        root = tmpl;
+        settings.login_failure_delay = std::chrono::milliseconds(50);
+        services.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done d) {
+            last_password = req.password;
+            auth::Verdict v;
+            v.kind = req.password == "right" ? auth::Verdict::Kind::Ok
+                     : req.password == "later" ? auth::Verdict::Kind::TempFail
+                                               : auth::Verdict::Kind::Fail;
+            v.user = req.user;
+            return std::unique_ptr<auth::PasswordCheck>(new FakeCheck(base.get(), v, std::move(d)));
+        };
+        services.maildir_root = [this](const std::string& user) -> Result<std::string> {
+            if (user != "alice@example.test") return Error("no mailbox");
+            return root;
+        };
+        int sv[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        client = sv[0];
+        ::fcntl(client, F_SETFL, O_NONBLOCK);
+        evutil_make_socket_nonblocking(sv[1]);
+        session = std::make_unique<Session>(base.get(), UniqueFd(sv[1]), "192.0.2.1", settings, services,
+                                            [this](Session*) { done = true; });
+    }
+    ~Harness() {
+        session.reset();
+        ::close(client);
+        std::error_code ec;
+        std::filesystem::remove_all(root, ec);
+    }
+
+    void deliver(std::string_view text) {
+        auto d = store::MaildirDelivery::begin(root);
+        REQUIRE(d);
+        REQUIRE(d->write(text));
+        REQUIRE(d->commit());
+    }
+
+    // Sends `text`, then runs the loop until the output ends with `until`
+    // (or the connection closes, or two seconds pass).
+    std::string talk(std::string_view text, std::string_view until = "\r\n") {
+        if (!text.empty()) REQUIRE(::write(client, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+        std::string got;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (std::chrono::steady_clock::now() < deadline) {
+            event_base_loop(base.get(), EVLOOP_NONBLOCK);
+            char buf[65536];
+            const ssize_t n = ::read(client, buf, sizeof buf);
+            if (n > 0) {
+                got.append(buf, static_cast<std::size_t>(n));
+                if (got.size() >= until.size() && got.compare(got.size() - until.size(), until.size(), until) == 0)
+                    break;
+                continue;
+            }
+            if (n == 0 || done) break;
+            pollfd p{client, POLLIN, 0};
+            ::poll(&p, 1, 5);
+        }
+        return got;
+    }
+
+    void login() {
+        CHECK(talk("USER alice@example.test\r\n") == "+OK Send your password\r\n");
+        CHECK(talk("PASS right\r\n") == "+OK Logged in.\r\n");
+    }
+};
+
+}  // namespace
+
+TEST_CASE("greeting, CAPA, and commands refused before login", "[pop3d][session]") {
+    Harness h;
+    h.session->start();
+    CHECK(h.talk("") == "+OK Tern ready.\r\n");
+    const std::string capa = h.talk("CAPA\r\n", "\r\n.\r\n");
+    CHECK(capa.rfind("+OK", 0) == 0);
+    CHECK(capa.find("\r\nUIDL\r\n") != std::string::npos);
+    CHECK(h.talk("STAT\r\n").rfind("-ERR", 0) == 0);
+    CHECK(h.talk("PASS x\r\n").rfind("-ERR", 0) == 0);  // USER first
+    CHECK(h.talk("XYZZY\r\n") == "-ERR Unknown command\r\n");
+    CHECK(h.talk(std::string(600, 'A') + "\r\n") == "-ERR line too long\r\n");
+    CHECK(h.talk("QUIT\r\n") == "+OK Tern signing off\r\n");
+    CHECK(h.done);
+}
+
+TEST_CASE("a wrong password is answered after the delay; authd trouble is [SYS/TEMP]", "[pop3d][session]") {
+    Harness h;
+    h.session->start();
+    h.talk("");
+    CHECK(h.talk("USER alice@example.test\r\n") == "+OK Send your password\r\n");
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(h.talk("PASS wrong words\r\n") == "-ERR [AUTH] Authentication failed.\r\n");
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(50));
+    CHECK(h.last_password == "wrong words");
+    CHECK(h.talk("STAT\r\n").rfind("-ERR", 0) == 0);
+    CHECK(h.talk("USER alice@example.test\r\n") == "+OK Send your password\r\n");
+    CHECK(h.talk("PASS later\r\n").rfind("-ERR [SYS/TEMP]", 0) == 0);
+    CHECK(h.talk("USER nobody@example.test\r\n") == "+OK Send your password\r\n");
+    CHECK(h.talk("PASS right\r\n").rfind("-ERR [SYS/TEMP]", 0) == 0);  // authenticated, but no mailbox
+}
+
+TEST_CASE("a POP3 session lists, retrieves, deletes and expunges at QUIT", "[pop3d][session]") {
+    Harness h;
+    h.deliver("Subject: one\n\n.dot line\nbody\n");
+    h.deliver("Subject: two\n\nfirst\nsecond\n");
+    h.session->start();
+    h.talk("");
+    h.login();
+    // Sizes count CRLF: 29 bytes + 4 LFs, 27 bytes + 4 LFs.
+    CHECK(h.talk("STAT\r\n") == "+OK 2 64\r\n");
+    CHECK(h.talk("LIST\r\n", "\r\n.\r\n") == "+OK\r\n1 33\r\n2 31\r\n.\r\n");
+    CHECK(h.talk("LIST 2\r\n") == "+OK 2 31\r\n");
+    CHECK(h.talk("LIST 3\r\n") == "-ERR No such message\r\n");
+    auto mb = store::Mailbox::open(h.root, "INBOX");
+    REQUIRE(mb);
+    const std::string uv = std::to_string(mb->uidvalidity());
+    CHECK(h.talk("UIDL\r\n", "\r\n.\r\n") == "+OK\r\n1 " + uv + ".1\r\n2 " + uv + ".2\r\n.\r\n");
+    CHECK(h.talk("UIDL 1\r\n") == "+OK 1 " + uv + ".1\r\n");
+    CHECK(h.talk("RETR 1\r\n", "\r\n.\r\n") == "+OK 33 octets\r\nSubject: one\r\n\r\n..dot line\r\nbody\r\n.\r\n");
+    CHECK(h.talk("TOP 2 1\r\n", "\r\n.\r\n") == "+OK\r\nSubject: two\r\n\r\nfirst\r\n.\r\n");
+    CHECK(h.talk("TOP 2\r\n").rfind("-ERR", 0) == 0);
+    CHECK(h.talk("DELE 1\r\n") == "+OK Message deleted\r\n");
+    CHECK(h.talk("RETR 1\r\n").rfind("-ERR", 0) == 0);
+    CHECK(h.talk("STAT\r\n") == "+OK 1 31\r\n");
+    CHECK(h.talk("RSET\r\n") == "+OK\r\n");
+    CHECK(h.talk("STAT\r\n") == "+OK 2 64\r\n");
+    CHECK(h.talk("USER x\r\n").rfind("-ERR", 0) == 0);  // wrong state
+    // Pipelined commands (RFC 2449 6.6) are answered in order.
+    CHECK(h.talk("DELE 1\r\nNOOP\r\nQUIT\r\n", "left)\r\n") ==
+          "+OK Message deleted\r\n+OK\r\n+OK Tern signing off (1 messages left)\r\n");
+    REQUIRE(mb->sync());
+    REQUIRE(mb->messages().size() == 1);
+    CHECK(mb->messages()[0].uid == 2);
+}
+
+TEST_CASE("too many errors close the connection", "[pop3d][session]") {
+    Harness h;
+    h.session->start();
+    h.talk("");
+    std::string all;
+    for (int i = 0; i < kMaxErrors; ++i) all += "BOGUS\r\n";
+    const std::string out = h.talk(all, "closing connection.\r\n");
+    CHECK(out.find("-ERR Too many errors, closing connection.\r\n") != std::string::npos);
+    h.talk("");
+    CHECK(h.done);
+}
+
+TEST_CASE("RETR streams a large message and then answers pipelined commands", "[pop3d][session]") {
+    Harness h;
+    std::string big = "Subject: big\n\n";
+    for (int i = 0; i < 20000; ++i) big += ".line " + std::to_string(i) + " of a large message body\n";
+    h.deliver(big);
+    h.session->start();
+    h.talk("");
+    h.login();
+    const std::string out = h.talk("RETR 1\r\nNOOP\r\n", "\r\n.\r\n+OK\r\n");
+    std::size_t lines = 0;
+    for (char c : big) lines += c == '\n';
+    const std::string head = "+OK " + std::to_string(big.size() + lines) + " octets\r\n";
+    REQUIRE(out.rfind(head, 0) == 0);
+    // Every body line gained a stuffed dot and a CR.
+    CHECK(out.size() == head.size() + big.size() + lines + 20000 + 3 + 5);
+    CHECK(out.find("\r\n..line 19999 of a large message body\r\n.\r\n+OK\r\n") != std::string::npos);
+}
+
+TEST_CASE("an idle client is disconnected after pop3d_timeout", "[pop3d][session]") {
+    Harness h(std::chrono::milliseconds(100));
+    h.session->start();
+    CHECK(h.talk("") == "+OK Tern ready.\r\n");
+    CHECK(h.talk("", "closing connection.\r\n") == "-ERR Timeout, closing connection.\r\n");
+    h.talk("");
+    CHECK(h.done);
+}

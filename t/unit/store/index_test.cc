@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "libmail/store/mailbox_index.h"
+
+using namespace tern::store;
+
+TEST_CASE("an index survives format and parse unchanged", "[store][index]") {
+    IndexState st;
+    st.uidvalidity = 1700000000;
+    st.uidnext = 8;
+    MessageInfo a;
+    a.uid = 3;
+    a.flags = "RS";
+    a.filename = cur_filename("1700000001.M5P9Q1.host,S=10,W=12", "RS");
+    a.size = 12;
+    a.internal_date = 1700000001;
+    MessageInfo b = a;
+    b.uid = 7;
+    b.flags = "";
+    b.filename = cur_filename("odd name with spaces", "");
+    st.messages = {a, b};
+    auto back = parse_index(format_index(st));
+    REQUIRE(back);
+    CHECK(back->uidvalidity == 1700000000);
+    CHECK(back->uidnext == 8);
+    REQUIRE(back->messages.size() == 2);
+    CHECK(back->messages[0].filename == a.filename);
+    CHECK(back->messages[0].flags == "RS");
+    CHECK(back->messages[0].size == 12);
+    CHECK(back->messages[1].filename == "cur/odd name with spaces:2,");
+    CHECK(back->messages[1].flags.empty());
+}
+
+TEST_CASE("malformed indexes are refused", "[store][index]") {
+    const char* bad = GENERATE(
+        "",                                                   // empty
+        "tern-index 1 5 2 0\n",                                // no end line
+        "tern-index 2 5 2 0\nend\n",                           // unknown version
+        "tern-index 1 0 2 0\nend\n",                           // UIDVALIDITY 0
+        "tern-index 1 5 2 1\n1 0 0 - a\nend\nx\n",             // trailing junk
+        "tern-index 1 5 2 1\n2 0 0 - a\nend\n",                // UID not below UIDNEXT
+        "tern-index 1 5 9 2\n3 0 0 - a\n2 0 0 - b\nend\n",     // UIDs out of order
+        "tern-index 1 5 9 2\n1 0 0 - a\n2 0 0 - a\nend\n",     // one file, two UIDs
+        "tern-index 1 5 9 1\n1 0 0 SR a\nend\n",               // unsorted flags
+        "tern-index 1 5 9 1\n1 x 0 - a\nend\n",                // bad number
+        "tern-index 1 5 9 2\n1 0 0 - a\nend\n");               // truncated
+    CHECK_FALSE(parse_index(bad));
+}
+
+TEST_CASE("Maildir names give base, flags, sizes and delivery time", "[store][index]") {
+    auto n = split_maildir_name("1700000000.M123P4Q5.host,S=100,W=104:2,FS");
+    CHECK(n.base == "1700000000.M123P4Q5.host,S=100,W=104");
+    CHECK(n.flags == "FS");
+    CHECK(n.has_info);
+    CHECK(name_size_field(n.base, 'W') == 104u);
+    CHECK(name_size_field(n.base, 'S') == 100u);
+    CHECK_FALSE(name_size_field("1.2.host", 'W'));
+    auto t = name_delivery_time(n.base);
+    REQUIRE(t);
+    CHECK(t->sec == 1700000000);
+    CHECK(t->usec == 123);
+    CHECK_FALSE(name_delivery_time("host.1234"));
+    CHECK(normalize_flags("TSaS,1") == "STa");
+    CHECK_FALSE(split_maildir_name("plain").has_info);
+    CHECK_FALSE(acceptable_message_name(".hidden"));
+    CHECK_FALSE(acceptable_message_name("new\nline"));
+    CHECK(acceptable_message_name("1.2.host"));
+}

@@ -1,0 +1,276 @@
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "libmail/core/file_io.h"
+#include "libmail/store/mailbox.h"
+#include "t/unit/store/temp_maildir.h"
+
+using namespace tern;
+using namespace tern::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string deliver(const std::string& folder, std::string_view text) {
+    auto d = MaildirDelivery::begin(folder);
+    REQUIRE(d);
+    REQUIRE(d->write(text));
+    auto name = d->commit();
+    REQUIRE(name);
+    return *name;
+}
+
+Mailbox open_synced(const std::string& root, const std::string& folder = "INBOX") {
+    auto mb = Mailbox::open(root, folder);
+    REQUIRE(mb);
+    REQUIRE(mb->sync());
+    return std::move(*mb);
+}
+
+std::vector<std::uint32_t> uids(const Mailbox& mb) {
+    std::vector<std::uint32_t> out;
+    for (const auto& m : mb.messages()) out.push_back(m.uid);
+    return out;
+}
+
+// A file put into a Maildir the way another MDA or an rsync restore would.
+void drop_file(const std::string& path, const std::string& text) {
+    REQUIRE(write_file_atomic(path, text, 0600));
+}
+
+}  // namespace
+
+TEST_CASE("sync gives delivered messages UIDs 1..n, stable across reopen", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "Subject: one\n\nbody\n");
+    deliver(root, "Subject: two\n\nbody\n");
+    deliver(root, "Subject: three\n\nbody\n");
+    auto mb = open_synced(root);
+    CHECK(uids(mb) == std::vector<std::uint32_t>{1, 2, 3});
+    CHECK(mb.uidnext() == 4);
+    CHECK(mb.uidvalidity() != 0);
+    // new/ was emptied into cur/ with the ":2," info.
+    CHECK(fs::is_empty(root + "/new"));
+    CHECK(mb.messages()[0].filename.rfind("cur/", 0) == 0);
+    CHECK(mb.messages()[0].filename.substr(mb.messages()[0].filename.size() - 3) == ":2,");
+    // Sizes count CRLF: "Subject: one\n\nbody\n" is 19 bytes with 3 LFs.
+    CHECK(mb.messages()[0].size == 22);
+    auto text = mb.read_message(1, 1000);
+    REQUIRE(text);
+    CHECK(*text == "Subject: one\r\n\r\nbody\r\n");
+    CHECK(text->size() == mb.messages()[0].size);
+    CHECK(mb.messages()[0].internal_date > 1'600'000'000);
+
+    auto again = open_synced(root);
+    CHECK(again.uidvalidity() == mb.uidvalidity());
+    CHECK(uids(again) == uids(mb));
+    for (std::size_t i = 0; i < 3; ++i) CHECK(again.messages()[i].filename == mb.messages()[i].filename);
+    SECTION("open alone reads the index") {
+        auto plain = Mailbox::open(root, "INBOX");
+        REQUIRE(plain);
+        CHECK(plain->uidvalidity() == mb.uidvalidity());
+        CHECK(plain->messages().size() == 3);
+    }
+}
+
+TEST_CASE("files added behind the index get higher UIDs; removed ones drop out", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    deliver(root, "b\n");
+    auto mb = open_synced(root);
+    const auto uv = mb.uidvalidity();
+    // Another program's files: no S=/W= in the name, one in new/, one straight in cur/.
+    drop_file(root + "/new/1800000000.other.host", "x\ny\n");
+    drop_file(root + "/cur/1800000001.other.host:2,S", "z\n");
+    const std::string first = mb.messages()[0].filename;
+    REQUIRE(::unlink((root + "/" + first).c_str()) == 0);
+    REQUIRE(mb.sync());
+    CHECK(mb.uidvalidity() == uv);
+    CHECK(uids(mb) == std::vector<std::uint32_t>{2, 3, 4});
+    CHECK(mb.find(1) == -1);
+    const auto& added = mb.messages()[1];
+    CHECK(added.filename == "cur/1800000000.other.host:2,");
+    CHECK(added.size == 6);  // "x\ny\n" served as "x\r\ny\r\n"
+    CHECK(added.internal_date == 1800000000);
+    CHECK(mb.messages()[2].flags == "S");
+    CHECK(mb.uidnext() == 5);
+    // A removed UID is never given again.
+    deliver(root, "c\n");
+    REQUIRE(mb.sync());
+    CHECK(uids(mb).back() == 5);
+}
+
+TEST_CASE("set_flags renames the file and the change persists", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    deliver(root, "b\n");
+    auto mb = open_synced(root);
+    REQUIRE(mb.set_flags(2, "SR"));
+    const auto& m = mb.messages()[1];
+    CHECK(m.flags == "RS");
+    CHECK(m.filename.substr(m.filename.size() - 5) == ":2,RS");
+    CHECK(fs::exists(root + "/" + m.filename));
+    auto other = open_synced(root);
+    CHECK(other.messages()[1].flags == "RS");
+    CHECK(other.messages()[0].flags.empty());
+    SECTION("a rename behind our back is picked up and followed") {
+        const std::string renamed = root + "/cur/" +
+            std::string(m.filename.substr(4, m.filename.size() - 4 - 2)) + "FRST";
+        REQUIRE(::rename((root + "/" + m.filename).c_str(), renamed.c_str()) == 0);
+        // The stale name still reads and still takes new flags.
+        auto text = mb.read_message(2, 100);
+        REQUIRE(text);
+        CHECK(*text == "b\r\n");
+        REQUIRE(other.sync());
+        CHECK(other.messages()[1].flags == "FRST");
+        REQUIRE(mb.set_flags(2, "S"));
+        REQUIRE(other.sync());
+        CHECK(other.messages()[1].flags == "S");
+    }
+    SECTION("unknown UIDs are an error") { CHECK_FALSE(mb.set_flags(9, "S")); }
+}
+
+TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    for (int i = 0; i < 4; ++i) deliver(root, "m\n");
+    auto mb = open_synced(root);
+    const std::string gone = mb.messages()[1].filename;
+    REQUIRE(mb.expunge({2, 4, 99}));
+    CHECK(uids(mb) == std::vector<std::uint32_t>{1, 3});
+    CHECK_FALSE(fs::exists(root + "/" + gone));
+    auto other = open_synced(root);
+    CHECK(uids(other) == std::vector<std::uint32_t>{1, 3});
+    CHECK(other.uidnext() == 5);
+}
+
+TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    deliver(root, "b\n");
+    auto mb = open_synced(root);
+    const auto uv = mb.uidvalidity();
+    const bool missing = GENERATE(false, true);
+    if (missing)
+        REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
+    else
+        drop_file(root + "/tern-index", "tern-index 1 garbage\n\x01\x02");
+    auto rebuilt = Mailbox::open(root, "INBOX");
+    REQUIRE(rebuilt);
+    REQUIRE(rebuilt->sync());
+    CHECK(rebuilt->uidvalidity() > uv);
+    CHECK(rebuilt->messages().size() == 2);
+    // The old object notices the new UIDVALIDITY on its next sync.
+    REQUIRE(mb.sync());
+    CHECK(mb.uidvalidity() == rebuilt->uidvalidity());
+}
+
+TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    auto a = open_synced(root);
+    auto b = open_synced(root);
+    CHECK(a.uidvalidity() == b.uidvalidity());
+    deliver(root, "1\n");
+    REQUIRE(b.sync());  // b assigns UID 1
+    deliver(root, "2\n");
+    REQUIRE(a.sync());  // a sees UID 1 from b's index and assigns 2
+    REQUIRE(b.sync());
+    CHECK(uids(a) == std::vector<std::uint32_t>{1, 2});
+    CHECK(uids(b) == uids(a));
+    for (std::size_t i = 0; i < 2; ++i) CHECK(a.messages()[i].filename == b.messages()[i].filename);
+    REQUIRE(a.set_flags(1, "T"));
+    REQUIRE(b.expunge({2}));
+    REQUIRE(a.sync());
+    REQUIRE(b.sync());
+    CHECK(uids(a) == std::vector<std::uint32_t>{1});
+    CHECK(a.messages()[0].flags == "T");
+    CHECK(b.messages()[0].flags == "T");
+}
+
+TEST_CASE("folders: INBOX plus .Name directories that hold cur/", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    auto none = Mailbox::list_folders(root + "/not-yet");
+    REQUIRE(none);
+    CHECK(*none == std::vector<std::string>{"INBOX"});
+    REQUIRE(Mailbox::open(root, "INBOX"));
+    REQUIRE(Mailbox::open(root, "Sent"));
+    REQUIRE(Mailbox::open(root, "Archive.2024"));
+    REQUIRE(make_dirs(root + "/.NotAFolder"));
+    auto folders = Mailbox::list_folders(root);
+    REQUIRE(folders);
+    CHECK(*folders == std::vector<std::string>{"INBOX", "Archive.2024", "Sent"});
+    CHECK_FALSE(Mailbox::open(root, "../escape"));
+    CHECK_FALSE(Mailbox::open(root, ".hidden"));
+    auto sent = Mailbox::open(root, "Sent");
+    REQUIRE(sent);
+    CHECK(sent->path() == root + "/.Sent");
+}
+
+TEST_CASE("read_message is bounded and converts only bare LFs", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\r\nb\nc");
+    auto mb = open_synced(root);
+    auto text = mb.read_message(1, 100);
+    REQUIRE(text);
+    CHECK(*text == "a\r\nb\r\nc");
+    CHECK(mb.messages()[0].size == text->size());
+    auto big = mb.read_message(1, 3);
+    REQUIRE_FALSE(big);
+    CHECK(big.error().code == EFBIG);
+}
+
+TEST_CASE("IMAP and Maildir flags convert both ways", "[store][flags]") {
+    CHECK(imap_flags_to_maildir({"\\Seen", "\\deleted", "\\Answered", "$Junk", "\\Flagged", "\\Draft"}) == "DFRST");
+    CHECK(maildir_to_imap_flags("TSP") == std::vector<std::string>{"\\Seen", "\\Deleted"});
+    CHECK(maildir_to_imap_flags("").empty());
+}
+
+TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    REQUIRE(Mailbox::open(root, "INBOX"));
+    drop_file(root + "/new/1800000005.M2P1.host", "late\n");
+    drop_file(root + "/new/1800000001.M9P1.host", "early\n");
+    drop_file(root + "/new/1800000005.M1P1.host", "middle\n");
+    auto mb = open_synced(root);
+    REQUIRE(mb.messages().size() == 3);
+    CHECK(mb.messages()[0].filename == "cur/1800000001.M9P1.host:2,");
+    CHECK(mb.messages()[1].filename == "cur/1800000005.M1P1.host:2,");
+    CHECK(mb.messages()[2].filename == "cur/1800000005.M2P1.host:2,");
+}
+
+TEST_CASE("a sync that skipped the scan still sees later changes", "[store][mailbox]") {
+    test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    auto mb = open_synced(root);
+    // Make the directories look old, so the next sync trusts their mtimes.
+    auto age = [&] {
+        const timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+        for (const char* sub : {"/new", "/cur"}) REQUIRE(::utimensat(AT_FDCWD, (root + sub).c_str(), old, 0) == 0);
+    };
+    age();
+    REQUIRE(mb.sync());
+    REQUIRE(mb.sync());  // nothing changed: may skip the scan
+    const std::string name = mb.messages()[0].filename;
+    REQUIRE(::rename((root + "/" + name).c_str(), (root + "/" + name + "S").c_str()) == 0);
+    REQUIRE(mb.sync());
+    CHECK(mb.messages()[0].flags == "S");
+    age();
+    REQUIRE(mb.sync());
+    deliver(root, "b\n");
+    REQUIRE(mb.sync());
+    CHECK(uids(mb) == std::vector<std::uint32_t>{1, 2});
+}
