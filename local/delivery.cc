@@ -1,0 +1,99 @@
+#include "local/delivery.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/queue/queue_file.h"
+#include "libmail/store/mailbox.h"
+#include "libmail/store/mailbox_location.h"
+
+namespace tern::local {
+
+struct QueueFileRef {
+    const queue::QueueFile& qf;
+};
+
+namespace {
+
+// ENOSPC and EDQUOT are the mailbox owner's (or the disk's) trouble: retry later.
+std::string dsn_for_write_error(int code) { return code == ENOSPC || code == EDQUOT ? "4.2.2" : "4.3.0"; }
+
+}  // namespace
+
+std::string delivery_headers(const std::string& sender, const std::string& recipient) {
+    return "Return-Path: <" + sender + ">\nDelivered-To: " + recipient + "\n";
+}
+
+RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, const std::string& sender,
+                                       const std::string& rcpt, const std::string& index) {
+    RecipientResult r{index, "deferred", "4.3.0", ""};
+    auto root = store::locate_maildir(maps_, base_, rcpt);
+    if (!root) {
+        if (root.error().code == ENOENT) return {index, "bounced", "5.1.1", "unknown user: \"" + printable(rcpt) + "\""};
+        log::warning("%s: %s", printable(rcpt).c_str(), root.error().message.c_str());
+        r.reason = "mailbox lookup failed: " + root.error().message;
+        return r;
+    }
+    auto d = store::MaildirDelivery::begin(*root);
+    if (!d) {
+        r.dsn = dsn_for_write_error(d.error().code);
+        r.reason = "cannot create Maildir file: " + d.error().message;
+        return r;
+    }
+    if (auto w = d->write(delivery_headers(sender, rcpt)); !w) {
+        r.dsn = dsn_for_write_error(w.error().code);
+        r.reason = "write error: " + w.error().message;
+        return r;
+    }
+    auto copied = queue::read_content(queue_fd, ref.qf, [&](std::string_view chunk) { return d->write(chunk); });
+    if (!copied) {
+        r.dsn = dsn_for_write_error(copied.error().code);
+        r.reason = "write error: " + copied.error().message;
+        return r;
+    }
+    auto name = d->commit();
+    if (!name) {
+        r.dsn = dsn_for_write_error(name.error().code);
+        r.reason = "write error: " + name.error().message;
+        return r;
+    }
+    return {index, "sent", "2.0.0", "delivered to maildir"};
+}
+
+ipc::AttrList Deliverer::handle(const ipc::AttrList& request) {
+    ipc::AttrList reply;
+    if (request.get_or("request", "") != "deliver") {
+        log::panic("unexpected request from qmgr: \"%s\"", printable(request.get_or("request", "")).c_str());
+    }
+    const std::string path = request.get_or("path", "");
+    const std::string sender = request.get_or("sender", "");
+    const auto rcpts = request.get_all("rcpt");
+    const auto indexes = request.get_all("rcpt_index");
+    if (rcpts.size() != indexes.size()) log::panic("malformed delivery request from qmgr");
+    auto fail_all = [&](const std::string& reason) {
+        for (auto idx : indexes) {
+            reply.add("rcpt_index", std::string(idx));
+            reply.add("status", "deferred");
+            reply.add("dsn", "4.3.0");
+            reply.add("reason", reason);
+        }
+        return reply;
+    };
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return fail_all("cannot open queue file: " + sys_error("open", path).message);
+    auto qf = queue::read_queue_file(fd.get(), path);
+    if (!qf) return fail_all("cannot read queue file: " + qf.error().message);
+    for (std::size_t i = 0; i < rcpts.size(); ++i) {
+        auto r = deliver_one(fd.get(), QueueFileRef{*qf}, sender, std::string(rcpts[i]), std::string(indexes[i]));
+        reply.add("rcpt_index", r.rcpt_index);
+        reply.add("status", r.status);
+        reply.add("dsn", r.dsn);
+        reply.add("reason", r.reason);
+    }
+    return reply;
+}
+
+}  // namespace tern::local

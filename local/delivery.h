@@ -1,0 +1,42 @@
+// One delivery request from qmgr: for each recipient, find its Maildir through
+// virtual_mailbox_maps and deliver the queue file's message there with
+// Return-Path and Delivered-To prepended, as Postfix's local/virtual do.
+// Every result is final only after the Maildir file is fsync'ed in new/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libmail/ipc/attr_codec.h"
+#include "libmail/maps/map.h"
+
+namespace tern::local {
+
+struct QueueFileRef;
+
+struct RecipientResult {
+    std::string rcpt_index;
+    std::string status;  // sent | deferred | bounced
+    std::string dsn;     // 2.0.0, 4.x.x, 5.x.x
+    std::string reason;
+};
+
+// The header lines local adds before the message (LF line ends, as stored).
+std::string delivery_headers(const std::string& sender, const std::string& recipient);
+
+class Deliverer {
+public:
+    Deliverer(maps::MapList maps, std::string mailbox_base) : maps_(std::move(maps)), base_(std::move(mailbox_base)) {}
+
+    // Handles request=deliver: queue file path, sender, repeated rcpt + rcpt_index.
+    // The reply lists, per recipient, rcpt_index, status, dsn and reason.
+    ipc::AttrList handle(const ipc::AttrList& request);
+
+private:
+    RecipientResult deliver_one(int queue_fd, const QueueFileRef& qf, const std::string& sender,
+                                const std::string& rcpt, const std::string& index);
+    maps::MapList maps_;
+    std::string base_;
+};
+
+}  // namespace tern::local
