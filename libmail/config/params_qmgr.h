@@ -1,12 +1,26 @@
-// Parameters of the qmgr area. Add a spec here and list it in kQmgrParams.
+// Parameters of qmgr: queue scans, retries and expiry (Postfix's names and defaults).
 #pragma once
 
 #include "libmail/config/param_spec.h"
 
 namespace tern::config {
 
+inline constexpr ParamSpec kQueueRunDelay{"queue_run_delay", ParamType::Time, "300s", 1, 86400,
+    "How often qmgr scans the deferred queue for mail whose retry time has come."};
+inline constexpr ParamSpec kMinimalBackoffTime{"minimal_backoff_time", ParamType::Time, "300s", 1, 86400,
+    "Shortest time a deferred message waits before its next delivery attempt."};
+inline constexpr ParamSpec kMaximalBackoffTime{"maximal_backoff_time", ParamType::Time, "4000s", 1, 7 * 86400,
+    "Longest time a deferred message waits before its next delivery attempt."};
+inline constexpr ParamSpec kMaximalQueueLifetime{"maximal_queue_lifetime", ParamType::Time, "5d", 0, 100 * 86400,
+    "How long undeliverable mail stays queued before it is returned as expired.", 'd'};
+inline constexpr ParamSpec kQmgrMessageActiveLimit{"qmgr_message_active_limit", ParamType::Int, "20000", 1, 10000000,
+    "Most messages in the active queue at once."};
+inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int, "2", 1,
+    1000, "Most deliveries to local at the same time."};
+
 inline constexpr const ParamSpec* kQmgrParams[] = {
-    nullptr,  // placeholder until the first qmgr parameter; the registry skips nullptr
+    &kQueueRunDelay, &kMinimalBackoffTime, &kMaximalBackoffTime, &kMaximalQueueLifetime,
+    &kQmgrMessageActiveLimit, &kLocalDestinationConcurrencyLimit,
 };
 
 }  // namespace tern::config

@@ -1,0 +1,33 @@
+// qmgr: the queue manager (qmgr/qmgr.h). Runs as mail_owner; its socket is
+// public/qmgr, where smtpd, postqueue and master write one-byte triggers.
+// SECURITY: a trigger byte is the only input from other processes here (any
+// local user may send one: it only causes a queue scan); queue files are
+// read through the validating reader, and a bad one goes to corrupt/.
+#include <optional>
+
+#include "libmail/config/params_global.h"
+#include "libmail/config/params_qmgr.h"
+#include "libmail/server/server.h"
+#include "qmgr/qmgr.h"
+
+int main(int argc, char** argv) {
+    using namespace tern;
+    std::optional<qmgr::QueueManager> manager;
+    server::Hooks hooks;
+    hooks.after_drop = [&](server::Context& ctx) {
+        const auto& cfg = *ctx.cfg;
+        qmgr::Settings s;
+        s.queue_run_delay = cfg.get_time(config::kQueueRunDelay);
+        s.minimal_backoff = cfg.get_time(config::kMinimalBackoffTime);
+        s.maximal_backoff = cfg.get_time(config::kMaximalBackoffTime);
+        s.maximal_lifetime = cfg.get_time(config::kMaximalQueueLifetime);
+        s.active_limit = static_cast<std::size_t>(cfg.get_int(config::kQmgrMessageActiveLimit));
+        s.local_concurrency = static_cast<std::size_t>(cfg.get_int(config::kLocalDestinationConcurrencyLimit));
+        s.local_domains = cfg.get_list(config::kMyDestination);
+        for (auto& d : cfg.get_list(config::kVirtualMailboxDomains)) s.local_domains.push_back(d);
+        manager.emplace(ctx.base, ctx.queue_dir, std::move(s));
+        manager->start();
+    };
+    hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer&) { manager->accept_trigger(std::move(fd)); };
+    return server::run(argc, argv, "qmgr", std::move(hooks));
+}

@@ -1,0 +1,298 @@
+#include "qmgr/qmgr.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "libmail/core/file_io.h"
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+#include "libmail/queue/queue_dirs.h"
+#include "qmgr/retry.h"
+
+namespace tern::qmgr {
+
+namespace {
+
+constexpr std::size_t kMaxStatusFileBytes = 1024 * 1024;  // defer/ and bounce/ logs per message
+constexpr std::size_t kMaxTriggerBytes = 64;
+
+double now_seconds() {
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+}
+
+// Appends one "recipient=...\treason=..." line to defer/<id> or bounce/<id>.
+void append_status(const std::string& path, const std::string& rcpt, const std::string& dsn, const std::string& reason) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && static_cast<std::size_t>(st.st_size) > kMaxStatusFileBytes) return;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!fd) {
+        log::warning("open %s: %m", path.c_str());
+        return;
+    }
+    const std::string line = "recipient=" + rcpt + "\tdsn=" + dsn + "\treason=" + printable(reason, 500) + "\n";
+    if (auto r = write_all(fd.get(), line); !r) log::warning("%s: %s", path.c_str(), r.error().message.c_str());
+}
+
+}  // namespace
+
+QueueManager::QueueManager(event_base* base, std::string queue_dir, Settings s)
+    : base_(base), queue_dir_(std::move(queue_dir)), s_(std::move(s)) {
+    reaper_.reset(event_new(base_, -1, 0, on_reap, this));
+    periodic_.reset(event_new(base_, -1, EV_PERSIST, on_periodic, this));
+    const timeval every{static_cast<time_t>(s_.queue_run_delay.count()), 0};
+    event_add(periodic_.get(), &every);
+}
+
+void QueueManager::on_periodic(evutil_socket_t, short, void* ctx) noexcept {
+    auto* self = static_cast<QueueManager*>(ctx);
+    self->scan_incoming();
+    self->scan_deferred(false);
+    self->pump();
+}
+
+void QueueManager::accept_trigger(UniqueFd fd) {
+    const int raw = fd.get();
+    EventPtr ev(event_new(base_, raw, EV_READ | EV_PERSIST, on_trigger_read, this));
+    event_add(ev.get(), nullptr);
+    (void)fd.release();  // owned by the event entry from now on; closed in on_trigger_read
+    trigger_conns_.emplace(raw, std::move(ev));
+}
+
+void QueueManager::on_trigger_read(evutil_socket_t fd, short, void* ctx) noexcept {
+    auto* self = static_cast<QueueManager*>(ctx);
+    char buf[kMaxTriggerBytes];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+        // Several identical triggers mean one scan.
+        bool seen[256] = {};
+        for (ssize_t i = 0; i < n; ++i) seen[static_cast<unsigned char>(buf[i])] = true;
+        for (int c = 0; c < 256; ++c)
+            if (seen[c]) self->on_trigger(static_cast<char>(c));
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    self->trigger_conns_.erase(fd);  // frees the event first
+    ::close(fd);
+}
+
+void QueueManager::on_trigger(char code) {
+    switch (code) {
+    case ipc::kTriggerIncoming:
+        scan_incoming();
+        break;
+    case ipc::kTriggerFlush:
+        scan_incoming();
+        scan_deferred(true);
+        break;
+    case ipc::kTriggerScan:
+        scan_incoming();
+        scan_deferred(false);
+        break;
+    default:
+        log::warning("unknown trigger code %d", static_cast<unsigned char>(code));
+        return;
+    }
+    pump();
+}
+
+void QueueManager::enqueue(const std::string& id) {
+    if (!known_.insert(id).second) return;
+    waiting_.push_back(id);
+}
+
+void QueueManager::pump() {
+    while (!waiting_.empty() && jobs_.size() < s_.local_concurrency) {
+        const std::string id = waiting_.front();
+        waiting_.pop_front();
+        begin(id);
+    }
+}
+
+void QueueManager::begin(const std::string& id) {
+    const std::string path = queue::queue_path(queue_dir_, "active", id);
+    auto job = std::make_unique<Job>();
+    job->id = id;
+    job->started = std::chrono::steady_clock::now();
+    job->fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!job->fd) {
+        log::warning("%s: open %s: %m", id.c_str(), path.c_str());
+        known_.erase(id);
+        return;
+    }
+    auto qf = queue::read_queue_file(job->fd.get(), path);
+    if (!qf) {
+        // Kept for the admin, never deleted silently (DESIGN.md "corrupt/").
+        log::warning("%s: %s: moving to corrupt/", id.c_str(), qf.error().message.c_str());
+        job->fd.reset();
+        if (auto r = queue::move_queue_file(queue_dir_, "active", "corrupt", id); !r)
+            log::warning("%s", r.error().message.c_str());
+        known_.erase(id);
+        return;
+    }
+    job->qf = std::move(*qf);
+    const auto& env = job->qf.env;
+    log::info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", id.c_str(), env.sender.c_str(),
+              static_cast<unsigned long long>(job->qf.file_size), env.recipients.size());
+
+    const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
+    ipc::AttrList req{{"request", "deliver"}, {"queue_id", id}, {"path", path}, {"sender", env.sender}};
+    bool any_local = false;
+    for (std::size_t i = 0; i < env.recipients.size(); ++i) {
+        auto& r = job->qf.env.recipients[i];
+        if (r.state != queue::RecipientState::Pending) continue;
+        if (s_.maximal_lifetime.count() > 0 && age > s_.maximal_lifetime) {
+            // TODO(#4): queue a DSN to the sender; until then the expiry is logged and recorded in bounce/.
+            if (auto w = queue::set_recipient_state(job->fd.get(), r, queue::RecipientState::Expired); !w)
+                log::warning("%s: %s", id.c_str(), w.error().message.c_str());
+            append_status(queue::queue_path(queue_dir_, "bounce", id), r.address, "4.4.7", "message expired");
+            log_recipient(*job, r, "none", "4.4.7", "expired", "message expired after maximal_queue_lifetime");
+            r.state = queue::RecipientState::Expired;
+            continue;
+        }
+        if (!is_local_domain(r.address, s_.local_domains)) {
+            // TODO(#4): the smtp client. Until then remote mail waits in the queue, never dropped.
+            defer_recipient(*job, r, "4.3.0", "delivery via smtp is not implemented yet", "none");
+            continue;
+        }
+        req.add("rcpt", r.address);
+        req.add("rcpt_index", std::to_string(i));
+        any_local = true;
+    }
+    Job* raw = job.get();
+    jobs_.emplace(raw, std::move(job));
+    if (!any_local) {
+        finish(*raw);
+        return;
+    }
+    auto fd = ipc::connect_unix(ipc::service_path(queue_dir_, true, "local"));
+    if (!fd) {
+        settle(*raw, nullptr, "local delivery agent unavailable: " + fd.error().message);
+        return;
+    }
+    raw->channel = std::make_unique<ipc::AttrChannel>(base_, std::move(*fd));
+    raw->channel->on_message([this, raw](ipc::AttrList&& reply) {
+        if (raw->answered) return;
+        raw->answered = true;
+        settle(*raw, &reply, {});
+    });
+    raw->channel->on_close([this, raw](const std::string& why) {
+        if (raw->answered) return;
+        raw->answered = true;
+        settle(*raw, nullptr, "lost connection with local (" + why + ")");
+    });
+    raw->channel->send(req);
+}
+
+void QueueManager::settle(Job& job, const ipc::AttrList* reply, const std::string& failure) {
+    auto& rcpts = job.qf.env.recipients;
+    std::vector<bool> answered(rcpts.size(), false);
+    if (reply) {
+        const auto idx = reply->get_all("rcpt_index");
+        const auto status = reply->get_all("status");
+        const auto dsn = reply->get_all("dsn");
+        const auto reason = reply->get_all("reason");
+        if (status.size() != idx.size() || dsn.size() != idx.size() || reason.size() != idx.size())
+            log::panic("%s: malformed reply from local", job.id.c_str());
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            auto i = parse_number<std::size_t>(idx[k]);
+            if (!i || *i >= rcpts.size()) log::panic("%s: reply from local names no recipient", job.id.c_str());
+            auto& r = rcpts[*i];
+            answered[*i] = true;
+            const std::string d(dsn[k]), why(reason[k]);
+            if (status[k] == "sent") {
+                // The delivery is on disk (local fsync'ed it); record it before anything else.
+                if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Delivered); !w) {
+                    log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+                    continue;  // stays Pending: delivered once more later, never lost
+                }
+                r.state = queue::RecipientState::Delivered;
+                log_recipient(job, r, "local", d, "sent", why);
+            } else if (status[k] == "bounced") {
+                // TODO(#4): queue a DSN to the sender; until then the bounce is logged and recorded in bounce/.
+                append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, d, why);
+                if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Bounced); !w) {
+                    log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+                    continue;
+                }
+                r.state = queue::RecipientState::Bounced;
+                log_recipient(job, r, "local", d, "bounced", why);
+            } else {
+                defer_recipient(job, r, d, why, "local");
+            }
+        }
+    }
+    // Anything local did not answer for is deferred (local died, or was unreachable).
+    const auto wanted = [&](std::size_t i) {
+        return rcpts[i].state == queue::RecipientState::Pending && !answered[i] &&
+               is_local_domain(rcpts[i].address, s_.local_domains);
+    };
+    for (std::size_t i = 0; i < rcpts.size(); ++i)
+        if (wanted(i)) defer_recipient(job, rcpts[i], "4.3.0", failure.empty() ? "no result from local" : failure, "local");
+    finish(job);
+}
+
+void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
+                                   const char* relay) {
+    append_status(queue::queue_path(queue_dir_, "defer", job.id), r.address, dsn, reason);
+    log_recipient(job, r, relay, dsn, "deferred", reason);
+}
+
+void QueueManager::log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
+                                 const char* status, const std::string& text) {
+    const auto& env = job.qf.env;
+    const double now = now_seconds();
+    const double arrival = static_cast<double>(env.arrival_sec) + env.arrival_usec / 1e6;
+    const double in_flight = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+    const double before = std::max(0.0, now - arrival - in_flight);
+    log::info("%s: to=<%s>, relay=%s, delay=%.2g, delays=%.2g/0/0/%.2g, dsn=%s, status=%s (%s)", job.id.c_str(),
+              r.address.c_str(), relay, now - arrival, before, in_flight, dsn.c_str(), status, printable(text, 300).c_str());
+}
+
+void QueueManager::finish(Job& job) {
+    const auto& env = job.qf.env;
+    bool pending = false;
+    for (const auto& r : env.recipients) pending = pending || r.state == queue::RecipientState::Pending;
+    if (!pending) {
+        // Every recipient is settled (DESIGN.md invariant 2): the message leaves the queue.
+        job.fd.reset();
+        const std::string path = queue::queue_path(queue_dir_, "active", job.id);
+        if (::unlink(path.c_str()) != 0) log::warning("%s: unlink %s: %m", job.id.c_str(), path.c_str());
+        ::unlink(queue::queue_path(queue_dir_, "defer", job.id).c_str());
+        ::unlink(queue::queue_path(queue_dir_, "bounce", job.id).c_str());
+        log::info("%s: removed", job.id.c_str());
+    } else {
+        const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
+        const auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
+        const std::string path = queue::queue_path(queue_dir_, "active", job.id);
+        // The retry time is the file's mtime in deferred/ (as in Postfix).
+        const timeval times[2] = {{static_cast<time_t>(::time(nullptr)), 0},
+                                  {static_cast<time_t>(::time(nullptr) + wait.count()), 0}};
+        if (::utimes(path.c_str(), times) != 0) log::warning("%s: utimes: %m", job.id.c_str());
+        job.fd.reset();
+        if (auto r = queue::move_queue_file(queue_dir_, "active", "deferred", job.id); !r)
+            log::warning("%s: %s", job.id.c_str(), r.error().message.c_str());
+    }
+    known_.erase(job.id);
+    retire(&job);
+    pump();
+}
+
+void QueueManager::retire(Job* job) {
+    auto node = jobs_.extract(job);
+    if (node.empty()) return;
+    graveyard_.push_back(std::move(node.mapped()));  // freed off the channel's call stack
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+}
+
+void QueueManager::on_reap(evutil_socket_t, short, void* ctx) noexcept {
+    static_cast<QueueManager*>(ctx)->graveyard_.clear();
+}
+
+}  // namespace tern::qmgr

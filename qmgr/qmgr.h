@@ -1,0 +1,80 @@
+// QueueManager: qmgr's whole state. It moves new mail from incoming/ to
+// active/, sends local-domain recipients to local over private/local, settles
+// each recipient in place in the queue file (DESIGN.md invariant 2), and puts
+// messages with unsettled recipients in deferred/ with their retry time as
+// the file's mtime. Triggers on public/qmgr (fd 3) and a periodic scan drive it.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libmail/core/unique_fd.h"
+#include "libmail/event/event_ptrs.h"
+#include "libmail/ipc/attr_channel.h"
+#include "libmail/queue/queue_file.h"
+#include "libmail/server/server.h"
+
+namespace tern::qmgr {
+
+struct Settings {
+    std::chrono::seconds queue_run_delay{300};
+    std::chrono::seconds minimal_backoff{300};
+    std::chrono::seconds maximal_backoff{4000};
+    std::chrono::seconds maximal_lifetime{5 * 86400};
+    std::size_t active_limit = 20000;
+    std::size_t local_concurrency = 2;
+    std::vector<std::string> local_domains;
+};
+
+// One message being delivered.
+struct Job {
+    std::string id;
+    UniqueFd fd;
+    queue::QueueFile qf;
+    std::chrono::steady_clock::time_point started;
+    std::unique_ptr<ipc::AttrChannel> channel;
+    bool answered = false;
+};
+
+class QueueManager {
+public:
+    QueueManager(event_base* base, std::string queue_dir, Settings s);
+    void start();                       // pick up active/ (a crash's leftovers), then incoming/
+    void on_trigger(char code);         // a byte from public/qmgr
+    void accept_trigger(UniqueFd fd);   // a connection on public/qmgr
+
+private:
+    void scan_incoming();
+    void scan_deferred(bool all);
+    void enqueue(const std::string& id);
+    void pump();
+    void begin(const std::string& id);
+    void settle(Job& job, const ipc::AttrList* reply, const std::string& failure);
+    void finish(Job& job);
+    void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
+                         const char* relay);
+    void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
+                       const char* status, const std::string& text);
+    void retire(Job* job);
+    static void on_periodic(evutil_socket_t, short, void* ctx) noexcept;
+    static void on_reap(evutil_socket_t, short, void* ctx) noexcept;
+    static void on_trigger_read(evutil_socket_t fd, short, void* ctx) noexcept;
+
+    event_base* base_;
+    std::string queue_dir_;
+    Settings s_;
+    std::deque<std::string> waiting_;             // in active/, not yet started
+    std::set<std::string> known_;                 // waiting or in flight
+    std::unordered_map<Job*, std::unique_ptr<Job>> jobs_;
+    std::vector<std::unique_ptr<Job>> graveyard_;
+    std::unordered_map<int, EventPtr> trigger_conns_;
+    EventPtr periodic_;
+    EventPtr reaper_;
+};
+
+}  // namespace tern::qmgr
