@@ -1,17 +1,14 @@
-// AuthService: authd's state — the users table (re-read when it changes),
-// the failure tracker, and one AttrChannel per connected client process.
+// AuthService: authd's connections — one AttrChannel per connected client
+// process (smtpd, imapd, pop3d), each request answered in order by the
+// Authenticator. A closed channel is retired and freed on the next loop turn.
 #pragma once
 
-#include <sys/types.h>
-
-#include <ctime>
 #include <memory>
-#include <string>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
-#include "authd/failure_tracker.h"
-#include "libmail/auth/users_table.h"
+#include "authd/authenticator.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/server/server.h"
@@ -20,22 +17,17 @@ namespace tern::authd {
 
 class AuthService {
 public:
+    // Reads auth_users_file and the failure parameters; call after the privilege drop.
     void setup(server::Context& ctx);
+    // Takes a connection from a client process.
     void accept(UniqueFd fd);
 
 private:
-    ipc::AttrList answer(const ipc::AttrList& req);
-    const auth::Account* find(const std::string& address);
-    void reload_if_changed();
     void retire(ipc::AttrChannel* ch);
     static void on_reap(evutil_socket_t, short, void* ctx) noexcept;
 
     event_base* base_ = nullptr;
-    std::string users_path_;
-    std::vector<auth::Account> users_;
-    timespec users_mtime_{};
-    ino_t users_ino_ = 0;
-    std::unique_ptr<FailureTracker> failures_;
+    std::optional<Authenticator> auth_;
     std::unordered_map<ipc::AttrChannel*, std::unique_ptr<ipc::AttrChannel>> clients_;
     std::vector<std::unique_ptr<ipc::AttrChannel>> graveyard_;
     EventPtr reaper_;

@@ -1,11 +1,13 @@
-// authd: answers password checks for smtpd, imapd and pop3d over private/auth.
-// Runs as authd_user, the only user that can read the users table.
+// authd: answers password checks for smtpd, imapd and pop3d over private/auth
+// (request and reply attributes: authd/authenticator.h).
+// Runs as authd_user, the only user that can read the users table
+// (auth_users_file), which it re-reads when the file changes.
 // SECURITY: requests come from our own processes but carry what a network
 // client typed (user name, password): they are bounded by the IPC size limit,
-// never logged (passwords) and never used as format strings. A client
-// address is banned after auth_failure_limit failures (authd/failure_tracker.h).
-#include <unordered_map>
-
+// passwords are never logged, and user names are logged only through
+// printable(). A client address is banned after auth_failure_limit failures
+// within auth_failure_window, for auth_ban_time (authd/failure_tracker.h; in
+// memory only for now).
 #include "authd/auth_service.h"
 #include "libmail/config/params_global.h"
 #include "libmail/server/server.h"

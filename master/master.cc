@@ -109,6 +109,15 @@ int Master::run(int ready_fd) {
         signals_.push_back(std::move(ev));
     }
     log::info("daemon started -- version %s, configuration %s", TERN_VERSION, config_dir_.c_str());
+    if (ready_fd >= 0) {
+        // Detached ("tern start"): start-up errors have had their chance to reach
+        // the admin's terminal; from here on everything goes to the log, and no
+        // child holds the terminal (or the caller's pipe) open.
+        if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) {
+            ::dup2(null, 2);
+            ::close(null);
+        }
+    }
     for (auto& s : services_) {
         if (foreground_ && s->entry.type == config::ServiceType::Inet)
             log::info("service %s (%s) listening on %s", s->entry.service.c_str(), s->entry.command.c_str(),
@@ -118,11 +127,6 @@ int Master::run(int ready_fd) {
     if (ready_fd >= 0) {  // tell "tern start" that the sockets are bound
         [[maybe_unused]] ssize_t w = ::write(ready_fd, "1", 1);
         ::close(ready_fd);
-        // Detached: later messages go to the log only, not to a closed terminal.
-        if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) {
-            ::dup2(null, 2);
-            ::close(null);
-        }
     }
     event_base_dispatch(base_.get());
     log::info("terminating on signal");

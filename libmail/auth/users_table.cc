@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include "libmail/core/file_io.h"
 #include "libmail/core/text.h"
@@ -60,10 +62,11 @@ Result<void> rewrite(const std::string& path, std::string_view address, std::str
         if (!must_be_new) return Error("no such user: " + *canon);
         accounts->push_back(Account{*canon, *hash, 0, false});
     }
-    // Keep the file's owner and mode (authd_user, 0600) across the rewrite.
+    // A new table is 0640 (group-readable for authd's group, never world-readable);
+    // an existing one keeps the owner and mode the admin gave it.
     struct stat st{};
     const bool exists = ::stat(path.c_str(), &st) == 0;
-    if (auto r = write_file_atomic(path, format_users(*accounts, header_of(text)), exists ? (st.st_mode & 0777) : 0600); !r)
+    if (auto r = write_file_atomic(path, format_users(*accounts, header_of(text)), exists ? (st.st_mode & 0777) : kUsersFileMode); !r)
         return r;
     if (exists && ::geteuid() == 0 && ::chown(path.c_str(), st.st_uid, st.st_gid) != 0) return sys_error("chown", path);
     return {};
@@ -89,6 +92,7 @@ Result<std::string> canonical_address(std::string_view address) {
 
 Result<std::vector<Account>> parse_users(std::string_view text, const std::string& filename) {
     std::vector<Account> out;
+    std::unordered_set<std::string> seen;
     int lineno = 0;
     while (!text.empty()) {
         ++lineno;
@@ -101,7 +105,7 @@ Result<std::vector<Account>> parse_users(std::string_view text, const std::strin
         if (line.empty() || line.front() == '#') continue;
         const auto f = split_any(line, ":");
         // Hashes contain no ':' in crypt(3) output, so the split is exact.
-        if (f.size() != 4 || line.find("::") != std::string_view::npos)
+        if (f.size() != 4 || std::count(line.begin(), line.end(), ':') != 3)
             return Error(where() + "expected user@domain:hash:quota:state");
         auto addr = canonical_address(f[0]);
         if (!addr) return Error(where() + addr.error().message);
@@ -109,9 +113,16 @@ Result<std::vector<Account>> parse_users(std::string_view text, const std::strin
         if (!quota) return Error(where() + "bad quota: " + printable(f[2]));
         if (f[3] != "active" && f[3] != "disabled") return Error(where() + "state must be active or disabled");
         if (f[1].empty() || f[1].front() != '$') return Error(where() + "password field is not a crypt(3) hash");
+        if (!seen.insert(*addr).second) return Error(where() + "duplicate account " + *addr);
         out.push_back(Account{*addr, std::string(f[1]), *quota, f[3] == "disabled"});
     }
     return out;
+}
+
+const Account* find_account(const std::vector<Account>& accounts, std::string_view address) {
+    for (const auto& a : accounts)
+        if (a.address == address) return &a;
+    return nullptr;
 }
 
 Result<std::vector<Account>> load_users(const std::string& path) {

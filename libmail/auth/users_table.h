@@ -18,6 +18,7 @@ namespace tern::auth {
 inline constexpr std::size_t kMaxUsersFileBytes = 64 * 1024 * 1024;
 inline constexpr std::size_t kMaxUsersLineBytes = 4096;
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
+inline constexpr unsigned kUsersFileMode = 0640;  // mode of a users table add_user creates
 
 struct Account {
     std::string address;      // lower-case user@domain
@@ -26,9 +27,15 @@ struct Account {
     bool disabled = false;
 };
 
-// Parses the table text; errors name FILE:LINE.
+// Parses the table text; errors name FILE:LINE (a line over kMaxUsersLineBytes,
+// a wrong field count, a bad address, quota or state, a field that is not a
+// crypt(3) hash, a duplicate account). load_users reads at most kMaxUsersFileBytes.
 [[nodiscard]] Result<std::vector<Account>> parse_users(std::string_view text, const std::string& filename);
 [[nodiscard]] Result<std::vector<Account>> load_users(const std::string& path);
+
+// The account whose canonical address is address, or nullptr. The pointer
+// lives as long as accounts is not modified.
+const Account* find_account(const std::vector<Account>& accounts, std::string_view address);
 
 // Canonical form of an account address (lower case), or an error saying what is wrong with it.
 [[nodiscard]] Result<std::string> canonical_address(std::string_view address);
@@ -38,8 +45,15 @@ struct Account {
 // Whether password matches hash (constant-time comparison of the results).
 bool verify_password(std::string_view password, const std::string& hash);
 
-// Adds an account (refused if it exists) or replaces its password, rewriting
-// the file atomically with the given mode.
+// add_user: adds user@domain (canonicalised: domain and user lower-cased) with
+// a yescrypt hash of password, quota 0 and state active. Refused with an error
+// when the account exists, the address is invalid, or the password is empty,
+// longer than kMaxPasswordBytes or holds a line break. A missing file is created
+// (mode kUsersFileMode); an existing one is parsed first (a malformed table is
+// an error, never silently dropped) and rewritten atomically (write_file_atomic:
+// temp file, fsync, rename), keeping its leading comment lines, mode and owner.
+// set_password: the same, for an account that must already exist.
+// Both are for the tern command (tern user add / passwd); authd only reads.
 [[nodiscard]] Result<void> add_user(const std::string& path, std::string_view address, std::string_view password);
 [[nodiscard]] Result<void> set_password(const std::string& path, std::string_view address, std::string_view password);
 

@@ -89,6 +89,8 @@ std::string system_hostname() {
 
 }  // namespace
 
+std::string check_param_value(const ParamSpec& p, const std::string& value) { return check_value(p, value); }
+
 std::string default_value(const ParamSpec& p, const Config* cfg) {
     if (p.default_value != kComputedDefault) return std::string(p.default_value);
     if (p.name == "myhostname") return system_hostname();
@@ -213,8 +215,17 @@ std::string Config::expand(std::string_view text) const {
                 std::string_view alt;
                 char op = 0;
                 if (n == '{' || n == '(') {
+                    // Match the closing brace, counting nested ones: ${a?${b}} is one reference.
                     const char close = n == '{' ? '}' : ')';
-                    const auto end = t.find(close, i + 2);
+                    std::size_t end = std::string_view::npos;
+                    int nest = 0;
+                    for (std::size_t k = i + 2; k < t.size(); ++k) {
+                        if (t[k] == n) ++nest;
+                        else if (t[k] == close && nest-- == 0) {
+                            end = k;
+                            break;
+                        }
+                    }
                     if (end == std::string_view::npos) {
                         out += c;
                         continue;

@@ -73,6 +73,10 @@ private:
     std::vector<std::string> warnings_;
 };
 
+// What is wrong with `value` (already expanded) for parameter p, as in
+// "bad numerical value for NAME: \"VALUE\""; empty when it is valid.
+std::string check_param_value(const ParamSpec& p, const std::string& value);
+
 // The compiled-in default of p, computed for kComputedDefault parameters
 // (myhostname from the system host name, mydomain from myhostname).
 std::string default_value(const ParamSpec& p, const Config* cfg = nullptr);

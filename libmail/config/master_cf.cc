@@ -96,6 +96,7 @@ Result<std::vector<MasterEntry>> parse_master_cf(std::string_view text, const st
         const auto nl = text.find('\n');
         std::string_view line = text.substr(0, nl);
         text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // a file edited on Windows
         const std::string_view body = trim(line);
         if (body.empty() || body.front() == '#') continue;
         if (line.front() == ' ' || line.front() == '\t') {

@@ -1,9 +1,7 @@
 #include "libmail/ipc/attr_channel.h"
 
 #include <event2/buffer.h>
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +11,23 @@
 
 namespace tern::ipc {
 
+namespace {
+
+// Names the other end for log lines: on a UNIX socket the kernel vouches for
+// its pid and uid (SO_PEERCRED), which is what an admin needs to find the sender.
+std::string describe_peer(int fd) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof cred)
+        return "pid " + std::to_string(cred.pid) + " uid " + std::to_string(cred.uid);
+    return "unknown peer";
+}
+
+}  // namespace
+
 AttrChannel::AttrChannel(event_base* base, UniqueFd fd, std::size_t max_message_bytes) : max_bytes_(max_message_bytes) {
     evutil_make_socket_nonblocking(fd.get());
+    peer_ = describe_peer(fd.get());
     bev_ = bufferevent_socket_new(base, fd.release(), BEV_OPT_CLOSE_ON_FREE);
     if (!bev_) return;
     bufferevent_setcb(bev_, read_cb, write_cb, event_cb, this);
@@ -61,7 +74,9 @@ void AttrChannel::handle_input() {
             return;
         case DecodeStatus::TooLarge:
         case DecodeStatus::Malformed:
-            log::warning("malformed or oversized IPC message (%zu bytes buffered): closing the channel", avail);
+            // From one of our own processes this is a bug in the sender: drop it, never guess.
+            log::warning("malformed IPC message from %s (%zu bytes buffered): closing the channel", peer_.c_str(),
+                         avail);
             shut("malformed message");
             return;
         case DecodeStatus::Ok:
@@ -83,32 +98,6 @@ void AttrChannel::event_cb(bufferevent*, short what, void* ctx) noexcept {
     auto* self = static_cast<AttrChannel*>(ctx);
     if (what & BEV_EVENT_EOF) self->shut("connection closed by peer");
     else if (what & BEV_EVENT_ERROR) self->shut(std::string("connection error: ") + std::strerror(EVUTIL_SOCKET_ERROR()));
-}
-
-Result<UniqueFd> connect_unix(const std::string& path) {
-    sockaddr_un sun{};
-    sun.sun_family = AF_UNIX;
-    if (path.size() >= sizeof sun.sun_path) return Error("socket path too long: " + path);
-    std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) return sys_error("socket");
-    // A UNIX-domain connect either succeeds at once or fails (EAGAIN: backlog full).
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0) return sys_error("connect", path);
-    return fd;
-}
-
-std::string service_path(const std::string& queue_dir, bool is_private, const std::string& name) {
-    return queue_dir + (is_private ? "/private/" : "/public/") + name;
-}
-
-void send_trigger(const std::string& queue_dir, const std::string& service, char code) {
-    const std::string path = service_path(queue_dir, false, service);
-    auto fd = connect_unix(path);
-    if (!fd) {
-        log::warning("trigger %s: %s", path.c_str(), fd.error().message.c_str());
-        return;
-    }
-    if (::write(fd->get(), &code, 1) != 1) log::warning("trigger %s: write: %m", path.c_str());
 }
 
 }  // namespace tern::ipc

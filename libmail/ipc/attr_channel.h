@@ -1,7 +1,8 @@
 // AttrChannel: AttrList messages over one UNIX stream socket, on the libevent
 // loop. Requests are answered in order; the owner gets each decoded message in
-// on_message and a close notification once. Never freed inside its own
-// callback: the owner retires it (STYLE.md example 3).
+// on_message and a close notification once (peer EOF, error, a malformed or
+// oversized message, or close_when_flushed). It never deletes itself, and the
+// owner must not free it inside its own callback: retire it (STYLE.md example 3).
 #pragma once
 
 #include <event2/bufferevent.h>
@@ -33,6 +34,8 @@ public:
     // Closes after everything queued has been written.
     void close_when_flushed();
     bool is_open() const { return bev_ != nullptr; }
+    // "pid N uid N" of the other end (SO_PEERCRED), for log lines.
+    const std::string& peer() const { return peer_; }
 
 private:
     static void read_cb(bufferevent*, void* ctx) noexcept;
@@ -43,6 +46,7 @@ private:
 
     bufferevent* bev_ = nullptr;
     std::size_t max_bytes_;
+    std::string peer_;
     bool closing_ = false;
     MessageFn on_message_;
     CloseFn on_close_;

@@ -1,5 +1,7 @@
 #include "libmail/ipc/attr_codec.h"
 
+#include "libmail/core/log.h"
+
 namespace tern::ipc {
 
 namespace {
@@ -37,6 +39,10 @@ std::vector<std::string_view> AttrList::get_all(std::string_view name) const {
 std::string encode(const AttrList& attrs) {
     std::string out;
     for (const auto& [k, v] : attrs.items()) {
+        // A zero-length name is the terminator: sending one would cut the message short
+        // and turn the rest into garbage for the reader. Names are our own constants.
+        if (k.empty() || k.size() > kMaxAttrNameBytes)
+            log::panic("IPC attribute name of %zu bytes (must be 1..%zu)", k.size(), kMaxAttrNameBytes);
         put_u32(out, k.size());
         out += k;
         put_u32(out, v.size());

@@ -41,6 +41,8 @@ private:
     std::vector<std::pair<std::string, std::string>> items_;
 };
 
+// Names must be 1..kMaxAttrNameBytes bytes (they are our own constants): an empty
+// or longer name is a bug and panics. Values may be empty and hold any bytes.
 std::string encode(const AttrList& attrs);
 
 enum class DecodeStatus { Ok, NeedMore, TooLarge, Malformed };

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "libmail/config/config.h"
 #include "libmail/config/master_cf.h"
 #include "libmail/config/params_global.h"
@@ -64,7 +66,11 @@ std::string entry_name(const std::string& line) {
 void edit_main_cf(const Options& o) {
     const std::string path = o.config_dir + "/main.cf";
     std::string text;
-    if (auto r = read_file(path, config::kMaxMainCfBytes)) text = std::move(*r);
+    if (::access(path.c_str(), F_OK) == 0) {  // a missing main.cf is created; an unreadable one is an error
+        auto r = read_file(path, config::kMaxMainCfBytes);
+        if (!r) fatal(r.error().message);
+        text = std::move(*r);
+    }
     std::map<std::string, std::string> updates;  // name -> new value ("" with -X means remove)
     std::vector<std::string> order;
     for (const auto& arg : o.names) {
@@ -105,20 +111,40 @@ void edit_main_cf(const Options& o) {
     if (auto r = write_file_atomic(path, out, 0644); !r) fatal(r.error().message);
 }
 
+// Postfix's postconf -M: each service on one line, fields as written ("-"
+// kept), continuation lines joined, columns padded as Postfix pads them.
+// Names select services: "smtp" or "smtp/inet".
 void print_master(const Options& o) {
     const std::string path = o.config_dir + "/master.cf";
     auto text = read_file(path, config::kMaxMasterCfBytes);
     if (!text) fatal(text.error().message);
-    auto entries = config::parse_master_cf(*text, path);
+    auto entries = config::parse_master_cf(*text, path);  // validates; fields come from the text below
     if (!entries) fatal(entries.error().message);
-    static const char* kTypes[] = {"inet", "unix", "pass", "fifo", "unix-dgram"};
-    for (const auto& e : *entries) {
-        std::string line = e.service + " " + kTypes[static_cast<int>(e.type)] + " " + (e.is_private ? "y" : "n") + " " +
-                           (e.unpriv ? "y" : "n") + " " + (e.chroot ? "y" : "n") + " " +
-                           (e.wakeup ? std::to_string(e.wakeup) : "-") + " " +
-                           (e.maxproc >= 0 ? std::to_string(e.maxproc) : "-") + " " + e.command;
-        for (const auto& a : e.args) line += " " + a;
-        std::printf("%s\n", line.c_str());
+    std::vector<std::string> logical;
+    for (const auto& line : split_lines(*text)) {
+        const std::string_view body = trim(line);
+        if (body.empty() || body[0] == '#') continue;
+        if ((line[0] == ' ' || line[0] == '\t') && !logical.empty()) logical.back() += " " + std::string(body);
+        else logical.emplace_back(body);
+    }
+    for (const auto& l : logical) {
+        const auto f = split_any(l, " \t");
+        if (f.size() < 8) continue;  // cannot happen after parse_master_cf
+        if (!o.names.empty()) {
+            const std::string svc(f[0]), svc_type = std::string(f[0]) + "/" + std::string(f[1]);
+            if (std::find(o.names.begin(), o.names.end(), svc) == o.names.end() &&
+                std::find(o.names.begin(), o.names.end(), svc_type) == o.names.end())
+                continue;
+        }
+        // Postfix's widths: service 10, type 5, the five flag columns 7; longer fields push on.
+        static constexpr std::size_t kWidths[] = {10, 5, 7, 7, 7, 7, 7};
+        std::string out;
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            if (i) out += ' ';
+            out += f[i];
+            if (i < std::size(kWidths) && f[i].size() < kWidths[i]) out.append(kWidths[i] - f[i].size(), ' ');
+        }
+        std::printf("%s\n", out.c_str());
     }
 }
 
@@ -130,26 +156,23 @@ void print_params(const Options& o) {
         const config::ParamSpec* p = config::find_param(name);
         if (o.defaults) {
             if (!p) return std::nullopt;
-            return config::default_value(*p, &*cfg);
+            return config::default_value(*p);  // from the system, not from main.cf's myhostname
         }
         if (const std::string* raw = cfg->raw_setting(name)) return *raw;
         if (o.non_default || !p) return std::nullopt;
         return config::default_value(*p, &*cfg);
     };
-    if (!o.names.empty()) {
-        int rc = 0;
+    if (!o.names.empty()) {  // an unknown name is a warning, exit status 0, as in Postfix
         for (const auto& n : o.names) {
             auto v = value_of(n);
             if (!v) {
                 if (!config::find_param(n) && !cfg->is_set(n)) {
                     std::fprintf(stderr, "postconf: warning: %s: unknown parameter\n", n.c_str());
-                    rc = 1;
                 }
                 continue;
             }
             print_param(o, n, *v);
         }
-        if (rc) std::exit(rc);
         return;
     }
     std::vector<std::string> names;

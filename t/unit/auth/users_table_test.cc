@@ -55,3 +55,43 @@ TEST_CASE("the users table is parsed strictly, with file:line errors", "[auth]")
     CHECK_FALSE(canonical_address("a b@c"));
     CHECK(*canonical_address("A@B.C") == "a@b.c");
 }
+
+TEST_CASE("a new users table is created 0640 and looked up by canonical address", "[auth]") {
+    char tmpl[] = "/tmp/tern-users-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    const std::string path = std::string(tmpl) + "/users";
+    REQUIRE(add_user(path, "bob@example.test", "pw1"));
+    REQUIRE(add_user(path, "carol@example.test", "pw2"));
+    struct stat st{};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+    auto users = load_users(path);
+    REQUIRE(users);
+    REQUIRE(users->size() == 2);
+    const Account* carol = find_account(*users, "carol@example.test");
+    REQUIRE(carol);
+    CHECK(verify_password("pw2", carol->hash));
+    CHECK_FALSE(verify_password("pw1", carol->hash));
+    CHECK_FALSE(carol->disabled);
+    CHECK(find_account(*users, "dave@example.test") == nullptr);
+    CHECK(add_user(path, "eve@example.test", "").error().message == "empty password");
+    CHECK_FALSE(add_user(path, "eve@example.test", "a\nb"));
+    CHECK_FALSE(add_user(path, "not-an-address", "pw"));
+    ::unlink(path.c_str());
+    ::rmdir(tmpl);
+}
+
+TEST_CASE("users table limits and error lines", "[auth]") {
+    const std::string long_line = "a@b.test:$y$" + std::string(kMaxUsersLineBytes, 'x') + ":0:active\n";
+    CHECK(parse_users("# c\n" + long_line, "users").error().message == "users:2: line too long");
+    CHECK(parse_users("a@b.test:$y$x:0:active\nA@B.test:$y$x:0:active\n", "u").error().message ==
+          "u:2: duplicate account a@b.test");
+    CHECK(parse_users("a@b.test:$y$x:0:frozen\n", "u").error().message == "u:1: state must be active or disabled");
+    CHECK_FALSE(parse_users("a@b.test:$y$x:0:active:\n", "u"));
+    CHECK_FALSE(parse_users("a@b.test::0:active\n", "u"));
+    CHECK(parse_users("\n# only comments\n   \n", "u")->empty());
+    CHECK_FALSE(load_users("/nonexistent/tern/users"));
+    CHECK_FALSE(canonical_address(std::string(250, 'a') + "@b.test"));
+    CHECK_FALSE(canonical_address("a:b@c.test"));
+    CHECK_FALSE(verify_password("x", "not-a-hash"));
+}

@@ -81,8 +81,15 @@ TEST_CASE("lists keep braced text together", "[config]") {
 TEST_CASE("defaults: computed and config_directory", "[config]") {
     auto c = load("");
     CHECK(c.get(kConfigDirectory) == "/etc/tern");
-    CHECK(c.get(kMyHostname).find('.') != std::string::npos);
-    CHECK_FALSE(c.get(kMyDomain).empty());
+    const std::string host = c.get(kMyHostname);
+    REQUIRE(host.find('.') != std::string::npos);  // a bare host name gets ".localdomain"
+    CHECK(c.get(kMyDomain) == host.substr(host.find('.') + 1));
+    CHECK(default_value(kMyHostname) == host);
+    // mydomain follows a configured myhostname; myorigin's default expands through it.
+    auto set = load("myhostname = mx1.mail.example.test\n");
+    CHECK(set.get(kMyDomain) == "mail.example.test");
+    CHECK(set.get(kMyOrigin) == "mx1.mail.example.test");
+    CHECK(set.raw_setting("myorigin") == nullptr);
 }
 
 TEST_CASE("every registered parameter is well-formed and its default valid", "[config]") {
@@ -93,9 +100,12 @@ TEST_CASE("every registered parameter is well-formed and its default valid", "[c
         CHECK_FALSE(p->doc.empty());
         CHECK(find_param(p->name) == p);
     }
-    auto c = load("");  // every default passes its own validation
+    auto c = load("");  // every default passes its own validation, so postconf -d is exact
     for (const ParamSpec* p : all_params()) {
         INFO(p->name);
+        CHECK(check_param_value(*p, c.get(*p)) == "");
+        if (p->type == ParamType::Int || p->type == ParamType::Size || p->type == ParamType::Time)
+            CHECK(p->min <= p->max);
         auto again = Config::from_text(std::string(p->name) + " = " + c.get(*p) + "\n", "m", "/d");
         CHECK(again);
     }

@@ -43,3 +43,37 @@ TEST_CASE("master.cf: errors name file and line", "[config][master_cf]") {
     check("smtp inet n - n - - smtpd\nsmtp inet n - n - - smtpd\n", "/etc/tern/master.cf:2: duplicate service");
     check("  -o x=y\n", "/etc/tern/master.cf:1: continuation line before any service");
 }
+
+TEST_CASE("master.cf: every type, y/n columns, on-demand wakeup, CRLF", "[config][master_cf]") {
+    auto r = parse_master_cf("pickup unix n - n 60? 1 pickup\r\n"
+                             "a unix-dgram y n y - 0 x\r\n"
+                             "b fifo - - - - - y\n"
+                             "c pass - - - - - z arg1 arg2\n",
+                             "master.cf");
+    REQUIRE(r);
+    REQUIRE(r->size() == 4);
+    CHECK((*r)[0].wakeup == 60);
+    CHECK((*r)[0].command == "pickup");
+    CHECK((*r)[1].type == ServiceType::UnixDgram);
+    CHECK((*r)[1].is_private);
+    CHECK_FALSE((*r)[1].unpriv);
+    CHECK((*r)[1].chroot);
+    CHECK((*r)[1].maxproc == 0);
+    CHECK((*r)[2].type == ServiceType::Fifo);
+    CHECK((*r)[2].is_private);
+    CHECK((*r)[3].type == ServiceType::Pass);
+    CHECK((*r)[3].args == std::vector<std::string>{"arg1", "arg2"});
+    CHECK((*r)[3].overrides.empty());
+}
+
+TEST_CASE("master.cf: bad -o and process limits", "[config][master_cf]") {
+    auto bad_o = parse_master_cf("smtp inet n - n - - smtpd -o novalue\n", "m.cf");
+    REQUIRE_FALSE(bad_o);
+    CHECK(bad_o.error().message == "m.cf:1: bad -o argument \"novalue\": expected name=value");
+    auto bad_p = parse_master_cf("smtp inet n - n - many smtpd\n", "m.cf");
+    REQUIRE_FALSE(bad_p);
+    CHECK(bad_p.error().message == "m.cf:1: bad process limit \"many\"");
+    auto path = parse_master_cf("smtp inet n - n - - /usr/bin/smtpd\n", "m.cf");
+    REQUIRE_FALSE(path);
+    CHECK(path.error().message == "m.cf:1: command must be a program name, not a path");
+}

@@ -1,0 +1,253 @@
+#include "imapd/fetch_atts.h"
+
+#include <ctime>
+
+#include "imapd/bodystructure.h"
+#include "imapd/envelope.h"
+#include "libmail/core/text.h"
+
+namespace tern::imapd {
+
+namespace {
+
+bool is_name_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.';
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// section-spec inside the brackets, the "[" already consumed; consumes "]".
+bool parse_section(Parser& p, FetchAtt& a) {
+    // section-part: nz-number *("." nz-number), then optionally "." section-msgtext / MIME
+    std::string_view name;
+    while (true) {
+        auto digits = p.take_while(is_digit);
+        if (digits.empty()) break;
+        auto n = parse_number<std::uint32_t>(digits);
+        if (!n || *n == 0 || a.part.size() >= 20) return false;
+        a.part.push_back(*n);
+        if (!p.consume('.')) break;
+    }
+    name = p.take_while(is_name_char);
+    if (name.empty()) {
+        a.section = SectionKind::Full;
+    } else if (iequals(name, "HEADER")) {
+        a.section = SectionKind::Header;
+    } else if (iequals(name, "TEXT")) {
+        a.section = SectionKind::Text;
+    } else if (iequals(name, "MIME") && !a.part.empty()) {
+        a.section = SectionKind::Mime;
+    } else if (iequals(name, "HEADER.FIELDS") || iequals(name, "HEADER.FIELDS.NOT")) {
+        a.section = iequals(name, "HEADER.FIELDS") ? SectionKind::HeaderFields : SectionKind::HeaderFieldsNot;
+        if (!p.space() || !p.consume('(')) return false;
+        while (true) {
+            auto f = p.astring();
+            if (!f || a.fields.size() >= 100) return false;
+            a.fields.push_back(std::move(*f));
+            if (p.consume(')')) break;
+            if (!p.space()) return false;
+        }
+    } else {
+        return false;
+    }
+    // Echo the section as a canonical string (upper-case names, fields as atoms or strings).
+    std::string spec;
+    for (std::size_t i = 0; i < a.part.size(); ++i) {
+        if (i) spec += '.';
+        spec += std::to_string(a.part[i]);
+    }
+    if (!name.empty()) {
+        if (!spec.empty()) spec += '.';
+        spec += to_upper(name);
+    }
+    if (!a.fields.empty()) {
+        spec += " (";
+        for (std::size_t i = 0; i < a.fields.size(); ++i) {
+            if (i) spec += ' ';
+            bool atom_ok = !a.fields[i].empty();
+            for (char c : a.fields[i]) atom_ok = atom_ok && is_astring_char(c);
+            spec += atom_ok ? to_upper(a.fields[i]) : imap_string(a.fields[i]);
+        }
+        spec += ')';
+    }
+    a.spec = std::move(spec);
+    return p.consume(']');
+}
+
+bool parse_partial(Parser& p, FetchAtt& a) {
+    if (!p.consume('<')) return true;
+    auto origin = p.number();
+    if (!origin || !p.consume('.')) return false;
+    auto count = p.number();
+    if (!count || *count == 0 || !p.consume('>')) return false;
+    a.origin = *origin;
+    a.count = *count;
+    return true;
+}
+
+std::optional<FetchAtt> parse_one(Parser& p) {
+    const auto name = p.take_while(is_name_char);
+    FetchAtt a;
+    if (iequals(name, "UID")) a.kind = FetchKind::Uid;
+    else if (iequals(name, "FLAGS")) a.kind = FetchKind::Flags;
+    else if (iequals(name, "INTERNALDATE")) a.kind = FetchKind::InternalDate;
+    else if (iequals(name, "RFC822.SIZE")) a.kind = FetchKind::Rfc822Size;
+    else if (iequals(name, "ENVELOPE")) a.kind = FetchKind::Envelope;
+    else if (iequals(name, "BODYSTRUCTURE")) a.kind = FetchKind::BodyStructure;
+    else if (iequals(name, "RFC822")) a.kind = FetchKind::Rfc822;
+    else if (iequals(name, "RFC822.HEADER")) a.kind = FetchKind::Rfc822Header;
+    else if (iequals(name, "RFC822.TEXT")) a.kind = FetchKind::Rfc822Text;
+    else if (iequals(name, "BODY") || iequals(name, "BODY.PEEK")) {
+        a.peek = iequals(name, "BODY.PEEK");
+        if (!p.consume('[')) {
+            if (a.peek) return std::nullopt;
+            a.kind = FetchKind::Body;
+            return a;
+        }
+        a.kind = FetchKind::Section;
+        if (!parse_section(p, a) || !parse_partial(p, a)) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    return a;
+}
+
+std::vector<FetchAtt> macro(std::initializer_list<FetchKind> kinds) {
+    std::vector<FetchAtt> out;
+    for (auto k : kinds) {
+        FetchAtt a;
+        a.kind = k;
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<FetchAtt>> parse_fetch_atts(Parser& p) {
+    if (p.consume('(')) {
+        std::vector<FetchAtt> out;
+        while (true) {
+            auto a = parse_one(p);
+            if (!a || out.size() >= kMaxFetchAtts) return std::nullopt;
+            out.push_back(std::move(*a));
+            if (p.consume(')')) return out;
+            if (!p.space()) return std::nullopt;
+        }
+    }
+    // Macros (RFC 3501 6.4.5) are only valid on their own, not inside a list.
+    Parser probe = p;
+    const auto word = probe.take_while(is_name_char);
+    if (probe.at_end() || probe.peek(' ')) {
+        std::optional<std::vector<FetchAtt>> m;
+        if (iequals(word, "ALL"))
+            m = macro({FetchKind::Flags, FetchKind::InternalDate, FetchKind::Rfc822Size, FetchKind::Envelope});
+        else if (iequals(word, "FAST"))
+            m = macro({FetchKind::Flags, FetchKind::InternalDate, FetchKind::Rfc822Size});
+        else if (iequals(word, "FULL"))
+            m = macro({FetchKind::Flags, FetchKind::InternalDate, FetchKind::Rfc822Size, FetchKind::Envelope,
+                       FetchKind::Body});
+        if (m) {
+            p = probe;
+            return m;
+        }
+    }
+    auto one = parse_one(p);
+    if (!one) return std::nullopt;
+    return std::vector<FetchAtt>{std::move(*one)};
+}
+
+bool sets_seen(const FetchAtt& a) {
+    return (a.kind == FetchKind::Section && !a.peek) || a.kind == FetchKind::Rfc822 || a.kind == FetchKind::Rfc822Text;
+}
+
+bool needs_message(const FetchAtt& a) {
+    switch (a.kind) {
+    case FetchKind::Uid:
+    case FetchKind::Flags:
+    case FetchKind::InternalDate:
+    case FetchKind::Rfc822Size:
+        return false;
+    case FetchKind::Envelope:
+    case FetchKind::Body:
+    case FetchKind::BodyStructure:
+    case FetchKind::Section:
+    case FetchKind::Rfc822:
+    case FetchKind::Rfc822Header:
+    case FetchKind::Rfc822Text:
+        return true;
+    }
+    return true;
+}
+
+std::string response_name(const FetchAtt& a) {
+    switch (a.kind) {
+    case FetchKind::Uid: return "UID";
+    case FetchKind::Flags: return "FLAGS";
+    case FetchKind::InternalDate: return "INTERNALDATE";
+    case FetchKind::Rfc822Size: return "RFC822.SIZE";
+    case FetchKind::Envelope: return "ENVELOPE";
+    case FetchKind::Body: return "BODY";
+    case FetchKind::BodyStructure: return "BODYSTRUCTURE";
+    case FetchKind::Rfc822: return "RFC822";
+    case FetchKind::Rfc822Header: return "RFC822.HEADER";
+    case FetchKind::Rfc822Text: return "RFC822.TEXT";
+    case FetchKind::Section: {
+        std::string out = "BODY[" + a.spec + "]";
+        if (a.origin) out += "<" + std::to_string(*a.origin) + ">";
+        return out;
+    }
+    }
+    return "";
+}
+
+std::string_view apply_partial(std::string_view data, const FetchAtt& a) {
+    if (!a.origin) return data;
+    if (*a.origin >= data.size()) return {};
+    return data.substr(*a.origin, a.count);
+}
+
+std::string section_bytes(std::string_view message, const FetchAtt& a) {
+    switch (a.kind) {
+    case FetchKind::Rfc822: return std::string(message);
+    case FetchKind::Rfc822Header: return std::string(header_block(message));
+    case FetchKind::Rfc822Text: return std::string(message.substr(body_offset(message)));
+    case FetchKind::Section: break;
+    default: return {};
+    }
+    std::string_view entity = message;  // the part's header + body
+    if (!a.part.empty()) {
+        auto part = find_part(message, a.part);
+        if (!part) return {};
+        entity = *part;
+        // A part that is not a message/rfc822 has no header of its own to
+        // serve as HEADER/TEXT; RFC 3501 6.4.5 only defines those for
+        // message/rfc822 parts, which find_part returns as their inner message.
+        if (a.section == SectionKind::Full) return std::string(part_body(entity));
+        if (a.section == SectionKind::Mime) return std::string(header_block(entity));
+        entity = part_body(entity);
+    }
+    const auto header = header_block(entity);
+    switch (a.section) {
+    case SectionKind::Full: return std::string(entity);
+    case SectionKind::Header: return std::string(header);
+    case SectionKind::Text: return std::string(entity.substr(header.size()));
+    case SectionKind::HeaderFields: return header_fields(header, a.fields, false);
+    case SectionKind::HeaderFieldsNot: return header_fields(header, a.fields, true);
+    case SectionKind::Mime: return std::string(header);
+    }
+    return {};
+}
+
+std::string format_internaldate(std::int64_t epoch_seconds) {
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::time_t t = static_cast<std::time_t>(epoch_seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%2d-%s-%04d %02d:%02d:%02d +0000", tm.tm_mday, kMonths[tm.tm_mon],
+                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+}  // namespace tern::imapd

@@ -1,0 +1,96 @@
+// imapd: the IMAP4rev1 server (RFC 3501 subset, see imapd/session.h). One
+// process serves many connections on one libevent loop, inside the daemon
+// skeleton of libmail/server. It runs as the mail store owner, asks authd
+// for passwords and reads Maildirs through libmail/store.
+#include <event2/event.h>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "imapd/session.h"
+#include "libmail/config/params_global.h"
+#include "libmail/config/params_mailbox.h"
+#include "libmail/core/log.h"
+#include "libmail/event/event_ptrs.h"
+#include "libmail/maps/map.h"
+#include "libmail/server/server.h"
+#include "libmail/store/mail_owner.h"
+#include "libmail/store/mailbox_location.h"
+
+namespace tern::imapd {
+namespace {
+
+class Server {
+public:
+    void setup(server::Context& ctx) {
+        base_ = ctx.base;
+        const auto& cfg = *ctx.cfg;
+        settings_.idle_timeout = cfg.get_time(config::kImapdTimeout);
+        const auto limit = cfg.get_int(config::kMessageSizeLimit);
+        // Messages in the store may predate a lower limit: allow some slack, and a
+        // fixed ceiling when the limit is off.
+        settings_.max_message_bytes = limit > 0 ? static_cast<std::size_t>(limit) * 2 : 256u * 1024 * 1024;
+        auto maps = maps::MapList::open(cfg.get_list(config::kVirtualMailboxMaps));
+        if (!maps) log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
+        maps_.emplace(std::move(*maps));
+        mailbox_base_ = cfg.get(config::kVirtualMailboxBase);
+        queue_dir_ = ctx.queue_dir;
+        services_.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
+            return auth::PasswordCheck::start(base_, queue_dir_, std::move(req), std::move(done));
+        };
+        services_.maildir_root = [this](const std::string& user) {
+            return store::locate_maildir(*maps_, mailbox_base_, user);
+        };
+        reaper_.reset(event_new(base_, -1, 0, on_reap, this));
+    }
+
+    void accept(UniqueFd fd, const server::Peer& peer) {
+        auto s = std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
+                                           [this](Session* done) { retire(done); });
+        Session* raw = s.get();
+        sessions_.emplace(raw, std::move(s));
+        raw->start();
+    }
+
+    bool idle() const { return sessions_.empty(); }
+
+private:
+    // Frees a session on the next loop turn, off every call stack (STYLE.md 3).
+    void retire(Session* s) {
+        auto node = sessions_.extract(s);
+        if (node.empty()) return;
+        graveyard_.push_back(std::move(node.mapped()));
+        event_active(reaper_.get(), EV_TIMEOUT, 0);
+    }
+    static void on_reap(evutil_socket_t, short, void* arg) noexcept {
+        static_cast<Server*>(arg)->graveyard_.clear();
+    }
+
+    event_base* base_ = nullptr;
+    Settings settings_;
+    Services services_;
+    std::optional<maps::MapList> maps_;
+    std::string mailbox_base_;
+    std::string queue_dir_;
+    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+    std::vector<std::unique_ptr<Session>> graveyard_;
+    EventPtr reaper_;
+};
+
+}  // namespace
+}  // namespace tern::imapd
+
+int main(int argc, char** argv) {
+    static tern::imapd::Server srv;  // lives as long as the loop, which ends before exit
+    tern::server::Hooks hooks;
+    // The mail store owner (virtual_uid_maps static:UID, else mail_owner).
+    hooks.run_as = [](const tern::config::Config& cfg) { return tern::store::mailbox_owner(cfg); };
+    hooks.after_drop = [](tern::server::Context& ctx) { srv.setup(ctx); };
+    hooks.on_connection = [](tern::server::Context&, tern::UniqueFd fd, const tern::server::Peer& peer) {
+        srv.accept(std::move(fd), peer);
+    };
+    hooks.is_idle = [](tern::server::Context&) { return srv.idle(); };
+    return tern::server::run(argc, argv, "imapd", std::move(hooks));
+}

@@ -1,0 +1,293 @@
+#include "imapd/search_keys.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "imapd/envelope.h"
+
+#include "libmail/core/text.h"
+
+namespace tern::imapd {
+
+namespace {
+
+SearchKey make_key(SearchKey::Kind kind, char letter = 0, SequenceSet set = {}, std::uint64_t size = 0) {
+    SearchKey k;
+    k.kind = kind;
+    k.letter = letter;
+    k.set = std::move(set);
+    k.size = size;
+    return k;
+}
+
+// date = dd-Mon-yyyy (RFC 3501 9, date-text), as days since the epoch.
+std::optional<std::int64_t> parse_search_date(std::string_view s) {
+    static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto d1 = s.find('-');
+    const auto d2 = d1 == std::string_view::npos ? d1 : s.find('-', d1 + 1);
+    if (d2 == std::string_view::npos) return std::nullopt;
+    auto day = parse_number<unsigned>(s.substr(0, d1));
+    auto year = parse_number<int>(s.substr(d2 + 1));
+    const auto mon = s.substr(d1 + 1, d2 - d1 - 1);
+    unsigned m = 0;
+    while (m < 12 && !iequals(kMonths[m], mon)) ++m;
+    if (!day || !year || m == 12 || *day < 1 || *day > 31 || *year < 1900 || *year > 9999) return std::nullopt;
+    // Days from civil (H. Hinnant's algorithm), no time zone involved.
+    int y = *year - (m < 2 ? 1 : 0);
+    const int era = y / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned mp = (m + 10) % 12;  // m is 0-based here: March = 0
+    const unsigned doy = (153 * mp + 2) / 5 + *day - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// Case-insensitive (ASCII) substring test. Boyer-Moore-Horspool keeps a
+// long needle against a large message from costing needle x message steps.
+bool icontains(std::string_view hay, std::string_view needle) {
+    if (needle.empty()) return true;
+    if (needle.size() > hay.size()) return false;
+    const std::string h = to_lower(hay), n = to_lower(needle);
+    const std::boyer_moore_horspool_searcher searcher(n.begin(), n.end());
+    return std::search(h.begin(), h.end(), searcher) != h.end();
+}
+
+std::int64_t day_of(std::int64_t epoch_seconds) {
+    return epoch_seconds >= 0 ? epoch_seconds / 86400 : -((-epoch_seconds + 86399) / 86400);
+}
+
+constexpr int kMaxSearchDepth = 20;
+constexpr std::size_t kMaxSearchKeys = 200;
+
+bool starts_seq(const Parser& p) {
+    const auto r = p.rest();
+    return !r.empty() && ((r[0] >= '0' && r[0] <= '9') || r[0] == '*');
+}
+
+std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std::size_t& budget);
+
+// Keys separated by single spaces up to the end or up to ")".
+std::optional<SearchKey> parse_keys(Parser& p, std::string& error, int depth, std::size_t& budget, bool in_paren) {
+    SearchKey all = make_key(SearchKey::Kind::And);
+    while (true) {
+        auto k = parse_key(p, error, depth, budget);
+        if (!k) return std::nullopt;
+        all.sub.push_back(std::move(*k));
+        if (in_paren && p.consume(')')) break;
+        if (!in_paren && p.at_end()) break;
+        if (!p.space()) {
+            if (error.empty()) error = "Syntax error in search keys";
+            return std::nullopt;
+        }
+    }
+    if (all.sub.size() == 1) return std::move(all.sub.front());
+    return all;
+}
+
+std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std::size_t& budget) {
+    if (depth > kMaxSearchDepth || budget-- == 0) {
+        error = "Search program too complex";
+        return std::nullopt;
+    }
+    using K = SearchKey::Kind;
+    if (p.consume('(')) return parse_keys(p, error, depth + 1, budget, true);
+    if (starts_seq(p)) {
+        auto set = p.sequence_set();
+        if (!set) {
+            error = "Invalid sequence set";
+            return std::nullopt;
+        }
+        return make_key(K::Seq, 0, std::move(*set));
+    }
+    auto word = p.atom();
+    if (!word) {
+        error = "Syntax error in search keys";
+        return std::nullopt;
+    }
+    const std::string w = to_upper(*word);
+    struct FlagKey {
+        std::string_view name;
+        K kind;
+        char letter;
+    };
+    static constexpr FlagKey kFlagKeys[] = {
+        {"SEEN", K::HasFlag, 'S'},     {"UNSEEN", K::LacksFlag, 'S'},   {"DELETED", K::HasFlag, 'T'},
+        {"UNDELETED", K::LacksFlag, 'T'}, {"FLAGGED", K::HasFlag, 'F'}, {"UNFLAGGED", K::LacksFlag, 'F'},
+        {"ANSWERED", K::HasFlag, 'R'}, {"UNANSWERED", K::LacksFlag, 'R'}, {"DRAFT", K::HasFlag, 'D'},
+        {"UNDRAFT", K::LacksFlag, 'D'},
+    };
+    for (const auto& f : kFlagKeys)
+        if (w == f.name) return make_key(f.kind, f.letter);
+    if (w == "ALL" || w == "OLD") return make_key(K::All);
+    // imapd reports no message as \Recent, so NEW and RECENT match nothing.
+    if (w == "NEW" || w == "RECENT") return make_key(K::None);
+    if (w == "UID") {
+        auto set = p.space() ? p.sequence_set() : std::nullopt;
+        if (!set) {
+            error = "Invalid UID set";
+            return std::nullopt;
+        }
+        return make_key(K::Uid, 0, std::move(*set));
+    }
+    if (w == "LARGER" || w == "SMALLER") {
+        auto n = p.space() ? p.number() : std::nullopt;
+        if (!n) {
+            error = "Syntax: " + w + " number";
+            return std::nullopt;
+        }
+        return make_key(w == "LARGER" ? K::Larger : K::Smaller, 0, {}, *n);
+    }
+    if (w == "KEYWORD" || w == "UNKEYWORD") {  // keywords are never kept
+        auto kw = p.space() ? p.atom() : std::nullopt;
+        if (!kw) {
+            error = "Syntax: " + w + " flag";
+            return std::nullopt;
+        }
+        return make_key(w == "KEYWORD" ? K::None : K::All);
+    }
+    if (w == "NOT") {
+        if (!p.space()) {
+            error = "Syntax: NOT key";
+            return std::nullopt;
+        }
+        auto k = parse_key(p, error, depth + 1, budget);
+        if (!k) return std::nullopt;
+        SearchKey out = make_key(K::Not);
+        out.sub.push_back(std::move(*k));
+        return out;
+    }
+    if (w == "OR") {
+        if (!p.space()) {
+            error = "Syntax: OR key key";
+            return std::nullopt;
+        }
+        auto a = parse_key(p, error, depth + 1, budget);
+        if (!a) return std::nullopt;
+        if (!p.space()) {
+            error = "Syntax: OR key key";
+            return std::nullopt;
+        }
+        auto b = parse_key(p, error, depth + 1, budget);
+        if (!b) return std::nullopt;
+        SearchKey out = make_key(K::Or);
+        out.sub.push_back(std::move(*a));
+        out.sub.push_back(std::move(*b));
+        return out;
+    }
+    static constexpr std::string_view kAddressKeys[] = {"FROM", "TO", "CC", "BCC", "SUBJECT"};
+    for (auto h : kAddressKeys) {
+        if (w != h) continue;
+        auto text = p.space() ? p.astring() : std::nullopt;
+        if (!text) {
+            error = "Syntax: " + w + " string";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(K::Header);
+        k.field = std::string(h);
+        k.text = std::move(*text);
+        return k;
+    }
+    if (w == "HEADER") {
+        auto field = p.space() ? p.astring() : std::nullopt;
+        auto text = field && p.space() ? p.astring() : std::nullopt;
+        if (!text) {
+            error = "Syntax: HEADER field string";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(K::Header);
+        k.field = std::move(*field);
+        k.text = std::move(*text);
+        return k;
+    }
+    if (w == "BODY" || w == "TEXT") {
+        auto text = p.space() ? p.astring() : std::nullopt;
+        if (!text) {
+            error = "Syntax: " + w + " string";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(w == "BODY" ? K::Body : K::Text);
+        k.text = std::move(*text);
+        return k;
+    }
+    if (w == "BEFORE" || w == "ON" || w == "SINCE") {
+        auto date = p.space() ? p.astring() : std::nullopt;
+        auto day = date ? parse_search_date(*date) : std::nullopt;
+        if (!day) {
+            error = "Syntax: " + w + " dd-Mon-yyyy";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(w == "BEFORE" ? K::Before : w == "ON" ? K::On : K::Since);
+        k.day = *day;
+        return k;
+    }
+    error = "Unsupported search key: " + printable(w, 40);
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SearchKey> parse_search(Parser& p, std::string& error) {
+    error.clear();
+    Parser probe = p;
+    if (auto w = probe.atom(); w && iequals(*w, "CHARSET")) {
+        p = probe;
+        auto cs = p.space() ? p.astring() : std::nullopt;
+        if (!cs || !p.space()) {
+            error = "Syntax: CHARSET name keys";
+            return std::nullopt;
+        }
+        if (!iequals(*cs, "US-ASCII") && !iequals(*cs, "UTF-8")) {
+            error = "[BADCHARSET (US-ASCII UTF-8)]";
+            return std::nullopt;
+        }
+    }
+    std::size_t budget = kMaxSearchKeys;
+    return parse_keys(p, error, 0, budget, false);
+}
+
+bool search_matches(const SearchKey& key, const SearchItem& it) {
+    using K = SearchKey::Kind;
+    switch (key.kind) {
+    case K::All: return true;
+    case K::None: return false;
+    case K::HasFlag: return it.flags.find(key.letter) != std::string_view::npos;
+    case K::LacksFlag: return it.flags.find(key.letter) == std::string_view::npos;
+    case K::Seq: return seq_contains(key.set, it.seq, it.max_seq);
+    case K::Uid: return seq_contains(key.set, it.uid, it.max_uid);
+    case K::Larger: return it.size > key.size;
+    case K::Smaller: return it.size < key.size;
+    case K::Not: return !search_matches(key.sub.front(), it);
+    case K::Or: return search_matches(key.sub[0], it) || search_matches(key.sub[1], it);
+    case K::And:
+        for (const auto& k : key.sub)
+            if (!search_matches(k, it)) return false;
+        return true;
+    case K::Before: return day_of(it.internal_date) < key.day;
+    case K::On: return day_of(it.internal_date) == key.day;
+    case K::Since: return day_of(it.internal_date) >= key.day;
+    case K::Header:
+    case K::Body:
+    case K::Text: {
+        const std::string* m = it.message ? it.message() : nullptr;
+        if (!m) return false;
+        const std::string_view msg = *m;
+        if (key.kind == K::Text) return icontains(msg, key.text);
+        if (key.kind == K::Body) return icontains(msg.substr(body_offset(msg)), key.text);
+        for (const auto& f : parse_header(header_block(msg)))
+            if (iequals(f.name, key.field) && icontains(f.value, key.text)) return true;
+        return false;
+    }
+    }
+    return false;
+}
+
+bool needs_text(const SearchKey& key) {
+    using K = SearchKey::Kind;
+    if (key.kind == K::Header || key.kind == K::Body || key.kind == K::Text) return true;
+    for (const auto& k : key.sub)
+        if (needs_text(k)) return true;
+    return false;
+}
+
+}  // namespace tern::imapd

@@ -1,0 +1,58 @@
+// SEARCH keys (RFC 3501 6.4.4): ALL, flag keys (SEEN, UNSEEN, DELETED, ...),
+// sequence sets, UID, LARGER, SMALLER, BEFORE/ON/SINCE (internal date),
+// FROM/TO/CC/BCC/SUBJECT/HEADER/BODY/TEXT (case-insensitive substring, ASCII
+// folding only), NOT, OR and parenthesised groups. Other keys (SENTBEFORE...)
+// are refused with BAD rather than answered wrongly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imapd/parser.h"
+
+namespace tern::imapd {
+
+struct SearchKey {
+    enum class Kind {
+        All, None, HasFlag, LacksFlag, Seq, Uid, Larger, Smaller, Not, Or, And,
+        Before, On, Since,  // internal date, by day (UTC)
+        Header,             // field contains text (empty text: field present)
+        Body, Text,         // body / whole message contains text
+    };
+    Kind kind = Kind::All;
+    std::string field;        // Header
+    std::string text;         // Header / Body / Text
+    std::int64_t day = 0;     // Before / On / Since: days since the epoch
+    char letter = 0;          // HasFlag / LacksFlag
+    SequenceSet set;          // Seq / Uid
+    std::uint64_t size = 0;   // Larger / Smaller
+    std::vector<SearchKey> sub;
+};
+
+// What one message looks like to the matcher.
+struct SearchItem {
+    std::uint32_t seq = 0;
+    std::uint32_t uid = 0;
+    std::string_view flags;  // Maildir letters
+    std::uint64_t size = 0;
+    std::uint32_t max_seq = 0;  // "*" in sequence sets
+    std::uint32_t max_uid = 0;  // "*" in UID sets
+    std::int64_t internal_date = 0;
+    // The whole message (CRLF), loaded on first use; nullptr when it cannot be read.
+    std::function<const std::string*()> message;
+};
+
+// Whether any key needs the message text.
+bool needs_text(const SearchKey& key);
+
+// Parses the search program after "SEARCH " (optional CHARSET first: only
+// US-ASCII and UTF-8). error says what was wrong, for the BAD reply.
+std::optional<SearchKey> parse_search(Parser& p, std::string& error);
+
+bool search_matches(const SearchKey& key, const SearchItem& item);
+
+}  // namespace tern::imapd

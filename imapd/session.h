@@ -1,0 +1,206 @@
+// One IMAP4rev1 client connection (RFC 3501 subset; the commands are listed
+// in commands.cc, the capabilities in kCapabilities):
+// reads commands with their literals from a bufferevent (line limit
+// kMaxLineOctets, literal limits before/after login), dispatches them through
+// the command table in commands.cc with the state checked first, and writes
+// replies. The Session is owned by the Server in main.cc; it never frees
+// itself: when it ends it calls on_done, which retires it on the next turn.
+// Invariant: seq_uids_ is the client's view of the selected mailbox (sequence
+// number n is seq_uids_[n-1]); it changes only where EXISTS/EXPUNGE is sent.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imapd/fetch_atts.h"
+#include "imapd/parser.h"
+#include "libmail/auth/auth_client.h"
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/event/event_ptrs.h"
+#include "libmail/store/mailbox.h"
+
+namespace tern::imapd {
+
+// RFC 3501 has no line limit; RFC 7162 3.2.1 recommends accepting 8192 octets.
+inline constexpr std::size_t kMaxLineOctets = 8192;
+// Literals before login carry only a user name and password.
+inline constexpr std::size_t kMaxPreauthLiteralOctets = 64 * 1024;
+// FETCH stops producing while this much output is unread, so that
+// "FETCH 1:* BODY[]" on a large mailbox does not sit in memory.
+inline constexpr std::size_t kFetchOutputHighWater = 4 * 1024 * 1024;
+// Without APPEND, literals after login only carry names and search strings.
+inline constexpr std::size_t kMaxLiteralOctets = 1024 * 1024;
+// After this many failed LOGINs the connection is closed.
+inline constexpr int kMaxLoginFailures = 3;
+
+inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE";
+
+struct Settings {
+    std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
+    std::chrono::milliseconds login_failure_delay{2000};
+    // How often an IDLE session looks for new mail (Mailbox::sync is cheap
+    // when nothing changed: it compares directory mtimes).
+    std::chrono::milliseconds idle_poll{5000};
+    std::size_t max_message_bytes = 64 * 1024 * 1024;  // largest message FETCH reads
+};
+
+// What a session needs from outside, so tests can replace authd and the map.
+struct Services {
+    // Starts a password check (auth::PasswordCheck::start in the daemon).
+    std::function<std::unique_ptr<auth::PasswordCheck>(auth::PasswordRequest, auth::PasswordCheck::Done)>
+        check_password;
+    // The Maildir root of an authenticated account; an error when it has none.
+    std::function<Result<std::string>(const std::string& user)> maildir_root;
+};
+
+class Session {
+public:
+    enum class State { NotAuthenticated, Authenticated, Selected, Logout };
+
+    // Takes ownership of fd; call start() to send the greeting.
+    Session(event_base* base, UniqueFd fd, std::string peer, const Settings& settings, const Services& services,
+            std::function<void(Session*)> on_done);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start();
+    State state() const { return state_; }
+
+    // Command handlers (one file per bigger command). `p` is positioned just
+    // after the command name; `uid` is true for UID FETCH/STORE/SEARCH.
+    void cmd_capability(const std::string& tag, Parser& p);
+    void cmd_noop(const std::string& tag, Parser& p);
+    void cmd_logout(const std::string& tag, Parser& p);
+    void cmd_id(const std::string& tag, Parser& p);
+    void cmd_login(const std::string& tag, Parser& p);
+    void cmd_select(const std::string& tag, Parser& p);
+    void cmd_examine(const std::string& tag, Parser& p);
+    void cmd_list(const std::string& tag, Parser& p);
+    void cmd_lsub(const std::string& tag, Parser& p);
+    void cmd_status(const std::string& tag, Parser& p);
+    void cmd_subscribe(const std::string& tag, Parser& p);
+    void cmd_check(const std::string& tag, Parser& p);
+    void cmd_close(const std::string& tag, Parser& p);
+    void cmd_unselect(const std::string& tag, Parser& p);
+    void cmd_expunge(const std::string& tag, Parser& p);
+    void cmd_fetch(const std::string& tag, Parser& p) { fetch(tag, p, false); }
+    void cmd_store(const std::string& tag, Parser& p) { store(tag, p, false); }
+    void cmd_search(const std::string& tag, Parser& p) { search(tag, p, false); }
+    void cmd_uid(const std::string& tag, Parser& p);
+    void cmd_idle(const std::string& tag, Parser& p);
+
+private:
+    enum class Input { Line, Literal };
+
+    static void on_read(bufferevent*, void* ctx) noexcept;
+    static void on_write(bufferevent*, void* ctx) noexcept;
+    static void on_event(bufferevent*, short what, void* ctx) noexcept;
+    static void on_login_delay(evutil_socket_t, short, void* ctx) noexcept;
+
+    void handle_input();
+    void dispatch(std::string_view command);
+    void finish(const char* why);  // stop reading, flush, then on_done
+
+    // Output.
+    void send(std::string_view data);
+    void untagged(std::string_view text);
+    void tagged(const std::string& tag, std::string_view text);
+    void bad(const std::string& tag, std::string_view text) { tagged(tag, std::string("BAD ") + std::string(text)); }
+
+    // Pauses input while a command waits (authd, the failure delay).
+    void suspend();
+    void resume();
+    // resume() on the next loop turn: used from the authd callback, so that a
+    // pipelined LOGIN cannot replace check_ while its callback runs.
+    void resume_later();
+    static void on_resume(evutil_socket_t, short, void* ctx) noexcept;
+    // cmd_idle.cc: the line that ends IDLE (RFC 2177: "DONE").
+    void idle_line(std::string_view line);
+    static void on_idle_poll(evutil_socket_t, short, void* ctx) noexcept;
+
+    // login.cc
+    void login_done(std::string tag, std::string user, const auth::Verdict& v);
+    // cmd_select.cc
+    void select(const std::string& tag, Parser& p, bool read_only);
+    void deselect();
+    void report_changes(bool allow_expunge);  // sync(), then EXPUNGE/EXISTS for what changed
+    bool mailbox_exists(const std::string& name, std::string& canonical) const;
+    // cmd_list.cc: LIST and LSUB
+    void list(const std::string& tag, Parser& p, const char* verb);
+    // cmd_fetch.cc / cmd_store.cc / cmd_search.cc
+    void fetch(const std::string& tag, Parser& p, bool uid);
+    void continue_fetch();
+    void fetch_one(FetchJob& job, std::uint32_t seq);
+    void store(const std::string& tag, Parser& p, bool uid);
+    void search(const std::string& tag, Parser& p, bool uid);
+    // Sequence numbers (1-based, ascending) in set, by sequence number or
+    // UID; nullopt when a sequence number is beyond the mailbox (RFC 3501 9).
+    std::optional<std::vector<std::uint32_t>> resolve(const SequenceSet& set, bool uid) const;
+    const store::MessageInfo* info(std::uint32_t seq) const;
+    // cmd_expunge
+    // Removes \Deleted messages; the expunged sequence numbers, descending.
+    Result<std::vector<std::uint32_t>> expunge_deleted();
+
+    event_base* base_;
+    BufferEventPtr bev_;
+    std::string peer_;
+    Settings settings_;
+    const Services& services_;
+    std::function<void(Session*)> on_done_;
+
+    State state_ = State::NotAuthenticated;
+    Input input_ = Input::Line;
+    std::string command_;            // the command being assembled (literals embedded)
+    std::uint64_t literal_left_ = 0;
+    std::size_t literal_total_ = 0;  // literal octets in the command being assembled
+    bool suspended_ = false;
+    bool closing_ = false;
+    bool done_called_ = false;
+    bool peer_gone_ = false;   // EOF or error: nothing more can be written
+    bool discarding_ = false;  // skipping the rest of an over-long line
+
+    // Login.
+    std::string user_;
+    std::string maildir_root_;
+    int login_failures_ = 0;
+    std::unique_ptr<auth::PasswordCheck> check_;
+    EventPtr login_delay_;
+    EventPtr resume_ev_;
+    std::string pending_reply_;      // the tagged NO sent when login_delay_ fires
+    bool close_after_reply_ = false;
+
+    // IDLE (RFC 2177).
+    bool idling_ = false;
+    std::string idle_tag_;
+    EventPtr idle_poll_;
+
+    std::unique_ptr<FetchJob> fetch_job_;  // a FETCH paused on output
+
+    // Selected mailbox.
+    std::optional<store::Mailbox> mbox_;
+    bool read_only_ = false;
+    std::vector<std::uint32_t> seq_uids_;
+};
+
+// One row of the command table (commands.cc): dispatch checks the state
+// before the handler runs; anything else is "TAG BAD".
+struct Command {
+    std::string_view name;
+    void (Session::*run)(const std::string& tag, Parser& p);
+    unsigned states;  // bit per Session::State
+};
+inline constexpr unsigned state_bit(Session::State s) { return 1u << static_cast<unsigned>(s); }
+const Command* find_command(std::string_view name);
+
+}  // namespace tern::imapd

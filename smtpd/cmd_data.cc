@@ -1,0 +1,119 @@
+// DATA (RFC 5321 4.1.1.4): the envelope and the Received header go to the
+// queue file at once, then the message streams into the QueueWriter as it
+// arrives (never held whole in memory). The 250 is sent only after
+// QueueWriter::commit() has returned (DESIGN.md invariant 1).
+#include <event2/buffer.h>
+
+#include <sys/time.h>
+
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+#include "libmail/ipc/attr_channel.h"
+#include "smtpd/received.h"
+#include "smtpd/session.h"
+
+namespace tern::smtpd {
+
+Step Session::cmd_data(std::string_view args) {
+    if (!trim(args).empty()) {
+        reply(smtp::Reply{501, "5.5.4", "Syntax: DATA"});
+        return Step::Continue;
+    }
+    timeval now{};
+    ::gettimeofday(&now, nullptr);
+    queue::Envelope env;
+    env.arrival_sec = now.tv_sec;
+    env.arrival_usec = static_cast<std::int32_t>(now.tv_usec);
+    env.sender = tx_->sender;
+    for (const auto& r : tx_->recipients) env.recipients.push_back(queue::Recipient{.address = r, .orcpt = {}});
+    env.attrs = {{"client_address", peer_.address}, {"client_name", "unknown"}, {"helo_name", helo_},
+                 {"protocol", protocol()}};
+    // No "size" attribute: the envelope precedes the content and is written
+    // once, so the real size is unknown here; readers use QueueFile::content_bytes.
+    if (tx_->params.body == smtp::BodyType::EightBitMime) env.attrs.emplace_back("body", "8BITMIME");
+
+    ReceivedInfo ri;
+    ri.helo = helo_;
+    ri.client_name = "unknown";
+    ri.client_addr = peer_.address;
+    ri.myhostname = settings_.myhostname;
+    ri.mail_name = settings_.mail_name;
+    ri.protocol = protocol();
+    ri.queue_id = tx_->queue_id();
+    if (tx_->recipients.size() == 1) ri.rcpt = tx_->recipients.front();
+    ri.when = now.tv_sec;
+    const std::string received = received_header(ri);
+
+    Result<void> w = tx_->writer->write_envelope(env);
+    if (w) w = tx_->writer->write_content(received);
+    if (!w) {
+        log::warning("%s: queue file write error: %s", tx_->queue_id().c_str(), w.error().message.c_str());
+        reset_transaction();
+        state_ = idle_state();
+        reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
+        return Step::Continue;
+    }
+    tx_->message_bytes = received.size();
+    state_ = State::Data;
+    reply(smtp::Reply{354, "", "End data with <CR><LF>.<CR><LF>"});
+    return Step::Continue;
+}
+
+// Returns false when the input buffer is exhausted before the end of data.
+bool Session::read_data() {
+    evbuffer* in = bufferevent_get_input(bev_);
+    const std::size_t avail = evbuffer_get_length(in);
+    if (avail == 0) return false;
+    std::string raw(std::min(avail, kDataChunkBytes), '\0');
+    const auto got = evbuffer_copyout(in, raw.data(), raw.size());
+    if (got <= 0) return false;
+    raw.resize(static_cast<std::size_t>(got));
+    std::string content;
+    const std::size_t used = tx_->data.feed(raw, content);
+    evbuffer_drain(in, used);
+
+    tx_->message_bytes += content.size();
+    const auto limit = settings_.message_size_limit;
+    if (limit > 0 && tx_->message_bytes > static_cast<std::uint64_t>(limit)) tx_->too_big = true;
+    // After an error or past the limit the rest is read and dropped, so the
+    // client's next command is found where it expects (RFC 5321 4.2.5).
+    if (!tx_->too_big && !tx_->write_failed && !content.empty()) {
+        if (auto r = tx_->writer->write_content(content); !r) {
+            tx_->write_failed = true;
+            tx_->write_error = r.error().message;
+        }
+    }
+    if (tx_->data.done()) {
+        finish_data();
+        return true;
+    }
+    return true;
+}
+
+void Session::finish_data() {
+    std::size_t data_index = 0;
+    find_command("DATA", data_index);
+    state_ = idle_state();
+    auto tx = std::move(tx_);
+    if (tx->too_big) {
+        tx->writer->abort();
+        reply(smtp::Reply{552, "5.3.4", "Message size exceeds fixed limit"});
+        return;
+    }
+    if (tx->write_failed) {
+        log::warning("%s: queue file write error: %s", tx->queue_id().c_str(), tx->write_error.c_str());
+        reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
+        return;
+    }
+    auto id = tx->writer->commit();
+    if (!id) {
+        log::warning("%s: queue file write error: %s", tx->queue_id().c_str(), id.error().message.c_str());
+        reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
+        return;
+    }
+    ++counts_[data_index].ok;
+    reply(smtp::Reply{250, "2.0.0", "Ok: queued as " + *id});
+    if (settings_.trigger_qmgr) ipc::send_trigger(settings_.queue_directory, "qmgr", ipc::kTriggerIncoming);
+}
+
+}  // namespace tern::smtpd

@@ -1,0 +1,48 @@
+// MAIL FROM (RFC 5321 4.1.1.2) with SIZE (RFC 1870) and BODY (RFC 6152).
+#include "libmail/core/text.h"
+#include "libmail/smtp/esmtp_params.h"
+#include "libmail/smtp/path.h"
+#include "smtpd/session.h"
+
+namespace tern::smtpd {
+
+Step Session::cmd_mail(std::string_view args) {
+    if (settings_.smtpd_helo_required && helo_.empty()) {
+        reply(smtp::Reply{503, "5.5.1", "Error: send HELO/EHLO first"});
+        return Step::Continue;
+    }
+    if (!istarts_with(args, "FROM:")) {
+        reply(smtp::Reply{501, "5.5.4", "Syntax: MAIL FROM:<address>"});
+        return Step::Continue;
+    }
+    auto path = smtp::parse_path(args.substr(5), smtp::PathRole::Sender);
+    if (!path) {
+        reply(path.error());
+        return Step::Continue;
+    }
+    if (!path->params.empty() && !esmtp_) {  // RFC 1869: parameters only after EHLO
+        reply(smtp::Reply{555, "5.5.4", "Unsupported option: " + printable(path->params, 64)});
+        return Step::Continue;
+    }
+    auto params = smtp::parse_mail_params(path->params);
+    if (!params) {
+        reply(params.error());
+        return Step::Continue;
+    }
+    const auto limit = settings_.message_size_limit;
+    if (limit > 0 && params->size && *params->size > static_cast<std::uint64_t>(limit)) {
+        tx_ = std::make_unique<Transaction>();
+        tx_->sender = path->path.address;
+        reply(smtp::Reply{552, "5.3.4", "Message size exceeds fixed limit"}, "MAIL");
+        tx_.reset();
+        return Step::Continue;
+    }
+    tx_ = std::make_unique<Transaction>();
+    tx_->sender = std::move(path->path.address);
+    tx_->params = *params;
+    state_ = State::Mail;
+    reply(smtp::Reply{250, "2.1.0", "Ok"});
+    return Step::Continue;
+}
+
+}  // namespace tern::smtpd

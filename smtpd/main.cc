@@ -1,0 +1,38 @@
+// smtpd: the SMTP server (RFC 5321) for inbound mail to local domains. It
+// runs as mail_owner under master, one libevent loop serving many clients,
+// writes each accepted message into queue_directory/incoming/ through
+// QueueWriter and wakes qmgr with a trigger. It answers 250 to DATA only
+// after the queue file is on disk (DESIGN.md invariant 1).
+//
+// SECURITY: everything from the network is untrusted: every command line is
+// bounded (1000 octets) where it is read, message content only by
+// message_size_limit and streamed to disk, addresses are parsed strictly, and
+// peer text is logged only through printable(). main.cf, master.cf and the
+// lookup tables are trusted (owned by root). No privileges are kept.
+#include <memory>
+
+#include "libmail/core/log.h"
+#include "libmail/server/server.h"
+#include "smtpd/policy.h"
+#include "smtpd/session.h"
+
+int main(int argc, char** argv) {
+    using namespace tern;
+    std::unique_ptr<smtpd::Server> srv;
+    std::unique_ptr<smtpd::Policy> policy;
+    server::Hooks hooks;
+    hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
+        auto p = smtpd::Policy::load(*ctx.cfg);
+        if (!p) log::fatal("%s", p.error().message.c_str());
+        policy = std::move(*p);
+    };
+    hooks.after_drop = [&](server::Context& ctx) {
+        srv = std::make_unique<smtpd::Server>(ctx.base, smtpd::Settings::from_config(*ctx.cfg, ctx.queue_dir),
+                                              std::move(policy));
+    };
+    hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer& peer) {
+        srv->accept(std::move(fd), peer);
+    };
+    hooks.is_idle = [&](server::Context&) { return !srv || srv->session_count() == 0; };
+    return server::run(argc, argv, "smtpd", std::move(hooks));
+}

@@ -1,0 +1,71 @@
+#include "smtpd/policy.h"
+
+#include <algorithm>
+
+#include "libmail/config/params_global.h"
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+
+namespace tern::smtpd {
+
+namespace {
+
+std::vector<std::string> lowered(const std::vector<std::string>& in) {
+    std::vector<std::string> out;
+    out.reserve(in.size());
+    for (const auto& s : in) out.push_back(to_lower(s));
+    return out;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view domain) {
+    const std::string d = to_lower(domain);
+    return std::find(list.begin(), list.end(), d) != list.end();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Policy>> Policy::load(const config::Config& cfg) {
+    auto maps = maps::MapList::open(cfg.get_list(config::kVirtualMailboxMaps));
+    if (!maps) return Error("virtual_mailbox_maps: " + maps.error().message);
+    auto nets = smtp::CidrList::parse(cfg.get_list(config::kMyNetworks));
+    if (!nets) return nets.error();
+    return std::make_unique<Policy>(cfg.get_list(config::kMyDestination),
+                                    cfg.get_list(config::kVirtualMailboxDomains),
+                                    cfg.get_list(config::kRelayDomains), std::move(*maps), std::move(*nets));
+}
+
+Policy::Policy(std::vector<std::string> mydestination, std::vector<std::string> virtual_domains,
+               std::vector<std::string> relay_domains, maps::MapList virtual_maps, smtp::CidrList mynetworks)
+    : mydestination_(lowered(mydestination)),
+      virtual_domains_(lowered(virtual_domains)),
+      relay_domains_(lowered(relay_domains)),
+      virtual_maps_(std::move(virtual_maps)),
+      mynetworks_(std::move(mynetworks)) {}
+
+bool Policy::is_local_domain(std::string_view domain) const { return contains(mydestination_, domain); }
+bool Policy::is_virtual_domain(std::string_view domain) const { return contains(virtual_domains_, domain); }
+
+std::optional<smtp::Reply> Policy::check_recipient(const smtp::Path& rcpt, std::string_view client_ip) {
+    const std::string shown = "<" + rcpt.address + ">";
+    // <Postmaster> without a domain is always ours (RFC 5321 4.5.1).
+    if (rcpt.domain.empty()) return std::nullopt;
+    if (is_virtual_domain(rcpt.domain)) {
+        const std::string key = rcpt.local_part + "@" + to_lower(rcpt.domain);
+        auto found = virtual_maps_.lookup(key);
+        if (!found) {
+            log::warning("virtual_mailbox_maps lookup of %s: %s", printable(key).c_str(),
+                         found.error().message.c_str());
+            return smtp::Reply{451, "4.3.0", shown + ": Temporary lookup failure"};
+        }
+        if (!*found)
+            return smtp::Reply{550, "5.1.1",
+                               shown + ": Recipient address rejected: User unknown in virtual mailbox table"};
+        return std::nullopt;
+    }
+    if (is_local_domain(rcpt.domain)) return std::nullopt;
+    // Anything else is relaying: only for trusted clients or domains we relay for.
+    if (contains(relay_domains_, rcpt.domain) || mynetworks_.matches(client_ip)) return std::nullopt;
+    return smtp::Reply{554, "5.7.1", shown + ": Relay access denied"};
+}
+
+}  // namespace tern::smtpd

@@ -1,0 +1,30 @@
+// The Received header smtpd prepends (RFC 5321 4.4), in Postfix's shape so
+// that header parsers written for Postfix keep working:
+//   Received: from HELO (NAME [IP])
+//   	by MYHOSTNAME (MAIL_NAME) with ESMTP id QUEUEID
+//   	for <RCPT>; Wed, 25 Nov 2026 05:21:32 +0000 (UTC)
+// Lines end in LF (the queue convention). Peer text is made printable first.
+#pragma once
+
+#include <ctime>
+#include <string>
+
+namespace tern::smtpd {
+
+struct ReceivedInfo {
+    std::string helo;          // as the client sent it; empty: "unknown"
+    std::string client_name;   // reverse DNS name; "unknown" until DNS lands (TODO(#14))
+    std::string client_addr;   // "192.0.2.1" or "2001:db8::1" (shown as IPv6:...)
+    std::string myhostname;
+    std::string mail_name;     // "Tern"
+    std::string protocol;      // "SMTP" or "ESMTP"
+    std::string queue_id;
+    std::string rcpt;          // set only when the message has one recipient
+    std::time_t when = 0;
+};
+
+// RFC 5322 3.3 date-time in UTC: "Wed, 25 Nov 2026 05:21:32 +0000 (UTC)".
+std::string rfc5322_date_utc(std::time_t t);
+std::string received_header(const ReceivedInfo& r);
+
+}  // namespace tern::smtpd

@@ -1,0 +1,252 @@
+#include "smtpd/session.h"
+
+#include <event2/buffer.h>
+
+#include <utility>
+
+#include "libmail/config/params_global.h"
+#include "libmail/config/params_smtpd.h"
+#include "libmail/core/log.h"
+#include "libmail/core/text.h"
+#include "libmail/event/line_reader.h"
+
+namespace tern::smtpd {
+
+Settings Settings::from_config(const config::Config& cfg, const std::string& queue_dir) {
+    Settings s;
+    s.myhostname = cfg.get(config::kMyHostname);
+    s.mail_name = cfg.get(config::kMailName);
+    s.smtpd_banner = cfg.get(config::kSmtpdBanner);
+    s.queue_directory = queue_dir;
+    s.message_size_limit = cfg.get_int(config::kMessageSizeLimit);
+    s.smtpd_recipient_limit = static_cast<int>(cfg.get_int(config::kSmtpdRecipientLimit));
+    s.smtpd_hard_error_limit = static_cast<int>(cfg.get_int(config::kSmtpdHardErrorLimit));
+    s.smtpd_timeout = cfg.get_time(config::kSmtpdTimeout);
+    s.disable_vrfy_command = cfg.get_bool(config::kDisableVrfyCommand);
+    s.smtpd_helo_required = cfg.get_bool(config::kSmtpdHeloRequired);
+    return s;
+}
+
+// ---- Server: owns the sessions ----
+
+Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy)
+    : base_(base), settings_(std::move(settings)), policy_(std::move(policy)),
+      reaper_(event_new(base, -1, 0, &Server::on_reap, this)) {}
+
+Server::~Server() {
+    graveyard_.clear();
+    sessions_.clear();
+}
+
+void Server::accept(UniqueFd fd, const server::Peer& peer) {
+    auto s = std::make_unique<Session>(*this, base_, std::move(fd), peer);
+    Session* raw = s.get();
+    sessions_.emplace(raw, std::move(s));
+    raw->start();
+}
+
+void Server::retire(Session* s) {
+    auto node = sessions_.extract(s);
+    if (node.empty()) return;  // already retired
+    graveyard_.push_back(std::move(node.mapped()));
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+}
+
+void Server::on_reap(evutil_socket_t, short, void* ctx) noexcept {
+    static_cast<Server*>(ctx)->graveyard_.clear();
+}
+
+// ---- Session ----
+
+Session::Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer)
+    : server_(server), settings_(server.settings()), policy_(server.policy()), peer_(std::move(peer)) {
+    evutil_make_socket_nonblocking(fd.get());
+    bev_ = bufferevent_socket_new(base, fd.release(), BEV_OPT_CLOSE_ON_FREE);
+}
+
+Session::~Session() {
+    // Logged here, off every call stack, so the counters include the command
+    // that closed the session (QUIT).
+    if (started_) log_disconnect();
+    if (bev_) bufferevent_free(bev_);
+}
+
+std::string Session::client() const {
+    // TODO(#14): reverse DNS; until then the name is "unknown" as Postfix logs it.
+    return "unknown[" + peer_.address + "]";
+}
+
+void Session::start() {
+    if (!bev_) {
+        log::warning("cannot create a bufferevent for %s", client().c_str());
+        server_.retire(this);
+        return;
+    }
+    log::info("connect from %s", client().c_str());
+    started_ = true;
+    bufferevent_setcb(bev_, &Session::on_read, &Session::on_write, &Session::on_event, this);
+    const timeval tv{static_cast<time_t>(settings_.smtpd_timeout.count()), 0};
+    bufferevent_set_timeouts(bev_, &tv, &tv);
+    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    reply(smtp::Reply{220, "", settings_.smtpd_banner});
+}
+
+void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(ctx)->handle_input(); }
+
+void Session::on_write(bufferevent*, void* ctx) noexcept {
+    auto* self = static_cast<Session*>(ctx);
+    if (self->closing_) {
+        self->server_.retire(self);  // everything queued has been written
+    } else if (self->paused_) {      // the client read our replies: take its next commands
+        self->paused_ = false;
+        bufferevent_enable(self->bev_, EV_READ);
+        self->handle_input();
+    }
+}
+
+void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
+    auto* self = static_cast<Session*>(ctx);
+    if (self->closing_) {  // the client went away or stopped reading while we flushed
+        self->server_.retire(self);
+        return;
+    }
+    if (what & BEV_EVENT_TIMEOUT) {
+        log::info("timeout after %s from %s", self->last_verb_, self->client().c_str());
+        self->reply(smtp::Reply{421, "4.4.2", self->settings_.myhostname + " Error: timeout exceeded"});
+        self->close("timeout");
+    } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        log::info("lost connection after %s from %s", self->last_verb_, self->client().c_str());
+        if (what & BEV_EVENT_ERROR) {
+            self->closing_ = true;
+            self->server_.retire(self);
+        } else {
+            self->close("lost connection");  // a half-closed client still gets the replies already queued
+        }
+    }
+}
+
+void Session::handle_input() {
+    evbuffer* in = bufferevent_get_input(bev_);
+    std::string line;
+    while (!closing_) {
+        if (state_ == State::Data) {
+            if (!read_data()) return;
+            continue;
+        }
+        if (skipping_line_) {
+            if (!skip_line(in)) return;
+            skipping_line_ = false;
+            continue;
+        }
+        // A client that pipelines without reading our replies is not allowed
+        // to grow the output buffer without bound: stop reading until it drains.
+        if (evbuffer_get_length(bufferevent_get_output(bev_)) > kMaxPendingOutputBytes) {
+            bufferevent_disable(bev_, EV_READ);
+            paused_ = true;
+            return;
+        }
+        const bool has_lf = evbuffer_search(in, "\n", 1, nullptr).pos >= 0;
+        switch (take_line(in, kMaxCommandLineOctets, line)) {
+        case LineStatus::NeedMore:
+            return;
+        case LineStatus::TooLong:
+            // Without a line end yet, the rest of the line is discarded as it arrives.
+            if (!has_lf) skipping_line_ = !skip_line(in);
+            reply(smtp::Reply{500, "5.5.2", "Error: line too long"});
+            break;
+        case LineStatus::Ok:
+            dispatch(line);
+            break;
+        }
+    }
+}
+
+void Session::dispatch(std::string_view line) {
+    const auto sp = line.find(' ');
+    const std::string_view verb = line.substr(0, sp);
+    const std::string_view args = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+    std::size_t index = 0;
+    const Command* cmd = find_command(verb, index);
+    if (!cmd) {
+        ++unknown_count_.total;
+        last_verb_ = "UNKNOWN";
+        reply(smtp::Reply{500, "5.5.2", "Error: command not recognized"});
+        return;
+    }
+    last_verb_ = cmd->verb.data();  // string literals in the table: NUL-terminated
+    ++counts_[index].total;
+    if (!(cmd->allowed & bit(state_))) {
+        reply(smtp::Reply{503, "5.5.1", std::string(cmd->bad_sequence.empty() ? "Error: bad sequence of commands"
+                                                                               : cmd->bad_sequence)});
+        return;
+    }
+    last_code_ = 0;
+    (this->*cmd->run)(args);
+    // DATA is counted when its message is answered (finish_data).
+    if (state_ != State::Data && last_code_ > 0 && last_code_ < 400) ++counts_[index].ok;
+}
+
+void Session::reply(const smtp::Reply& r, const char* stage, std::string_view rcpt) {
+    if (!bev_) return;
+    last_code_ = r.code;
+    const std::string out = smtp::format_reply(r);
+    bufferevent_write(bev_, out.data(), out.size());
+    if (stage) {
+        // Postfix's shape: "from=<...>" once MAIL is known, "to=<...>" only for RCPT.
+        const std::string id = tx_ ? tx_->queue_id() : std::string();
+        std::string who;
+        if (tx_) who += " from=<" + printable(tx_->sender, 300) + ">";
+        if (!rcpt.empty()) who += " to=<" + printable(rcpt, 300) + ">";
+        log::info("%s: reject: %s from %s: %s;%s proto=%s helo=<%s>", id.empty() ? "NOQUEUE" : id.c_str(), stage,
+                  client().c_str(), printable(r.line(), 500).c_str(), who.c_str(), protocol().c_str(),
+                  printable(helo_).c_str());
+    }
+    if (r.code >= 400 && r.code != 421 && !closing_) {
+        if (++error_count_ >= settings_.smtpd_hard_error_limit) {
+            log::info("too many errors after %s from %s", last_verb_, client().c_str());
+            const std::string bye =
+                smtp::format_reply(smtp::Reply{421, "4.7.0", settings_.myhostname + " Error: too many errors"});
+            bufferevent_write(bev_, bye.data(), bye.size());
+            close("too many errors");
+        }
+    }
+}
+
+void Session::reply_multiline(int code, const std::vector<std::string>& lines) {
+    last_code_ = code;
+    const std::string out = smtp::format_multiline(code, "", lines);
+    bufferevent_write(bev_, out.data(), out.size());
+}
+
+void Session::close(const char* why) {
+    if (closing_) return;
+    closing_ = true;
+    reset_transaction();
+    bufferevent_disable(bev_, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) server_.retire(this);
+    // otherwise on_write retires once the output is flushed (or on_event on error/timeout)
+}
+
+void Session::reset_transaction() { tx_.reset(); }  // an uncommitted queue file is unlinked
+
+void Session::log_disconnect() {
+    std::string counts;
+    int ok = 0, total = 0;
+    for (std::size_t i = 0; i < kCommandCount; ++i) {
+        const auto& c = counts_[i];
+        if (c.total == 0) continue;
+        counts += " " + std::string(command_at(i).log_name) + "=" + std::to_string(c.ok);
+        if (c.ok != c.total) counts += "/" + std::to_string(c.total);
+        ok += c.ok;
+        total += c.total;
+    }
+    if (unknown_count_.total) {
+        counts += " unknown=0/" + std::to_string(unknown_count_.total);
+        total += unknown_count_.total;
+    }
+    counts += " commands=" + std::to_string(ok);
+    if (ok != total) counts += "/" + std::to_string(total);
+    log::info("disconnect from %s%s", client().c_str(), counts.c_str());
+}
+
+}  // namespace tern::smtpd

@@ -1,0 +1,149 @@
+// Session: one SMTP connection (RFC 5321) on the libevent loop: peer, HELO,
+// error count, one bufferevent, the command state machine, and the current
+// Transaction. Commands are taken one at a time from the input buffer, so
+// pipelined commands (RFC 2920) are answered in order. A Session is owned by
+// the Server and retired, never deleted inside one of its own callbacks.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "libmail/config/config.h"
+#include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/event/event_ptrs.h"
+#include "libmail/server/server.h"
+#include "libmail/smtp/reply.h"
+#include "smtpd/commands.h"
+#include "smtpd/policy.h"
+#include "smtpd/transaction.h"
+
+namespace tern::smtpd {
+
+// Values read once from main.cf (and master.cf -o overrides).
+struct Settings {
+    std::string myhostname;
+    std::string mail_name;
+    std::string smtpd_banner;
+    std::string queue_directory;
+    std::int64_t message_size_limit = 10240000;   // 0: no limit
+    int smtpd_recipient_limit = 1000;
+    int smtpd_hard_error_limit = 20;
+    std::chrono::seconds smtpd_timeout{300};
+    bool disable_vrfy_command = false;
+    bool smtpd_helo_required = false;
+    bool trigger_qmgr = true;                      // tests turn this off
+
+    static Settings from_config(const config::Config& cfg, const std::string& queue_dir);
+};
+
+// RFC 5321 4.5.3.1.4 allows 512 octets; Postfix accepts longer lines and so
+// do we, up to 1000 octets including CRLF (then 500 5.5.2).
+inline constexpr std::size_t kMaxCommandLineOctets = 1000;
+// DATA input is copied out of the socket buffer in pieces of this size.
+inline constexpr std::size_t kDataChunkBytes = 64 * 1024;
+// Replies queued for a client that does not read them, before smtpd stops reading.
+inline constexpr std::size_t kMaxPendingOutputBytes = 256 * 1024;
+
+class Server;
+
+class Session {
+public:
+    Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Sends the greeting and starts reading.
+    void start();
+
+    // Command handlers (the table in commands.cc points here).
+    Step cmd_helo(std::string_view args);
+    Step cmd_ehlo(std::string_view args);
+    Step cmd_mail(std::string_view args);
+    Step cmd_rcpt(std::string_view args);
+    Step cmd_data(std::string_view args);
+    Step cmd_rset(std::string_view args);
+    Step cmd_noop(std::string_view args);
+    Step cmd_vrfy(std::string_view args);
+    Step cmd_quit(std::string_view args);
+
+private:
+    static void on_read(bufferevent*, void* ctx) noexcept;
+    static void on_write(bufferevent*, void* ctx) noexcept;
+    static void on_event(bufferevent*, short what, void* ctx) noexcept;
+
+    void handle_input();
+    void dispatch(std::string_view line);
+    bool read_data();              // DATA phase: returns false when more input is needed
+    void finish_data();
+    void start_data_content();
+
+    // The one place a reply is sent: writes it, counts errors (closing with 421
+    // after smtpd_hard_error_limit), and logs a rejected MAIL/RCPT/DATA in
+    // Postfix's "NOQUEUE: reject: ..." shape when stage is given.
+    void reply(const smtp::Reply& r, const char* stage = nullptr, std::string_view rcpt = {});
+    void reply_multiline(int code, const std::vector<std::string>& lines);
+    // Stops reading, flushes what is queued, then retires the session.
+    void close(const char* why);
+    void reset_transaction();
+    State idle_state() const { return helo_.empty() ? State::Init : State::Ready; }
+    std::string client() const;   // "unknown[192.0.2.1]"
+    std::string protocol() const { return esmtp_ ? "ESMTP" : "SMTP"; }
+    void log_disconnect();
+
+    Server& server_;
+    const Settings& settings_;
+    Policy& policy_;
+    bufferevent* bev_ = nullptr;
+    server::Peer peer_;
+    State state_ = State::Init;
+    std::string helo_;
+    bool esmtp_ = false;
+    bool closing_ = false;
+    bool started_ = false;
+    bool paused_ = false;          // reading stopped until the client reads our replies         // "connect from" was logged
+    bool skipping_line_ = false;   // discarding the rest of an over-long command line
+    int error_count_ = 0;
+    int last_code_ = 0;
+    const char* last_verb_ = "CONNECT";
+    std::array<CommandCount, kCommandCount> counts_{};
+    CommandCount unknown_count_{};
+    std::unique_ptr<Transaction> tx_;
+};
+
+using SessionPtr = std::unique_ptr<Session>;
+
+// Owns every Session of the process and frees retired ones on the next loop turn.
+class Server {
+public:
+    Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy);
+    ~Server();
+    void accept(UniqueFd fd, const server::Peer& peer);
+    // Frees s on the next loop turn, off every call stack (STYLE.md example 3).
+    void retire(Session* s);
+    std::size_t session_count() const { return sessions_.size(); }
+    const Settings& settings() const { return settings_; }
+    Policy& policy() { return *policy_; }
+
+private:
+    static void on_reap(evutil_socket_t, short, void* ctx) noexcept;
+
+    event_base* base_;
+    Settings settings_;
+    std::unique_ptr<Policy> policy_;
+    std::unordered_map<Session*, SessionPtr> sessions_;
+    std::vector<SessionPtr> graveyard_;
+    EventPtr reaper_;
+};
+
+}  // namespace tern::smtpd

@@ -1,0 +1,35 @@
+// Transaction: one message, from MAIL FROM to the end of DATA (OpenSMTPD's
+// session/transaction split). It owns the QueueWriter: the queue file is
+// created at the first accepted recipient (that is when the queue ID is
+// logged, as Postfix does) and unlinked by the writer's destructor unless
+// committed. RSET, a new EHLO or the end of DATA reset the Session's pointer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libmail/queue/queue_writer.h"
+#include "libmail/smtp/esmtp_params.h"
+#include "smtpd/data_reader.h"
+
+namespace tern::smtpd {
+
+struct Transaction {
+    std::string sender;                      // "" for <>
+    smtp::MailParams params;
+    std::vector<std::string> recipients;     // accepted, in order
+    std::optional<queue::QueueWriter> writer;
+
+    // DATA phase.
+    DataReader data;
+    std::uint64_t message_bytes = 0;         // content produced so far, Received header included
+    bool too_big = false;                    // over message_size_limit: consume, then 552
+    bool write_failed = false;               // a write error: consume, then 451
+    std::string write_error;
+
+    const std::string& queue_id() const;     // "" before the first accepted recipient
+};
+
+}  // namespace tern::smtpd

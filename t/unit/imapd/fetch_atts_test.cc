@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "imapd/bodystructure.h"
+#include "imapd/fetch_atts.h"
+
+using namespace tern::imapd;
+
+namespace {
+std::vector<FetchAtt> parse(const char* text) {
+    Parser p(text);
+    auto a = parse_fetch_atts(p);
+    REQUIRE(a);
+    REQUIRE(p.at_end());
+    return *a;
+}
+bool refused(const char* text) {
+    Parser p(text);
+    auto a = parse_fetch_atts(p);
+    return !a || !p.at_end();
+}
+const std::string kMessage =
+    "From: a@b.test\r\nSubject: hi\r\nX-Long: one\r\n two\r\n\r\nHello.\r\nSecond line.\r\n";
+}  // namespace
+
+TEST_CASE("FETCH macros expand to their items", "[imapd][fetch]") {
+    CHECK(parse("ALL").size() == 4);
+    CHECK(parse("FAST").size() == 3);
+    auto full = parse("full");
+    REQUIRE(full.size() == 5);
+    CHECK(full.back().kind == FetchKind::Body);
+}
+
+TEST_CASE("FETCH item lists and sections parse", "[imapd][fetch]") {
+    auto a = parse("(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[HEADER] BODY[TEXT]<0.10> RFC822)");
+    REQUIRE(a.size() == 8);
+    CHECK(a[0].kind == FetchKind::Uid);
+    CHECK(a[5].kind == FetchKind::Section);
+    CHECK(a[5].peek);
+    CHECK(a[5].section == SectionKind::Header);
+    CHECK(response_name(a[5]) == "BODY[HEADER]");
+    CHECK_FALSE(sets_seen(a[5]));
+    CHECK(a[6].origin == 0u);
+    CHECK(a[6].count == 10);
+    CHECK(response_name(a[6]) == "BODY[TEXT]<0>");
+    CHECK(sets_seen(a[6]));
+    CHECK(sets_seen(a[7]));
+
+    auto f = parse("BODY.PEEK[HEADER.FIELDS (Subject \"From\")]");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].section == SectionKind::HeaderFields);
+    CHECK(response_name(f[0]) == "BODY[HEADER.FIELDS (SUBJECT FROM)]");
+
+    auto part = parse("BODY[1]");
+    CHECK(part[0].part == std::vector<std::uint32_t>{1});
+    CHECK(response_name(part[0]) == "BODY[1]");
+}
+
+TEST_CASE("malformed FETCH items are refused", "[imapd][fetch]") {
+    const char* bad = GENERATE("", "(", "()", "(UID", "FROB", "BODY[", "BODY[FOO]", "BODY[]<1>", "BODY[]<1.0>",
+                               "BODY.PEEK", "(ALL)", "BODY[HEADER.FIELDS]", "UID FLAGS");
+    CHECK(refused(bad));
+}
+
+TEST_CASE("section bytes come from the right part of the message", "[imapd][fetch]") {
+    auto get = [&](const char* item) {
+        auto a = parse(item);
+        return std::string(apply_partial(section_bytes(kMessage, a[0]), a[0]));
+    };
+    CHECK(get("BODY[]") == kMessage);
+    CHECK(get("BODY[HEADER]") == "From: a@b.test\r\nSubject: hi\r\nX-Long: one\r\n two\r\n\r\n");
+    CHECK(get("BODY[TEXT]") == "Hello.\r\nSecond line.\r\n");
+    CHECK(get("BODY[1]") == "Hello.\r\nSecond line.\r\n");
+    CHECK(get("BODY[TEXT]<2.3>") == "llo");
+    CHECK(get("BODY[TEXT]<1000.3>") == "");
+    CHECK(get("BODY[HEADER.FIELDS (x-long)]") == "X-Long: one\r\n two\r\n\r\n");
+    CHECK(get("BODY[HEADER.FIELDS.NOT (X-Long From)]") == "Subject: hi\r\n\r\n");
+    CHECK(get("RFC822.HEADER") == get("BODY[HEADER]"));
+    CHECK(get("RFC822.TEXT") == get("BODY[TEXT]"));
+    CHECK(get("BODY[2]") == "");
+}
+
+TEST_CASE("INTERNALDATE has RFC 3501's fixed format in UTC", "[imapd][fetch]") {
+    CHECK(format_internaldate(1795583092) == "25-Nov-2026 05:04:52 +0000");
+    CHECK(format_internaldate(0) == " 1-Jan-1970 00:00:00 +0000");
+}
+
+TEST_CASE("body structure of a plain and a multipart message", "[imapd][fetch]") {
+    CHECK(body_structure(kMessage) == "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 22 2)");
+    const std::string mp =
+        "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\npreamble\r\n--XX\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nfirst\r\n--XX\r\n"
+        "Content-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n"
+        "--XX--\r\nepilogue\r\n";
+    CHECK(body_structure(mp) ==
+          "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 5 0)"
+          "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 4) \"MIXED\")");
+    Parser p("BODY[2]");
+    auto a = parse_fetch_atts(p);
+    CHECK(section_bytes(mp, (*a)[0]) == "QUJD");
+    Parser m("BODY[1.MIME]");
+    auto b = parse_fetch_atts(m);
+    CHECK(section_bytes(mp, (*b)[0]) == "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+}

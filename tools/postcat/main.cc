@@ -1,0 +1,108 @@
+// postcat: show a queue file's records, as Postfix's postcat does.
+//   postcat [-c config_dir] [-q] FILE|QUEUEID
+// A damaged file is shown as far as it can be read, then the error with its
+// offset; the exit status is 1.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "libmail/config/config.h"
+#include "libmail/config/params_global.h"
+#include "libmail/core/text.h"
+#include "libmail/core/unique_fd.h"
+#include "libmail/queue/queue_dirs.h"
+#include "libmail/queue/queue_file.h"
+
+using namespace tern;
+
+namespace {
+
+const char* state_name(queue::RecipientState s) {
+    switch (s) {
+    case queue::RecipientState::Pending: return "pending";
+    case queue::RecipientState::Delivered: return "delivered";
+    case queue::RecipientState::Bounced: return "bounced";
+    case queue::RecipientState::Expired: return "expired";
+    }
+    return "?";
+}
+
+std::string find_in_queue(const std::string& config_dir, const std::string& id) {
+    auto cfg = config::Config::load(config_dir);
+    if (!cfg) {
+        std::fprintf(stderr, "postcat: fatal: %s\n", cfg.error().message.c_str());
+        std::exit(1);
+    }
+    const std::string qdir = cfg->get(config::kQueueDirectory);
+    for (const char* folder : {"incoming", "active", "deferred", "hold", "maildrop", "corrupt"}) {
+        const std::string p = queue::queue_path(qdir, folder, id);
+        if (::access(p.c_str(), F_OK) == 0) return p;
+    }
+    std::fprintf(stderr, "postcat: fatal: no message %s in the queue\n", printable(id).c_str());
+    std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_dir, target;
+    bool by_id = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-c") == 0 && i + 1 < argc) config_dir = argv[++i];
+        else if (std::strcmp(argv[i], "-q") == 0) by_id = true;
+        else if (argv[i][0] != '-' && target.empty()) target = argv[i];
+        else {
+            std::fprintf(stderr, "usage: postcat [-c config_dir] [-q] file|queue_id\n");
+            return 2;
+        }
+    }
+    if (target.empty()) {
+        std::fprintf(stderr, "usage: postcat [-c config_dir] [-q] file|queue_id\n");
+        return 2;
+    }
+    if (config_dir.empty()) {
+        const char* env = std::getenv("MAIL_CONFIG");
+        config_dir = env && *env ? env : std::string(config::kConfigDirectory.default_value);
+    }
+    const std::string path = by_id ? find_in_queue(config_dir, target) : target;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        std::fprintf(stderr, "postcat: fatal: open %s: %s\n", path.c_str(), std::strerror(errno));
+        return 1;
+    }
+    auto qf = queue::read_queue_file(fd.get(), path);
+    if (!qf) {
+        std::fprintf(stderr, "postcat: fatal: %s\n", qf.error().message.c_str());
+        return 1;
+    }
+    const auto& env = qf->env;
+    std::printf("*** ENVELOPE RECORDS %s ***\n", path.c_str());
+    const std::time_t t = static_cast<std::time_t>(env.arrival_sec);
+    char when[64];
+    std::strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y", std::localtime(&t));
+    std::printf("message_size: %llu\n", static_cast<unsigned long long>(qf->content_bytes));
+    std::printf("message_arrival_time: %s\n", when);
+    std::printf("sender: %s\n", printable(env.sender, 1000).c_str());
+    for (const auto& [k, v] : env.attrs) std::printf("named_attribute: %s=%s\n", k.c_str(), printable(v, 1000).c_str());
+    for (const auto& r : env.recipients) {
+        if (!r.orcpt.empty()) std::printf("original_recipient: %s\n", printable(r.orcpt, 1000).c_str());
+        std::printf("recipient: %s (%s)\n", printable(r.address, 1000).c_str(), state_name(r.state));
+    }
+    std::printf("*** MESSAGE CONTENTS %s ***\n", path.c_str());
+    std::fflush(stdout);
+    auto r = queue::read_content(fd.get(), *qf, [](std::string_view chunk) -> Result<void> {
+        std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+        return {};
+    });
+    if (!r) {
+        std::fprintf(stderr, "postcat: fatal: %s\n", r.error().message.c_str());
+        return 1;
+    }
+    std::printf("*** MESSAGE FILE END %s ***\n", path.c_str());
+    return 0;
+}
