@@ -13,7 +13,7 @@
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_mailbox.h"
 #include "libmail/core/log.h"
-#include "libmail/event/event_ptrs.h"
+#include "libmail/event/owned_set.h"
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
@@ -43,40 +43,25 @@ public:
         services_.maildir_root = [this](const std::string& user) {
             return store::locate_maildir(*maps_, mailbox_base_, user);
         };
-        reaper_.reset(event_new(base_, -1, 0, on_reap, this));
+        sessions_.attach(base_);
     }
 
     void accept(UniqueFd fd, const server::Peer& peer) {
-        auto s = std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
-                                           [this](Session* done) { retire(done); });
-        Session* raw = s.get();
-        sessions_.emplace(raw, std::move(s));
-        raw->start();
+        Session* s = sessions_.add(std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
+                                                             [this](Session* done) { sessions_.retire(done); }));
+        s->start();
     }
 
     bool idle() const { return sessions_.empty(); }
 
 private:
-    // Frees a session on the next loop turn, off every call stack (STYLE.md 3).
-    void retire(Session* s) {
-        auto node = sessions_.extract(s);
-        if (node.empty()) return;
-        graveyard_.push_back(std::move(node.mapped()));
-        event_active(reaper_.get(), EV_TIMEOUT, 0);
-    }
-    static void on_reap(evutil_socket_t, short, void* arg) noexcept {
-        static_cast<Server*>(arg)->graveyard_.clear();
-    }
-
     event_base* base_ = nullptr;
     Settings settings_;
     Services services_;
     std::optional<maps::MapList> maps_;
     std::string mailbox_base_;
     std::string queue_dir_;
-    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
-    std::vector<std::unique_ptr<Session>> graveyard_;
-    EventPtr reaper_;
+    OwnedSet<Session> sessions_;
 };
 
 }  // namespace

@@ -23,25 +23,13 @@ void Server::setup(server::Context& ctx) {
     services_.maildir_root = [this](const std::string& user) {
         return store::locate_maildir(*maps_, mailbox_base_, user);
     };
-    reaper_.reset(event_new(base_, -1, 0, on_reap, this));
-    if (!reaper_) log::fatal("event_new: out of memory");
+    sessions_.attach(base_);
 }
 
 void Server::accept(UniqueFd fd, const server::Peer& peer) {
-    auto s = std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
-                                       [this](Session* done) { retire(done); });
-    Session* raw = s.get();
-    sessions_.emplace(raw, std::move(s));
-    raw->start();
+    Session* s = sessions_.add(std::make_unique<Session>(base_, std::move(fd), peer.address, settings_, services_,
+                                                         [this](Session* done) { sessions_.retire(done); }));
+    s->start();
 }
-
-void Server::retire(Session* s) {
-    auto node = sessions_.extract(s);
-    if (node.empty()) return;
-    graveyard_.push_back(std::move(node.mapped()));
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
-}
-
-void Server::on_reap(evutil_socket_t, short, void* arg) noexcept { static_cast<Server*>(arg)->graveyard_.clear(); }
 
 }  // namespace tern::pop3d

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "libmail/event/event_ptrs.h"
+#include "libmail/event/owned_set.h"
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
 #include "pop3d/session.h"
@@ -24,18 +24,13 @@ public:
     bool idle() const { return sessions_.empty(); }
 
 private:
-    void retire(Session* s);
-    static void on_reap(evutil_socket_t, short, void* arg) noexcept;
-
     event_base* base_ = nullptr;
     Settings settings_;
     Services services_;
     std::optional<maps::MapList> maps_;
     std::string mailbox_base_;
     std::string queue_dir_;
-    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
-    std::vector<std::unique_ptr<Session>> graveyard_;
-    EventPtr reaper_;
+    OwnedSet<Session> sessions_;
 };
 
 }  // namespace tern::pop3d

@@ -30,31 +30,15 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
 // ---- Server: owns the sessions ----
 
 Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy)
-    : base_(base), settings_(std::move(settings)), policy_(std::move(policy)),
-      reaper_(event_new(base, -1, 0, &Server::on_reap, this)) {}
+    : base_(base), settings_(std::move(settings)), policy_(std::move(policy)), sessions_(base) {}
 
-Server::~Server() {
-    graveyard_.clear();
-    sessions_.clear();
-}
+Server::~Server() = default;
 
 void Server::accept(UniqueFd fd, const server::Peer& peer) {
-    auto s = std::make_unique<Session>(*this, base_, std::move(fd), peer);
-    Session* raw = s.get();
-    sessions_.emplace(raw, std::move(s));
-    raw->start();
+    sessions_.add(std::make_unique<Session>(*this, base_, std::move(fd), peer))->start();
 }
 
-void Server::retire(Session* s) {
-    auto node = sessions_.extract(s);
-    if (node.empty()) return;  // already retired
-    graveyard_.push_back(std::move(node.mapped()));
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
-}
-
-void Server::on_reap(evutil_socket_t, short, void* ctx) noexcept {
-    static_cast<Server*>(ctx)->graveyard_.clear();
-}
+void Server::retire(Session* s) { sessions_.retire(s); }
 
 // ---- Session ----
 

@@ -21,6 +21,7 @@
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
+#include "libmail/event/owned_set.h"
 #include "libmail/server/server.h"
 #include "libmail/smtp/reply.h"
 #include "smtpd/commands.h"
@@ -136,14 +137,10 @@ public:
     Policy& policy() { return *policy_; }
 
 private:
-    static void on_reap(evutil_socket_t, short, void* ctx) noexcept;
-
     event_base* base_;
     Settings settings_;
     std::unique_ptr<Policy> policy_;
-    std::unordered_map<Session*, SessionPtr> sessions_;
-    std::vector<SessionPtr> graveyard_;
-    EventPtr reaper_;
+    OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };
 
 }  // namespace tern::smtpd
