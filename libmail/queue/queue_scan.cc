@@ -1,6 +1,7 @@
 #include "libmail/queue/queue_scan.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -71,6 +72,9 @@ std::vector<QueueEntry> scan_queue(const std::string& queue_dir, const std::vect
             if (!qf) {
                 if (qf.error().code == ENOENT) continue;  // delivered while we looked
                 q.error = qf.error().message;
+                // The envelope is unknown: list it by the file's age so it still sorts sensibly.
+                struct stat st{};
+                if (::stat((dir + "/" + q.id).c_str(), &st) == 0) q.env.arrival_sec = st.st_mtime;
             } else {
                 q.env = std::move(qf->env);
                 q.size = qf->content_bytes;
@@ -100,8 +104,10 @@ std::string format_mailq(const std::vector<QueueEntry>& entries) {
         std::strftime(when, sizeof when, "%a %b %e %H:%M:%S", &tm);
         const std::string id = q.id + mark;
         const std::string sender = q.error.empty() ? (q.env.sender.empty() ? "MAILER-DAEMON" : q.env.sender) : "(unreadable)";
-        std::snprintf(line, sizeof line, "%-11s %8llu %s  %s\n", id.c_str(), static_cast<unsigned long long>(q.size), when,
-                      printable(sender, 300).c_str());
+        // Postfix's "%-10s%c%8ld %20.20s %s": ID and mark in 11 columns, size in 8, so the
+        // recipients line up at column 41. A longer ID pushes the line right by what it overflows.
+        std::snprintf(line, sizeof line, "%-11s%8llu %s  %s\n", id.size() < 11 ? id.c_str() : (id + " ").c_str(),
+                      static_cast<unsigned long long>(q.size), when, printable(sender, 300).c_str());
         out += line;
         total += q.size;
         for (const auto& r : q.env.recipients) {
@@ -114,7 +120,7 @@ std::string format_mailq(const std::vector<QueueEntry>& entries) {
     }
     const std::size_t n = entries.size();
     std::snprintf(line, sizeof line, "-- %llu Kbytes in %zu Request%s.\n",
-                  static_cast<unsigned long long>((total + 1023) / 1024), n, n == 1 ? "" : "s");
+                  static_cast<unsigned long long>(total / 1024), n, n == 1 ? "" : "s");
     out += line;
     return out;
 }

@@ -61,8 +61,13 @@ Result<void> QueueWriter::write_envelope(const Envelope& env) {
     std::snprintf(when, sizeof when, "%lld.%06d", static_cast<long long>(env.arrival_sec), env.arrival_usec);
     out_ += encode_record(RecordType::Version, "TERN1");
     out_ += encode_record(RecordType::Time, when);
+    // The reader refuses any envelope record over kMaxEnvelopeRecord: never write one.
+    if (env.sender.size() > kMaxEnvelopeRecord) return Error("sender too long");
     out_ += encode_record(RecordType::Sender, env.sender);
-    for (const auto& [k, v] : env.attrs) out_ += encode_record(RecordType::Attr, k + "=" + v);
+    for (const auto& [k, v] : env.attrs) {
+        if (k.size() + 1 + v.size() > kMaxEnvelopeRecord) return Error("attribute " + k + " too long");
+        out_ += encode_record(RecordType::Attr, k + "=" + v);
+    }
     for (const auto& r : env.recipients) {
         std::string data;
         data += static_cast<char>(RecipientState::Pending);

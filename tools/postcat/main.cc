@@ -47,6 +47,51 @@ std::string find_in_queue(const std::string& config_dir, const std::string& id) 
     std::exit(1);
 }
 
+
+// For a damaged file: print every record that decodes, in file order, up to the
+// first one that does not. The caller then prints the reader's error (with its offset).
+void dump_partial(int fd, const std::string& path) {
+    std::printf("*** ENVELOPE RECORDS %s ***\n", path.c_str());
+    off_t off = 0;
+    bool in_content = false;
+    for (;;) {
+        unsigned char hdr[queue::kRecordHeaderBytes];
+        if (::pread(fd, hdr, sizeof hdr, off) != static_cast<ssize_t>(sizeof hdr)) break;
+        const std::uint32_t len = (std::uint32_t{hdr[1]} << 24) | (std::uint32_t{hdr[2]} << 16) |
+                                  (std::uint32_t{hdr[3]} << 8) | std::uint32_t{hdr[4]};
+        const auto type = static_cast<queue::RecordType>(hdr[0]);
+        const std::size_t limit =
+            type == queue::RecordType::Content ? queue::kMaxContentChunk : queue::kMaxEnvelopeRecord;
+        if (len > limit) break;
+        std::string data(len, '\0');
+        if (len && ::pread(fd, data.data(), len, off + static_cast<off_t>(queue::kRecordHeaderBytes)) !=
+                       static_cast<ssize_t>(len))
+            break;
+        off += static_cast<off_t>(queue::kRecordHeaderBytes + len);
+        switch (type) {
+        case queue::RecordType::Version: std::printf("version: %s\n", printable(data, 100).c_str()); break;
+        case queue::RecordType::Time: std::printf("arrival_time: %s\n", printable(data, 100).c_str()); break;
+        case queue::RecordType::Sender: std::printf("sender: %s\n", printable(data, 1000).c_str()); break;
+        case queue::RecordType::Attr: std::printf("named_attribute: %s\n", printable(data, 1000).c_str()); break;
+        case queue::RecordType::Recipient:
+            if (data.size() >= 2) {
+                const std::string_view rest = std::string_view(data).substr(2);
+                std::printf("recipient: %s (state %c)\n", printable(rest.substr(0, rest.find('\0')), 1000).c_str(),
+                            data[0]);
+            }
+            break;
+        case queue::RecordType::Content:
+            if (!in_content) std::printf("*** MESSAGE CONTENTS %s ***\n", path.c_str());
+            in_content = true;
+            std::fwrite(data.data(), 1, data.size(), stdout);
+            break;
+        case queue::RecordType::End: std::printf("*** MESSAGE FILE END %s ***\n", path.c_str()); return;
+        default: return;
+        }
+    }
+    std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +122,8 @@ int main(int argc, char** argv) {
     }
     auto qf = queue::read_queue_file(fd.get(), path);
     if (!qf) {
+        dump_partial(fd.get(), path);
+        std::fflush(stdout);
         std::fprintf(stderr, "postcat: fatal: %s\n", qf.error().message.c_str());
         return 1;
     }

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,6 +165,37 @@ TEST_CASE("a writer dropped before commit leaves nothing in incoming", "[queue]"
         REQUIRE(w->write_content("partial"));
         CHECK(q.files("incoming").size() == 1);  // the dot-named temporary file
     }
+    CHECK(q.files("incoming").empty());
+}
+
+TEST_CASE("a failed write is reported and leaves nothing in incoming", "[queue]") {
+    // RLIMIT_FSIZE makes write(2) fail with EFBIG past the limit: a real write
+    // failure, as a full disk would give, without a seam in the writer.
+    TempQueue q;
+    struct sigaction ign {}, old_sa {};
+    ign.sa_handler = SIG_IGN;
+    REQUIRE(::sigaction(SIGXFSZ, &ign, &old_sa) == 0);
+    rlimit old_lim{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    rlimit lim = old_lim;
+    lim.rlim_cur = 100 * 1024;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    bool failed = false;
+    std::string message;
+    {
+        auto w = QueueWriter::create(q.dir);
+        if (w && w->write_envelope(sample_envelope())) {
+            const std::string block(32 * 1024, 'y');
+            for (int i = 0; i < 32 && !failed; ++i)
+                if (auto r = w->write_content(block); !r) failed = true, message = r.error().message;
+            if (!failed)
+                if (auto r = w->commit(); !r) failed = true, message = r.error().message;
+        }
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old_lim);
+    ::sigaction(SIGXFSZ, &old_sa, nullptr);
+    CHECK(failed);
+    CHECK(message.find("write") != std::string::npos);
     CHECK(q.files("incoming").empty());
 }
 
