@@ -30,6 +30,16 @@ std::string delivery_headers(const std::string& sender, const std::string& recip
 RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, const std::string& sender,
                                        const std::string& rcpt, const std::string& index) {
     RecipientResult r{index, "deferred", "4.3.0", ""};
+    // In Postfix a virtual_mailbox_maps value without a trailing "/" names an mbox file; Tern
+    // writes Maildir only, so such an entry is a configuration error: keep the mail, warn.
+    auto raw = maps_.lookup(rcpt);
+    if (raw && !*raw) raw = maps_.lookup(to_lower(rcpt));
+    if (raw && *raw && ((*raw)->empty() || (*raw)->back() != '/')) {
+        log::warning("virtual_mailbox_maps: %s: \"%s\" names an mbox file (no trailing /); only Maildir is supported",
+                     printable(rcpt).c_str(), printable(**raw).c_str());
+        r.reason = "mailbox configuration error: mbox delivery is not supported";
+        return r;
+    }
     auto root = store::locate_maildir(maps_, base_, rcpt);
     if (!root) {
         if (root.error().code == ENOENT) return {index, "bounced", "5.1.1", "unknown user: \"" + printable(rcpt) + "\""};

@@ -20,11 +20,20 @@ namespace {
 
 constexpr std::size_t kMaxStatusFileBytes = 1024 * 1024;  // defer/ and bounce/ logs per message
 constexpr std::size_t kMaxTriggerBytes = 64;
+constexpr std::chrono::seconds kLocalDownRetry{60};
 
 double now_seconds() {
     timeval tv{};
     ::gettimeofday(&tv, nullptr);
     return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+}
+
+// Postfix's delay style: two significant digits below 10 s, whole seconds above (never an exponent).
+std::string format_delay(double seconds) {
+    char buf[32];
+    if (seconds < 0) seconds = 0;
+    std::snprintf(buf, sizeof buf, seconds < 10 ? "%.2g" : "%.0f", seconds);
+    return buf;
 }
 
 // Appends one "recipient=...\treason=..." line to defer/<id> or bounce/<id>.
@@ -173,6 +182,7 @@ void QueueManager::begin(const std::string& id) {
     }
     auto fd = ipc::connect_unix(ipc::service_path(queue_dir_, true, "local"));
     if (!fd) {
+        raw->local_unreachable = true;
         settle(*raw, nullptr, "local delivery agent unavailable: " + fd.error().message);
         return;
     }
@@ -251,15 +261,14 @@ void QueueManager::log_recipient(const Job& job, const queue::Recipient& r, cons
     const double arrival = static_cast<double>(env.arrival_sec) + env.arrival_usec / 1e6;
     const double in_flight = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
     const double before = std::max(0.0, now - arrival - in_flight);
-    log::info("%s: to=<%s>, relay=%s, delay=%.2g, delays=%.2g/0/0/%.2g, dsn=%s, status=%s (%s)", job.id.c_str(),
-              r.address.c_str(), relay, now - arrival, before, in_flight, dsn.c_str(), status, printable(text, 300).c_str());
+    log::info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/0/0/%s, dsn=%s, status=%s (%s)", job.id.c_str(),
+              r.address.c_str(), relay, format_delay(now - arrival).c_str(), format_delay(before).c_str(),
+              format_delay(in_flight).c_str(), dsn.c_str(), status, printable(text, 300).c_str());
 }
 
 void QueueManager::finish(Job& job) {
     const auto& env = job.qf.env;
-    bool pending = false;
-    for (const auto& r : env.recipients) pending = pending || r.state == queue::RecipientState::Pending;
-    if (!pending) {
+    if (disposition(env.recipients) == Disposition::Remove) {
         // Every recipient is settled (DESIGN.md invariant 2): the message leaves the queue.
         job.fd.reset();
         const std::string path = queue::queue_path(queue_dir_, "active", job.id);
@@ -269,7 +278,9 @@ void QueueManager::finish(Job& job) {
         log::info("%s: removed", job.id.c_str());
     } else {
         const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
-        const auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
+        auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
+        // local down (being restarted by master): retry soon; the message is kept either way.
+        if (job.local_unreachable) wait = std::min(wait, kLocalDownRetry);
         const std::string path = queue::queue_path(queue_dir_, "active", job.id);
         // The retry time is the file's mtime in deferred/ (as in Postfix).
         const timeval times[2] = {{static_cast<time_t>(::time(nullptr)), 0},

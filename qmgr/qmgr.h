@@ -39,6 +39,7 @@ struct Job {
     std::chrono::steady_clock::time_point started;
     std::unique_ptr<ipc::AttrChannel> channel;
     bool answered = false;
+    bool local_unreachable = false;  // retried after kLocalDownRetry, not a full backoff
 };
 
 class QueueManager {

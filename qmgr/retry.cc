@@ -21,4 +21,10 @@ bool is_local_domain(std::string_view address, const std::vector<std::string>& l
     return std::any_of(local_domains.begin(), local_domains.end(), [&](const std::string& l) { return iequals(l, d); });
 }
 
+Disposition disposition(const std::vector<queue::Recipient>& recipients) {
+    for (const auto& r : recipients)
+        if (r.state == queue::RecipientState::Pending) return Disposition::Defer;
+    return Disposition::Remove;
+}
+
 }  // namespace tern::qmgr

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libmail/queue/queue_file.h"
+
 namespace tern::qmgr {
 
 // Postfix's backoff: wait as long as the message has been queued, bounded by
@@ -18,5 +20,10 @@ std::string domain_of(std::string_view address);
 // Whether the recipient's domain is delivered here (mydestination or
 // virtual_mailbox_domains; case-insensitive).
 bool is_local_domain(std::string_view address, const std::vector<std::string>& local_domains);
+
+// What happens to a message after a delivery round: it leaves the queue only
+// when no recipient is Pending any more (DESIGN.md invariant 2).
+enum class Disposition { Remove, Defer };
+Disposition disposition(const std::vector<queue::Recipient>& recipients);
 
 }  // namespace tern::qmgr

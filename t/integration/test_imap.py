@@ -20,9 +20,10 @@ class Imap(unittest.TestCase):
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
         cls.t.start()
+        # One at a time, so that UID order is sending order.
         for i in range(3):
             send(cls.t, "alice@example.test", "note %d" % i)
-        wait_for(lambda: len(cls.t.new_files("alice@example.test")) == 3, timeout=10)
+            wait_for(lambda: len(cls.t.new_files("alice@example.test")) == i + 1, timeout=10)
 
     @classmethod
     def tearDownClass(cls):

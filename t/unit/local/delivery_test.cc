@@ -30,12 +30,14 @@ TEST_CASE("local delivers with Return-Path and Delivered-To, and reports per rec
     const std::string dir = tmpl;
     REQUIRE(queue::create_queue_dirs(dir + "/queue", ::getuid(), ::getgid()));
     REQUIRE(write_file_atomic(dir + "/vmailbox", "alice@example.test example.test/alice/\n"
-                                                 "evil@example.test ../../etc/\n"));
+                                                 "evil@example.test ../../etc/\n"
+                                                 "mbox@example.test example.test/mbox\n"));
     auto w = queue::QueueWriter::create(dir + "/queue");
     REQUIRE(w);
     queue::Envelope env;
     env.sender = "carol@remote.test";
-    env.recipients = {{"alice@example.test", "", 0}, {"nobody@example.test", "", 0}, {"evil@example.test", "", 0}};
+    env.recipients = {{"alice@example.test", "", 0}, {"nobody@example.test", "", 0}, {"evil@example.test", "", 0},
+                      {"mbox@example.test", "", 0}};
     REQUIRE(w->write_envelope(env));
     const std::string body = "Subject: hi\n\nline \xc3\xa9\n.dot\n";
     REQUIRE(w->write_content(body));
@@ -46,13 +48,13 @@ TEST_CASE("local delivers with Return-Path and Delivered-To, and reports per rec
     REQUIRE(maps);
     local::Deliverer d(std::move(*maps), dir + "/mail");
     ipc::AttrList req{{"request", "deliver"}, {"path", dir + "/queue/incoming/" + *id}, {"sender", env.sender}};
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         req.add("rcpt", env.recipients[static_cast<std::size_t>(i)].address);
         req.add("rcpt_index", std::to_string(i));
     }
     const ipc::AttrList reply = d.handle(req);
-    CHECK(reply.get_all("status") == std::vector<std::string_view>{"sent", "bounced", "deferred"});
-    CHECK(reply.get_all("dsn") == std::vector<std::string_view>{"2.0.0", "5.1.1", "4.3.0"});
+    CHECK(reply.get_all("status") == std::vector<std::string_view>{"sent", "bounced", "deferred", "deferred"});
+    CHECK(reply.get_all("dsn") == std::vector<std::string_view>{"2.0.0", "5.1.1", "4.3.0", "4.3.0"});
     const auto files = list(dir + "/mail/example.test/alice/new");
     REQUIRE(files.size() == 1);
     auto text = read_file(dir + "/mail/example.test/alice/new/" + files[0], 1 << 20);

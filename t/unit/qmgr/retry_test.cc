@@ -20,3 +20,14 @@ TEST_CASE("recipients are routed by domain class", "[qmgr]") {
     CHECK_FALSE(is_local_domain("bob@sub.example.test", local));
     CHECK(domain_of("a@B.c") == "b.c");
 }
+
+TEST_CASE("a message leaves the queue only when no recipient is pending", "[qmgr]") {
+    using tern::queue::RecipientState;
+    std::vector<tern::queue::Recipient> rcpts(3);
+    rcpts[0].state = RecipientState::Delivered;
+    rcpts[1].state = RecipientState::Bounced;
+    rcpts[2].state = RecipientState::Pending;
+    CHECK(disposition(rcpts) == Disposition::Defer);
+    rcpts[2].state = RecipientState::Expired;
+    CHECK(disposition(rcpts) == Disposition::Remove);
+}
