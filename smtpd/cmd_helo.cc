@@ -29,7 +29,7 @@ Step Session::cmd_ehlo(std::string_view args) {
     helo_ = std::string(args);
     esmtp_ = true;
     state_ = State::Ready;
-    // STARTTLS, AUTH, DSN and CHUNKING come with their issues (TODO(#15)).
+    // STARTTLS, AUTH, DSN and CHUNKING come with their issues (TODO(#3)).
     std::string size = "SIZE";
     if (settings_.message_size_limit > 0) size += " " + std::to_string(settings_.message_size_limit);
     reply_multiline(250, {settings_.myhostname, "PIPELINING", size, "8BITMIME", "ENHANCEDSTATUSCODES"});

@@ -31,7 +31,7 @@ public:
 
     // nullopt: accept the recipient. Otherwise the reply to send (550 5.1.1
     // unknown user, 554 5.7.1 relay denied, 451 4.3.0 lookup failure).
-    // TODO(#12): mydestination domains accept any local part until local(8)
+    // TODO(#3): mydestination domains accept any local part until local(8)
     // delivers to system users and aliases (local_recipient_maps).
     std::optional<smtp::Reply> check_recipient(const smtp::Path& rcpt, std::string_view client_ip);
 

@@ -56,7 +56,7 @@ Session::~Session() {
 }
 
 std::string Session::client() const {
-    // TODO(#14): reverse DNS; until then the name is "unknown" as Postfix logs it.
+    // TODO(#3): reverse DNS; until then the name is "unknown" as Postfix logs it.
     return "unknown[" + peer_.address + "]";
 }
 
