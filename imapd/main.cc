@@ -17,7 +17,7 @@
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
-#include "libmail/store/mailbox_location.h"
+#include "libmail/server/mail_access.h"
 
 namespace tern::imapd {
 namespace {
@@ -32,17 +32,7 @@ public:
         // Messages in the store may predate a lower limit: allow some slack, and a
         // fixed ceiling when the limit is off.
         settings_.max_message_bytes = limit > 0 ? static_cast<std::size_t>(limit) * 2 : 256u * 1024 * 1024;
-        auto maps = maps::MapList::open(cfg.get_list(config::kVirtualMailboxMaps));
-        if (!maps) log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
-        maps_.emplace(std::move(*maps));
-        mailbox_base_ = cfg.get(config::kVirtualMailboxBase);
-        queue_dir_ = ctx.queue_dir;
-        services_.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
-            return auth::PasswordCheck::start(base_, queue_dir_, std::move(req), std::move(done));
-        };
-        services_.maildir_root = [this](const std::string& user) {
-            return store::locate_maildir(*maps_, mailbox_base_, user);
-        };
+        services_ = server::make_mail_access(base_, cfg, ctx.queue_dir);
         sessions_.attach(base_);
     }
 
@@ -58,9 +48,6 @@ private:
     event_base* base_ = nullptr;
     Settings settings_;
     Services services_;
-    std::optional<maps::MapList> maps_;
-    std::string mailbox_base_;
-    std::string queue_dir_;
     OwnedSet<Session> sessions_;
 };
 

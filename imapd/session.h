@@ -24,6 +24,7 @@
 #include "imapd/fetch_atts.h"
 #include "imapd/parser.h"
 #include "libmail/auth/auth_client.h"
+#include "libmail/server/mail_access.h"
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
@@ -55,13 +56,7 @@ struct Settings {
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
-struct Services {
-    // Starts a password check (auth::PasswordCheck::start in the daemon).
-    std::function<std::unique_ptr<auth::PasswordCheck>(auth::PasswordRequest, auth::PasswordCheck::Done)>
-        check_password;
-    // The Maildir root of an authenticated account; an error when it has none.
-    std::function<Result<std::string>(const std::string& user)> maildir_root;
-};
+using Services = server::MailAccess;
 
 class Session {
 public:

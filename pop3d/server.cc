@@ -3,7 +3,7 @@
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_mailbox.h"
 #include "libmail/core/log.h"
-#include "libmail/store/mailbox_location.h"
+#include "libmail/server/mail_access.h"
 
 namespace tern::pop3d {
 
@@ -12,17 +12,7 @@ void Server::setup(server::Context& ctx) {
     const auto& cfg = *ctx.cfg;
     settings_.idle_timeout = cfg.get_time(config::kPop3dTimeout);
     settings_.login_failure_delay = cfg.get_time(config::kPop3dLoginFailureDelay);
-    auto maps = maps::MapList::open(cfg.get_list(config::kVirtualMailboxMaps));
-    if (!maps) log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
-    maps_.emplace(std::move(*maps));
-    mailbox_base_ = cfg.get(config::kVirtualMailboxBase);
-    queue_dir_ = ctx.queue_dir;
-    services_.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
-        return auth::PasswordCheck::start(base_, queue_dir_, std::move(req), std::move(done));
-    };
-    services_.maildir_root = [this](const std::string& user) {
-        return store::locate_maildir(*maps_, mailbox_base_, user);
-    };
+    services_ = server::make_mail_access(base_, cfg, ctx.queue_dir);
     sessions_.attach(base_);
 }
 

@@ -27,9 +27,6 @@ private:
     event_base* base_ = nullptr;
     Settings settings_;
     Services services_;
-    std::optional<maps::MapList> maps_;
-    std::string mailbox_base_;
-    std::string queue_dir_;
     OwnedSet<Session> sessions_;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "libmail/auth/auth_client.h"
+#include "libmail/server/mail_access.h"
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
@@ -36,12 +37,7 @@ struct Settings {
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
-struct Services {
-    std::function<std::unique_ptr<auth::PasswordCheck>(auth::PasswordRequest, auth::PasswordCheck::Done)>
-        check_password;
-    // The Maildir root of an authenticated account; an error when it has none.
-    std::function<Result<std::string>(const std::string& user)> maildir_root;
-};
+using Services = server::MailAccess;
 
 // The UIDL of a message (RFC 1939 7): "<UIDVALIDITY>.<UID>" of the INBOX.
 // It must never change for a message: both numbers are kept by the index
