@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <stdexcept>
 
 #include "libmail/auth/users_table.h"
@@ -68,9 +67,15 @@ void add_mailbox_entry(const config::Config& cfg, const std::string& address) {
     }
 }
 
+// The first line of standard input, bounded like every other input.
 std::string read_password() {
     std::string pw;
-    if (!std::getline(std::cin, pw)) throw std::runtime_error("no password on standard input");
+    int c;
+    while ((c = std::getchar()) != EOF && c != '\n') {
+        if (pw.size() > auth::kMaxPasswordBytes) throw std::runtime_error("password too long");
+        pw += static_cast<char>(c);
+    }
+    if (pw.empty() && c == EOF) throw std::runtime_error("no password on standard input");
     if (!pw.empty() && pw.back() == '\r') pw.pop_back();
     return pw;
 }
