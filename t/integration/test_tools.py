@@ -85,6 +85,35 @@ class Tools(unittest.TestCase):
         finally:
             self.t.stop()
 
+    def delivered(self, text):
+        for path in self.t.all_files("alice@example.test"):
+            with open(path, "rb") as f:
+                if text.encode() in f.read():
+                    return True
+        return False
+
+    def test_flush_retries_deferred_mail_now(self):
+        """A delivery that failed (Maildir not writable) waits for its backoff
+        (minimal_backoff_time, 300s by default); postqueue -f retries it at once."""
+        tmp = os.path.join(self.t.maildir("alice@example.test"), "tmp")
+        self.t.start()
+        try:
+            os.chmod(tmp, 0o500)
+            with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+                s.sendmail("carol@remote.test", ["alice@example.test"], "Subject: later\r\n\r\nhi\r\n")
+            wait_for(lambda: self.t.queue_files("deferred"), timeout=15)
+            out = self.t.run("-p", program="postqueue")
+            self.assertIn("alice@example.test", out)
+            self.assertRegex(out, r"\(.*(Maildir|write|Permission).*\)")
+            self.assertFalse(self.delivered("Subject: later"))
+            os.chmod(tmp, 0o700)
+            self.t.run("-f", program="postqueue")
+            wait_for(lambda: not self.t.queue_files("deferred") and not self.t.queue_files("active"), timeout=15)
+            self.assertTrue(self.delivered("Subject: later"))
+        finally:
+            os.chmod(tmp, 0o700)
+            self.t.stop()
+
     def test_status_start_stop(self):
         p = self.t.run("status", check=False)
         self.assertEqual(p.returncode, 1)
