@@ -39,33 +39,27 @@ class Tools(unittest.TestCase):
         self.assertIn("message_size_limit = 123456", whole)
         self.assertIn("queue_directory = ", whole)
 
-    def test_malformed_main_cf_names_file_and_line(self):
+    def assert_start_refused(self, conf_file, bad_line):
+        """A malformed line stops start with FILE:LINE, and nothing runs."""
         bad = Instance()
         try:
-            with open(os.path.join(bad.etc, "main.cf"), "a") as f:
-                f.write("this line has no equals sign\n")
-            with open(os.path.join(bad.etc, "main.cf")) as f:
+            path = os.path.join(bad.etc, conf_file)
+            with open(path, "a") as f:
+                f.write(bad_line + "\n")
+            with open(path) as f:
                 lines = f.read().count("\n")
             p = bad.run("start", check=False)
             self.assertNotEqual(p.returncode, 0)
-            self.assertIn("main.cf:%d:" % lines, p.stderr)
+            self.assertIn("%s:%d:" % (conf_file, lines), p.stderr)
             self.assertEqual(bad.pids(), [])
         finally:
             bad.cleanup()
 
+    def test_malformed_main_cf_names_file_and_line(self):
+        self.assert_start_refused("main.cf", "this line has no equals sign")
+
     def test_malformed_master_cf_names_file_and_line(self):
-        bad = Instance()
-        try:
-            with open(os.path.join(bad.etc, "master.cf"), "a") as f:
-                f.write("broken inet n\n")
-            with open(os.path.join(bad.etc, "master.cf")) as f:
-                lines = f.read().count("\n")
-            p = bad.run("start", check=False)
-            self.assertNotEqual(p.returncode, 0)
-            self.assertIn("master.cf:%d:" % lines, p.stderr)
-            self.assertEqual(bad.pids(), [])
-        finally:
-            bad.cleanup()
+        self.assert_start_refused("master.cf", "broken inet n")
 
     def test_mailq_lists_waiting_mail_and_flush(self):
         self.t.start()

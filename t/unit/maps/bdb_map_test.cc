@@ -8,14 +8,7 @@
 
 using namespace tern::maps;
 using tern::maps::test::TempDir;
-
-namespace {
-std::string get(Map& m, std::string_view key) {
-    auto r = m.lookup(key);
-    REQUIRE(r);
-    return r->value_or("<none>");
-}
-}  // namespace
+using tern::maps::test::get;
 
 TEST_CASE("hash: and btree: built as postmap builds them answer lookups", "[maps]") {
     const std::string type = GENERATE(as<std::string>{}, "hash", "btree");

@@ -5,14 +5,7 @@
 
 using namespace tern::maps;
 using tern::maps::test::TempDir;
-
-namespace {
-std::string get(Map& m, std::string_view key) {
-    auto r = m.lookup(key);
-    REQUIRE(r);
-    return r->value_or("<none>");
-}
-}  // namespace
+using tern::maps::test::get;
 
 TEST_CASE("pcre: first matching pattern wins, $n substitution", "[maps]") {
     TempDir d;

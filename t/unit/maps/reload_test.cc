@@ -9,13 +9,9 @@
 
 using namespace tern::maps;
 using tern::maps::test::TempDir;
+using tern::maps::test::get;
 
 namespace {
-std::string get(Map& m, std::string_view key) {
-    auto r = m.lookup(key);
-    REQUIRE(r);
-    return r->value_or("<none>");
-}
 // Checks on every lookup while in scope, so a test need not sleep a second.
 struct CheckAlways {
     CheckAlways() { set_reload_check_interval(std::chrono::milliseconds(0)); }

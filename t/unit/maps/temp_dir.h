@@ -1,11 +1,14 @@
 // A throwaway directory for map tests, removed with its files at scope end.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "libmail/core/file_io.h"
+#include "libmail/maps/map.h"
 
 namespace tern::maps::test {
 
@@ -32,5 +35,12 @@ public:
 private:
     std::string path_;
 };
+
+// The value a table gives for key, or "<none>"; a read error fails the test.
+inline std::string get(Map& m, std::string_view key) {
+    auto r = m.lookup(key);
+    REQUIRE(r);
+    return r->value_or("<none>");
+}
 
 }  // namespace tern::maps::test
