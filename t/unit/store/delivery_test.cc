@@ -23,7 +23,7 @@ std::size_t count_files(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a delivery puts the exact bytes in new/ with S= and W= sizes", "[store][delivery]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const std::string folder = dir.path() + "/alice";
     auto d = MaildirDelivery::begin(folder);
     REQUIRE(d);
@@ -46,7 +46,7 @@ TEST_CASE("a delivery puts the exact bytes in new/ with S= and W= sizes", "[stor
 }
 
 TEST_CASE("unique names differ between deliveries of one process", "[store][delivery]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     auto a = MaildirDelivery::begin(dir.path());
     auto b = MaildirDelivery::begin(dir.path());
     REQUIRE(a);
@@ -62,7 +62,7 @@ TEST_CASE("unique names differ between deliveries of one process", "[store][deli
 }
 
 TEST_CASE("an abandoned delivery leaves nothing behind", "[store][delivery]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     {
         auto d = MaildirDelivery::begin(dir.path());
         REQUIRE(d);
@@ -75,7 +75,7 @@ TEST_CASE("an abandoned delivery leaves nothing behind", "[store][delivery]") {
 
 TEST_CASE("a failed write is an error, and no file reaches new/", "[store][delivery]") {
     // RLIMIT_FSIZE makes write() fail (EFBIG) the way a full disk does (ENOSPC).
-    test::TempDir dir;
+    tern::test::TempDir dir;
     auto d = MaildirDelivery::begin(dir.path());
     REQUIRE(d);
     struct rlimit old{};

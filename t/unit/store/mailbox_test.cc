@@ -46,7 +46,7 @@ void drop_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 TEST_CASE("sync gives delivered messages UIDs 1..n, stable across reopen", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "Subject: one\n\nbody\n");
     deliver(root, "Subject: two\n\nbody\n");
@@ -80,7 +80,7 @@ TEST_CASE("sync gives delivered messages UIDs 1..n, stable across reopen", "[sto
 }
 
 TEST_CASE("files added behind the index get higher UIDs; removed ones drop out", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\n");
     deliver(root, "b\n");
@@ -108,7 +108,7 @@ TEST_CASE("files added behind the index get higher UIDs; removed ones drop out",
 }
 
 TEST_CASE("set_flags renames the file and the change persists", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\n");
     deliver(root, "b\n");
@@ -139,7 +139,7 @@ TEST_CASE("set_flags renames the file and the change persists", "[store][mailbox
 }
 
 TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     for (int i = 0; i < 4; ++i) deliver(root, "m\n");
     auto mb = open_synced(root);
@@ -153,7 +153,7 @@ TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
 }
 
 TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\n");
     deliver(root, "b\n");
@@ -175,7 +175,7 @@ TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[stor
 }
 
 TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     auto a = open_synced(root);
     auto b = open_synced(root);
@@ -198,7 +198,7 @@ TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]
 }
 
 TEST_CASE("folders: INBOX plus .Name directories that hold cur/", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     auto none = Mailbox::list_folders(root + "/not-yet");
     REQUIRE(none);
@@ -218,7 +218,7 @@ TEST_CASE("folders: INBOX plus .Name directories that hold cur/", "[store][mailb
 }
 
 TEST_CASE("read_message is bounded and converts only bare LFs", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\r\nb\nc");
     auto mb = open_synced(root);
@@ -238,7 +238,7 @@ TEST_CASE("IMAP and Maildir flags convert both ways", "[store][flags]") {
 }
 
 TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     REQUIRE(Mailbox::open(root, "INBOX"));
     drop_file(root + "/new/1800000005.M2P1.host", "late\n");
@@ -252,7 +252,7 @@ TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[st
 }
 
 TEST_CASE("a sync that skipped the scan still sees later changes", "[store][mailbox]") {
-    test::TempDir dir;
+    tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\n");
     auto mb = open_synced(root);

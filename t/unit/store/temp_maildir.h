@@ -1,29 +1,10 @@
-// A throwaway directory for store tests, removed (recursively) at the end.
+// The store tests use the shared TempDir.
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <string>
+#include "t/unit/temp_dir.h"
 
 namespace tern::store::test {
 
-class TempDir {
-public:
-    TempDir() {
-        char tmpl[] = "/tmp/tern-store-XXXXXX";
-        if (::mkdtemp(tmpl)) path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using tern::test::TempDir;
 
 }  // namespace tern::store::test
