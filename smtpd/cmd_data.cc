@@ -41,6 +41,8 @@ Step Session::cmd_data(std::string_view args) {
     ri.protocol = protocol();
     ri.queue_id = tx_->queue_id();
     if (tx_->recipients.size() == 1) ri.rcpt = tx_->recipients.front();
+    if (settings_.tls_received_header) ri.tls = tls_info_;
+    ri.hide_client = settings_.hide_client_address;
     ri.when = now.tv_sec;
     const std::string received = received_header(ri);
 

@@ -29,10 +29,14 @@ Step Session::cmd_ehlo(std::string_view args) {
     helo_ = std::string(args);
     esmtp_ = true;
     state_ = State::Ready;
-    // STARTTLS, AUTH, DSN and CHUNKING come with their issues (TODO(#3)).
+    // Postfix's order, and only what works in this session.
     std::string size = "SIZE";
     if (settings_.message_size_limit > 0) size += " " + std::to_string(settings_.message_size_limit);
-    reply_multiline(250, {settings_.myhostname, "PIPELINING", size, "8BITMIME", "ENHANCEDSTATUSCODES"});
+    std::vector<std::string> lines{settings_.myhostname, "PIPELINING", size};
+    if (tls_offered()) lines.emplace_back("STARTTLS");
+    if (auth_offered()) lines.emplace_back("AUTH PLAIN LOGIN");
+    lines.insert(lines.end(), {"ENHANCEDSTATUSCODES", "8BITMIME"});
+    reply_multiline(250, lines);
     return Step::Continue;
 }
 

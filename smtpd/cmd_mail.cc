@@ -11,6 +11,16 @@ Step Session::cmd_mail(std::string_view args) {
         reply(smtp::Reply{503, "5.5.1", "Error: send HELO/EHLO first"});
         return Step::Continue;
     }
+    // smtpd_tls_security_level = encrypt (RFC 3207 4): nothing before STARTTLS.
+    if (settings_.tls_level == Settings::TlsLevel::Encrypt && !tls_active_) {
+        reply(smtp::Reply{530, "5.7.0", "Must issue a STARTTLS command first"}, "MAIL");
+        return Step::Continue;
+    }
+    // Submission (RFC 6409 4.3): a MAIL before AUTH is refused.
+    if (settings_.sasl_auth_required && sasl_username_.empty()) {
+        reply(smtp::Reply{530, "5.7.0", "Authentication required"}, "MAIL");
+        return Step::Continue;
+    }
     if (!istarts_with(args, "FROM:")) {
         reply(smtp::Reply{501, "5.5.4", "Syntax: MAIL FROM:<address>"});
         return Step::Continue;

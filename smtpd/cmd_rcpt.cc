@@ -39,7 +39,12 @@ Step Session::cmd_rcpt(std::string_view args) {
             return Step::Continue;
         }
         tx_->writer.emplace(std::move(*w));
-        log::info("%s: client=%s", tx_->queue_id().c_str(), client().c_str());
+        if (sasl_username_.empty()) {
+            log::info("%s: client=%s", tx_->queue_id().c_str(), client().c_str());
+        } else {  // Postfix's shape, which log analysers read
+            log::info("%s: client=%s, sasl_method=%s, sasl_username=%s", tx_->queue_id().c_str(),
+                      client().c_str(), sasl_method_.c_str(), printable(sasl_username_, 100).c_str());
+        }
     }
     // <Postmaster> alone (RFC 5321 4.5.1) is this host's postmaster, as Postfix qualifies it.
     if (path->path.domain.empty()) path->path.address += "@" + settings_.myhostname;

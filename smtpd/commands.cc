@@ -13,6 +13,8 @@ constexpr StateMask kMailStates = bit(State::Init) | bit(State::Ready);  // Post
 constexpr Command kCommands[] = {
     {"HELO", &Session::cmd_helo, kAnyState, "", "helo"},
     {"EHLO", &Session::cmd_ehlo, kAnyState, "", "ehlo"},
+    {"STARTTLS", &Session::cmd_starttls, kMailStates, "Error: MAIL transaction in progress", "starttls"},
+    {"AUTH", &Session::cmd_auth, kMailStates, "Error: MAIL transaction in progress", "auth"},
     {"MAIL", &Session::cmd_mail, kMailStates, "Error: nested MAIL command", "mail"},
     {"RCPT", &Session::cmd_rcpt, bit(State::Mail) | bit(State::Rcpt), "Error: need MAIL command", "rcpt"},
     {"DATA", &Session::cmd_data, bit(State::Rcpt), "Error: need RCPT command", "data"},

@@ -30,7 +30,7 @@ struct Command {
     std::string_view log_name;        // in the "disconnect from" line: "ehlo", "mail", ...
 };
 
-inline constexpr std::size_t kCommandCount = 9;
+inline constexpr std::size_t kCommandCount = 11;
 
 // The command for verb, or nullptr. index receives its position in the table.
 const Command* find_command(std::string_view verb, std::size_t& index);

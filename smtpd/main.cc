@@ -15,20 +15,26 @@
 #include "libmail/server/server.h"
 #include "smtpd/policy.h"
 #include "smtpd/session.h"
+#include "smtpd/tls_setup.h"
 
 int main(int argc, char** argv) {
     using namespace tern;
     std::unique_ptr<smtpd::Server> srv;
     std::unique_ptr<smtpd::Policy> policy;
+    std::unique_ptr<tls::ServerContext> tls_ctx;
     server::Hooks hooks;
     hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
         auto p = smtpd::Policy::load(*ctx.cfg);
         if (!p) log::fatal("%s", p.error().message.c_str());
         policy = std::move(*p);
+        auto t = smtpd::load_tls(*ctx.cfg);  // the key may be readable by root only
+        if (!t) log::fatal("%s", t.error().message.c_str());
+        tls_ctx = std::move(*t);
     };
     hooks.after_drop = [&](server::Context& ctx) {
         srv = std::make_unique<smtpd::Server>(ctx.base, smtpd::Settings::from_config(*ctx.cfg, ctx.queue_dir),
                                               std::move(policy));
+        srv->set_tls(std::move(tls_ctx));
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer& peer) {
         srv->accept(std::move(fd), peer);

@@ -32,13 +32,18 @@ std::string rfc5322_date_utc(std::time_t t) {
 
 std::string received_header(const ReceivedInfo& r) {
     const bool v6 = r.client_addr.find(':') != std::string::npos;
-    std::string h = "Received: from ";
-    h += r.helo.empty() ? std::string("unknown") : header_safe(r.helo);
-    h += " (";
-    h += r.client_name.empty() ? std::string("unknown") : header_safe(r.client_name);
-    h += v6 ? " [IPv6:" : " [";
-    h += r.client_addr;
-    h += "])\n\tby ";
+    std::string h = "Received: ";
+    if (!r.hide_client) {
+        h += "from ";
+        h += r.helo.empty() ? std::string("unknown") : header_safe(r.helo);
+        h += " (";
+        h += r.client_name.empty() ? std::string("unknown") : header_safe(r.client_name);
+        h += v6 ? " [IPv6:" : " [";
+        h += r.client_addr;
+        h += "])\n\t";
+        if (!r.tls.empty()) h += "(using " + r.tls + ")\n\t";
+    }
+    h += "by ";
     h += r.myhostname;
     h += " (" + r.mail_name + ") with " + r.protocol + " id " + r.queue_id;
     if (!r.rcpt.empty()) h += "\n\tfor <" + printable(r.rcpt, 300) + ">";

@@ -3,6 +3,8 @@
 //   Received: from HELO (NAME [IP])
 //   	by MYHOSTNAME (MAIL_NAME) with ESMTP id QUEUEID
 //   	for <RCPT>; Wed, 25 Nov 2026 05:21:32 +0000 (UTC)
+// smtpd_tls_received_header adds "(using TLSv1.3 with cipher ...)" after the
+// from clause; smtpd_hide_client_address drops the from clause (submission).
 // Lines end in LF (the queue convention). Peer text is made printable first.
 #pragma once
 
@@ -20,6 +22,8 @@ struct ReceivedInfo {
     std::string protocol;      // "SMTP" or "ESMTP"
     std::string queue_id;
     std::string rcpt;          // set only when the message has one recipient
+    std::string tls;           // "TLSv1.3 with cipher ... (256/256 bits)" when shown
+    bool hide_client = false;  // smtpd_hide_client_address: no "from" clause at all
     std::time_t when = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_smtpd.h"
+#include "libmail/config/params_tls.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/event/line_reader.h"
@@ -24,6 +25,16 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.smtpd_timeout = cfg.get_time(config::kSmtpdTimeout);
     s.disable_vrfy_command = cfg.get_bool(config::kDisableVrfyCommand);
     s.smtpd_helo_required = cfg.get_bool(config::kSmtpdHeloRequired);
+    const std::string level = cfg.get(config::kSmtpdTlsSecurityLevel);
+    s.tls_level = level == "encrypt" ? TlsLevel::Encrypt : level == "none" ? TlsLevel::None : TlsLevel::May;
+    s.tls_wrappermode = cfg.get_bool(config::kSmtpdTlsWrappermode);
+    s.tls_auth_only = cfg.get_bool(config::kSmtpdTlsAuthOnly);
+    s.tls_received_header = cfg.get_bool(config::kSmtpdTlsReceivedHeader);
+    s.tls_loglevel = static_cast<int>(cfg.get_int(config::kSmtpdTlsLoglevel));
+    s.starttls_timeout = cfg.get_time(config::kTlsHandshakeTimeout);
+    s.sasl_auth_enable = cfg.get_bool(config::kSmtpdSaslAuthEnable);
+    s.sasl_auth_required = cfg.get_bool(config::kSmtpdSaslAuthRequired);
+    s.hide_client_address = cfg.get_bool(config::kSmtpdHideClientAddress);
     return s;
 }
 
@@ -68,11 +79,27 @@ void Session::start() {
     }
     log::info("connect from %s", client().c_str());
     started_ = true;
+    set_callbacks(settings_.smtpd_timeout);
+    // Port 465: the banner waits in the TLS bufferevent until the handshake is done.
+    if (settings_.tls_wrappermode) start_tls();
+    if (!closing_) reply(smtp::Reply{220, "", settings_.smtpd_banner});
+}
+
+void Session::set_callbacks(std::chrono::seconds timeout) {
     bufferevent_setcb(bev_, &Session::on_read, &Session::on_write, &Session::on_event, this);
-    const timeval tv{static_cast<time_t>(settings_.smtpd_timeout.count()), 0};
+    const timeval tv{static_cast<time_t>(timeout.count()), 0};
     bufferevent_set_timeouts(bev_, &tv, &tv);
+    // While authd or DNS answers, nothing is read off the buffer: cap it.
+    bufferevent_setwatermark(bev_, EV_READ, 0, kMaxBufferedInputBytes);
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
-    reply(smtp::Reply{220, "", settings_.smtpd_banner});
+}
+
+std::string Session::protocol() const {
+    if (!esmtp_) return "SMTP";
+    std::string p = "ESMTP";
+    if (tls_active_) p += "S";
+    if (!sasl_username_.empty()) p += "A";
+    return p;
 }
 
 void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(ctx)->handle_input(); }
@@ -81,6 +108,8 @@ void Session::on_write(bufferevent*, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
     if (self->closing_) {
         self->server_.retire(self);  // everything queued has been written
+    } else if (self->tls_switch_pending_) {
+        self->start_tls();           // "220 Ready to start TLS" has left in clear
     } else if (self->paused_) {      // the client read our replies: take its next commands
         self->paused_ = false;
         bufferevent_enable(self->bev_, EV_READ);
@@ -90,6 +119,16 @@ void Session::on_write(bufferevent*, void* ctx) noexcept {
 
 void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    if (what & BEV_EVENT_CONNECTED) {  // the TLS handshake is complete
+        self->on_tls_connected();
+        return;
+    }
+    if (self->tls_handshaking_ && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))) {
+        self->log_tls_failure();
+        self->closing_ = true;
+        self->server_.retire(self);
+        return;
+    }
     if (self->closing_) {  // the client went away or stopped reading while we flushed
         self->server_.retire(self);
         return;
@@ -110,9 +149,10 @@ void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
 }
 
 void Session::handle_input() {
-    evbuffer* in = bufferevent_get_input(bev_);
     std::string line;
-    while (!closing_) {
+    // STARTTLS replaces bev_, so the buffer is looked up on every turn.
+    while (!closing_ && !waiting_ && !tls_switch_pending_ && !tls_handshaking_) {
+        evbuffer* in = bufferevent_get_input(bev_);
         if (state_ == State::Data) {
             if (!read_data()) return;
             continue;
@@ -130,19 +170,37 @@ void Session::handle_input() {
             return;
         }
         const bool has_lf = evbuffer_search(in, "\n", 1, nullptr).pos >= 0;
-        switch (take_line(in, kMaxCommandLineOctets, line)) {
+        // An AUTH exchange carries base64 lines longer than a command (RFC 4954 4).
+        const std::size_t limit = sasl_ ? sasl::kMaxResponseOctets + 2 : kMaxCommandLineOctets;
+        switch (take_line(in, limit, line)) {
         case LineStatus::NeedMore:
             return;
         case LineStatus::TooLong:
             // Without a line end yet, the rest of the line is discarded as it arrives.
             if (!has_lf) skipping_line_ = !skip_line(in);
-            reply(smtp::Reply{500, "5.5.2", "Error: line too long"});
+            if (sasl_) {
+                sasl_.reset();
+                log::warning("%s: SASL authentication failed: response line too long", client().c_str());
+                reply(smtp::Reply{500, "5.5.6", "Authentication Exchange line is too long"});
+            } else {
+                reply(smtp::Reply{500, "5.5.2", "Error: line too long"});
+            }
             break;
         case LineStatus::Ok:
-            dispatch(line);
+            if (sasl_) {
+                auth_response(line);
+            } else {
+                dispatch(line);
+            }
             break;
         }
     }
+}
+
+void Session::resume() {
+    waiting_ = false;
+    if (closing_) return;
+    handle_input();
 }
 
 void Session::dispatch(std::string_view line) {
@@ -165,9 +223,10 @@ void Session::dispatch(std::string_view line) {
         return;
     }
     last_code_ = 0;
-    (this->*cmd->run)(args);
-    // DATA is counted when its message is answered (finish_data).
-    if (state_ != State::Data && last_code_ > 0 && last_code_ < 400) ++counts_[index].ok;
+    const Step step = (this->*cmd->run)(args);
+    // DATA is counted when its message is answered (finish_data), AUTH when
+    // its exchange succeeds (auth_done).
+    if (step == Step::Continue && state_ != State::Data && last_code_ > 0 && last_code_ < 400) ++counts_[index].ok;
 }
 
 void Session::reply(const smtp::Reply& r, const char* stage, std::string_view rcpt) {

@@ -23,7 +23,10 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/event/owned_set.h"
 #include "libmail/server/server.h"
+#include "libmail/auth/auth_client.h"
+#include "libmail/sasl/sasl.h"
 #include "libmail/smtp/reply.h"
+#include "libmail/tls/server_context.h"
 #include "smtpd/commands.h"
 #include "smtpd/policy.h"
 #include "smtpd/transaction.h"
@@ -43,6 +46,16 @@ struct Settings {
     bool disable_vrfy_command = false;
     bool smtpd_helo_required = false;
     bool trigger_qmgr = true;                      // tests turn this off
+    // TLS (RFC 3207, RFC 8314) and AUTH (RFC 4954).
+    enum class TlsLevel { None, May, Encrypt } tls_level = TlsLevel::May;
+    bool tls_wrappermode = false;                  // TLS from the first byte (port 465)
+    bool tls_auth_only = true;                     // AUTH only inside TLS
+    bool tls_received_header = false;
+    int tls_loglevel = 1;
+    std::chrono::seconds starttls_timeout{300};
+    bool sasl_auth_enable = false;
+    bool sasl_auth_required = false;               // submission: no MAIL before AUTH
+    bool hide_client_address = false;              // Received header without the client
 
     static Settings from_config(const config::Config& cfg, const std::string& queue_dir);
 };
@@ -54,6 +67,8 @@ inline constexpr std::size_t kMaxCommandLineOctets = 1000;
 inline constexpr std::size_t kDataChunkBytes = 64 * 1024;
 // Replies queued for a client that does not read them, before smtpd stops reading.
 inline constexpr std::size_t kMaxPendingOutputBytes = 256 * 1024;
+// Input read off the socket but not yet taken (while a lookup is under way).
+inline constexpr std::size_t kMaxBufferedInputBytes = 1024 * 1024;
 
 class Server;
 
@@ -77,6 +92,8 @@ public:
     Step cmd_noop(std::string_view args);
     Step cmd_vrfy(std::string_view args);
     Step cmd_quit(std::string_view args);
+    Step cmd_starttls(std::string_view args);
+    Step cmd_auth(std::string_view args);
 
 private:
     static void on_read(bufferevent*, void* ctx) noexcept;
@@ -84,6 +101,20 @@ private:
     static void on_event(bufferevent*, short what, void* ctx) noexcept;
 
     void handle_input();
+    // Picks up the input again after an asynchronous step (authd, DNS) finished.
+    void resume();
+    // AUTH (cmd_auth.cc): one SASL step, a client response line, authd's verdict.
+    void auth_step(const sasl::Step& step);
+    void auth_response(std::string_view line);
+    void auth_done(const auth::Verdict& v, const std::string& shown_user);
+    // TLS (session_tls.cc): the handshake starts on a TLS bufferevent over the
+    // same socket; nothing read before it survives (RFC 3207 6, STARTTLS injection).
+    void start_tls();
+    void on_tls_connected();
+    void log_tls_failure();
+    bool tls_offered() const;
+    bool auth_offered() const;
+    void set_callbacks(std::chrono::seconds timeout);
     void dispatch(std::string_view line);
     bool read_data();              // DATA phase: returns false when more input is needed
     void finish_data();
@@ -99,7 +130,8 @@ private:
     void reset_transaction();
     State idle_state() const { return helo_.empty() ? State::Init : State::Ready; }
     std::string client() const;   // "unknown[192.0.2.1]"
-    std::string protocol() const { return esmtp_ ? "ESMTP" : "SMTP"; }
+    // RFC 3848: ESMTPS with TLS, ESMTPA / ESMTPSA after AUTH.
+    std::string protocol() const;
     void log_disconnect();
 
     Server& server_;
@@ -112,13 +144,22 @@ private:
     bool esmtp_ = false;
     bool closing_ = false;
     bool started_ = false;
-    bool paused_ = false;          // reading stopped until the client reads our replies         // "connect from" was logged
+    bool paused_ = false;          // reading stopped until the client reads our replies
+    bool tls_active_ = false;
+    bool tls_switch_pending_ = false;  // "220 Ready to start TLS" is being flushed
+    bool tls_handshaking_ = false;
+    std::string tls_info_;         // "TLSv1.3 with cipher ..." once established
+    std::string sasl_username_;    // the account AUTH logged in as; "" before
+    std::string sasl_method_;      // "PLAIN" or "LOGIN"
     bool skipping_line_ = false;   // discarding the rest of an over-long command line
     int error_count_ = 0;
     int last_code_ = 0;
     const char* last_verb_ = "CONNECT";
     std::array<CommandCount, kCommandCount> counts_{};
     CommandCount unknown_count_{};
+    bool waiting_ = false;         // an asynchronous step is under way: read nothing more
+    std::unique_ptr<sasl::Exchange> sasl_;              // an AUTH exchange in progress
+    std::unique_ptr<auth::PasswordCheck> pending_auth_; // destroyed with the session: no callback
     std::unique_ptr<Transaction> tx_;
 };
 
@@ -135,11 +176,15 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
     const Settings& settings() const { return settings_; }
     Policy& policy() { return *policy_; }
+    // The TLS context (null: no certificate, so no STARTTLS and no port 465).
+    void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
+    const tls::ServerContext* tls() const { return tls_.get(); }
 
 private:
     event_base* base_;
     Settings settings_;
     std::unique_ptr<Policy> policy_;
+    std::unique_ptr<tls::ServerContext> tls_;
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };
 

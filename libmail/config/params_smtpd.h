@@ -19,9 +19,16 @@ inline constexpr ParamSpec kDisableVrfyCommand{"disable_vrfy_command", ParamType
 inline constexpr ParamSpec kSmtpdHeloRequired{"smtpd_helo_required", ParamType::Bool, "no", 0, 0,
     "Require HELO or EHLO before MAIL FROM."};
 
+inline constexpr ParamSpec kSmtpdSaslAuthEnable{"smtpd_sasl_auth_enable", ParamType::Bool, "no", 0, 0,
+    "Offer SMTP AUTH (RFC 4954), checked by authd; the submission services turn it on in master.cf."};
+inline constexpr ParamSpec kSmtpdSaslAuthRequired{"smtpd_sasl_auth_required", ParamType::Bool, "no", 0, 0,
+    "Refuse MAIL FROM with 530 5.7.0 until the client has authenticated (submission, RFC 6409)."};
+inline constexpr ParamSpec kSmtpdHideClientAddress{"smtpd_hide_client_address", ParamType::Bool, "no", 0, 0,
+    "Leave the client's name and address out of the Received header (for submission: users' home addresses)."};
+
 inline constexpr const ParamSpec* kSmtpdParams[] = {
     &kSmtpdBanner, &kSmtpdRecipientLimit, &kSmtpdHardErrorLimit, &kSmtpdTimeout, &kDisableVrfyCommand,
-    &kSmtpdHeloRequired,
+    &kSmtpdHeloRequired, &kSmtpdSaslAuthEnable, &kSmtpdSaslAuthRequired, &kSmtpdHideClientAddress,
 };
 
 }  // namespace tern::config

@@ -8,6 +8,7 @@
 #include "libmail/config/params_master.h"
 #include "libmail/config/params_qmgr.h"
 #include "libmail/config/params_smtpd.h"
+#include "libmail/config/params_tls.h"
 #include "libmail/maps/params_maps.h"
 
 namespace tern::config {
@@ -28,6 +29,7 @@ std::vector<const ParamSpec*> build() {
     add(kMailboxParams);
     add(kAuthParams);
     add(kMapsParams);
+    add(kTlsParams);
     return all;
 }
 

@@ -98,9 +98,9 @@ std::string main_cf(const SandboxSpec& s, const std::string& owner, const std::s
            "virtual_uid_maps = static:" + std::to_string(vmail.uid) + "\n"
            "virtual_gid_maps = static:" + std::to_string(vmail.gid) + "\n"
            "auth_users_file = " + d + "/etc/users\n"
-           "# TLS (used once the TLS services are enabled):\n"
-           "#smtpd_tls_cert_file = " + d + "/etc/tls/cert.pem\n"
-           "#smtpd_tls_key_file = " + d + "/etc/tls/key.pem\n";
+           "# A self-signed certificate: STARTTLS on every SMTP port, TLS on 465.\n"
+           "smtpd_tls_cert_file = " + d + "/etc/tls/cert.pem\n"
+           "smtpd_tls_key_file = " + d + "/etc/tls/key.pem\n";
 }
 
 std::string master_cf(const SandboxSpec& s) {
@@ -108,13 +108,22 @@ std::string master_cf(const SandboxSpec& s) {
     return "# Tern sandbox master.cf: Postfix's service table.\n"
            "# service type  private unpriv  chroot  wakeup  maxproc command + args\n" +
            at(25) + " inet n - n - - smtpd\n" +
+           "# Submission (RFC 6409): STARTTLS, then AUTH, then MAIL.\n" +
+           at(587) + " inet n - n - - smtpd\n"
+           "  -o smtpd_tls_security_level=encrypt\n"
+           "  -o smtpd_sasl_auth_enable=yes\n"
+           "  -o smtpd_sasl_auth_required=yes\n"
+           "# Submissions (RFC 8314): TLS from the first byte.\n" +
+           at(465) + " inet n - n - - smtpd\n"
+           "  -o smtpd_tls_wrappermode=yes\n"
+           "  -o smtpd_sasl_auth_enable=yes\n"
+           "  -o smtpd_sasl_auth_required=yes\n" +
            at(110) + " inet n n n - - pop3d\n" +
            at(143) + " inet n n n - - imapd\n"
            "qmgr unix n - n 300 1 qmgr\n"
            "local unix - n n - - local\n"
            "auth unix - n n - - authd\n"
-           "# Added with their issues: submission " + at(587) + ", submissions " + at(465) +
-           ", imaps " + at(993) + ", pop3s " + at(995) + "\n";
+           "# Added with their issues: imaps " + at(993) + ", pop3s " + at(995) + "\n";
 }
 
 SandboxSpec parse_spec(const Options& o) {
@@ -194,6 +203,8 @@ int cmd_sandbox(const Options& o) {
 
     std::printf("Tern sandbox created in %s\n", s.dir.c_str());
     std::printf("  SMTP        127.0.0.1:%d\n", s.port_base + 25);
+    std::printf("  submission  127.0.0.1:%d (STARTTLS + AUTH)\n", s.port_base + 587);
+    std::printf("  submissions 127.0.0.1:%d (TLS + AUTH)\n", s.port_base + 465);
     std::printf("  POP3        127.0.0.1:%d\n", s.port_base + 110);
     std::printf("  IMAP        127.0.0.1:%d\n", s.port_base + 143);
     std::printf("  domain      %s (host %s)\n", s.domain.c_str(), s.hostname.c_str());

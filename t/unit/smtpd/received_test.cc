@@ -46,3 +46,17 @@ TEST_CASE("Received header without for, with SMTP, IPv6 and hostile HELO", "[smt
     r.helo.clear();
     CHECK(tern::smtpd::received_header(r).rfind("Received: from unknown (unknown [IPv6:2001:db8::5])\n", 0) == 0);
 }
+
+TEST_CASE("Received header shows TLS when asked and hides the client for submission", "[smtpd][received]") {
+    auto r = base_info();
+    r.protocol = "ESMTPSA";
+    r.tls = "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)";
+    CHECK(tern::smtpd::received_header(r) ==
+          "Received: from client.example.org (unknown [192.0.2.7])\n"
+          "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
+          "\tby mx.example.test (Tern) with ESMTPSA id 4Bc1D2xyz; Wed, 25 Nov 2026 05:21:32 +0000 (UTC)\n");
+    r.hide_client = true;
+    const std::string hidden = tern::smtpd::received_header(r);
+    CHECK(hidden == "Received: by mx.example.test (Tern) with ESMTPSA id 4Bc1D2xyz; Wed, 25 Nov 2026 05:21:32 +0000 (UTC)\n");
+    CHECK(hidden.find("192.0.2.7") == std::string::npos);
+}

@@ -1,0 +1,33 @@
+#include "smtpd/tls_setup.h"
+
+#include "libmail/config/params_tls.h"
+#include "libmail/core/log.h"
+
+namespace tern::smtpd {
+
+Result<std::unique_ptr<tls::ServerContext>> load_tls(const config::Config& cfg) {
+    const std::string level = cfg.get(config::kSmtpdTlsSecurityLevel);
+    if (level != "none" && level != "may" && level != "encrypt")
+        return Error("smtpd_tls_security_level: \"" + level + "\" is not none, may or encrypt");
+    const bool wrapper = cfg.get_bool(config::kSmtpdTlsWrappermode);
+    const bool required = wrapper || level == "encrypt";
+    const std::string cert = cfg.get(config::kSmtpdTlsCertFile);
+    if (level == "none" && !wrapper) return std::unique_ptr<tls::ServerContext>();
+    if (cert.empty()) {
+        if (required)
+            return Error(std::string(wrapper ? "smtpd_tls_wrappermode = yes" : "smtpd_tls_security_level = encrypt") +
+                         " needs smtpd_tls_cert_file");
+        log::info("no smtpd_tls_cert_file: STARTTLS is not offered");
+        return std::unique_ptr<tls::ServerContext>();
+    }
+    const std::string grade = cfg.get(config::kSmtpdTlsCiphers);
+    std::string list;
+    if (grade == "high") list = cfg.get(config::kTlsHighCipherlist);
+    else if (grade == "medium") list = cfg.get(config::kTlsMediumCipherlist);
+    else return Error("smtpd_tls_ciphers: \"" + grade + "\" is not high or medium");
+    auto ctx = tls::ServerContext::load({cert, cfg.get(config::kSmtpdTlsKeyFile), cfg.get(config::kSmtpdTlsProtocols), list});
+    if (!ctx) return Error("smtpd TLS: " + ctx.error().message);
+    return std::move(*ctx);
+}
+
+}  // namespace tern::smtpd
