@@ -15,22 +15,41 @@
 namespace tern::smtpd {
 
 Step Session::cmd_data(std::string_view args) {
+    if (state_ == State::Chunk) {  // RFC 3030 2: one transaction uses DATA or BDAT, not both
+        reply(smtp::Reply{503, "5.5.1", "Error: DATA after BDAT"});
+        return Step::Continue;
+    }
     if (!trim(args).empty()) {
         reply(smtp::Reply{501, "5.5.4", "Syntax: DATA"});
         return Step::Continue;
     }
+    if (!begin_message()) return Step::Continue;
+    state_ = State::Data;
+    reply(smtp::Reply{354, "", "End data with <CR><LF>.<CR><LF>"});
+    return Step::Continue;
+}
+
+// Writes the envelope and the Received header into the queue file. On a
+// write error the transaction is dropped and the client told 451.
+bool Session::begin_message() {
     timeval now{};
     ::gettimeofday(&now, nullptr);
     queue::Envelope env;
     env.arrival_sec = now.tv_sec;
     env.arrival_usec = static_cast<std::int32_t>(now.tv_usec);
     env.sender = tx_->sender;
-    for (const auto& r : tx_->recipients) env.recipients.push_back(queue::Recipient{.address = r, .orcpt = {}});
+    env.recipients = tx_->recipients;
     env.attrs = {{"client_address", peer_.address}, {"client_name", "unknown"}, {"helo_name", helo_},
                  {"protocol", protocol()}};
     // No "size" attribute: the envelope precedes the content and is written
     // once, so the real size is unknown here; readers use QueueFile::content_bytes.
     if (tx_->params.body == smtp::BodyType::EightBitMime) env.attrs.emplace_back("body", "8BITMIME");
+    if (tx_->params.smtputf8) env.attrs.emplace_back("smtputf8", "yes");
+    // RFC 3461: RET and ENVID travel with the message for the DSN code.
+    if (tx_->params.ret == smtp::DsnRet::Full) env.attrs.emplace_back("ret", "FULL");
+    if (tx_->params.ret == smtp::DsnRet::Headers) env.attrs.emplace_back("ret", "HDRS");
+    if (!tx_->params.envid.empty()) env.attrs.emplace_back("envid", tx_->params.envid);
+    if (!sasl_username_.empty()) env.attrs.emplace_back("sasl_username", sasl_username_);
 
     ReceivedInfo ri;
     ri.helo = helo_;
@@ -40,7 +59,7 @@ Step Session::cmd_data(std::string_view args) {
     ri.mail_name = settings_.mail_name;
     ri.protocol = protocol();
     ri.queue_id = tx_->queue_id();
-    if (tx_->recipients.size() == 1) ri.rcpt = tx_->recipients.front();
+    if (tx_->recipients.size() == 1) ri.rcpt = tx_->recipients.front().address;
     if (settings_.tls_received_header) ri.tls = tls_info_;
     ri.hide_client = settings_.hide_client_address;
     ri.when = now.tv_sec;
@@ -53,12 +72,23 @@ Step Session::cmd_data(std::string_view args) {
         reset_transaction();
         state_ = idle_state();
         reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
-        return Step::Continue;
+        return false;
     }
     tx_->message_bytes = received.size();
-    state_ = State::Data;
-    reply(smtp::Reply{354, "", "End data with <CR><LF>.<CR><LF>"});
-    return Step::Continue;
+    return true;
+}
+
+// After an error or past the limit the rest is read and dropped, so the
+// client's next command is found where it expects (RFC 5321 4.2.5).
+void Session::store_content(std::string_view content) {
+    tx_->message_bytes += content.size();
+    const auto limit = settings_.message_size_limit;
+    if (limit > 0 && tx_->message_bytes > static_cast<std::uint64_t>(limit)) tx_->too_big = true;
+    if (tx_->too_big || tx_->write_failed || content.empty()) return;
+    if (auto r = tx_->writer->write_content(content); !r) {
+        tx_->write_failed = true;
+        tx_->write_error = r.error().message;
+    }
 }
 
 // Returns false when the input buffer is exhausted before the end of data.
@@ -73,28 +103,16 @@ bool Session::read_data() {
     std::string content;
     const std::size_t used = tx_->data.feed(raw, content);
     evbuffer_drain(in, used);
-
-    tx_->message_bytes += content.size();
-    const auto limit = settings_.message_size_limit;
-    if (limit > 0 && tx_->message_bytes > static_cast<std::uint64_t>(limit)) tx_->too_big = true;
-    // After an error or past the limit the rest is read and dropped, so the
-    // client's next command is found where it expects (RFC 5321 4.2.5).
-    if (!tx_->too_big && !tx_->write_failed && !content.empty()) {
-        if (auto r = tx_->writer->write_content(content); !r) {
-            tx_->write_failed = true;
-            tx_->write_error = r.error().message;
-        }
-    }
-    if (tx_->data.done()) {
-        finish_data();
-        return true;
-    }
+    store_content(content);
+    if (tx_->data.done()) finish_message("DATA");
     return true;
 }
 
-void Session::finish_data() {
-    std::size_t data_index = 0;
-    find_command("DATA", data_index);
+// Commits the message and answers for it; the command named by verb (DATA,
+// BDAT) is counted as successful in the disconnect line.
+void Session::finish_message(std::string_view verb) {
+    std::size_t index = 0;
+    find_command(verb, index);
     state_ = idle_state();
     auto tx = std::move(tx_);
     if (tx->too_big) {
@@ -113,7 +131,7 @@ void Session::finish_data() {
         reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
         return;
     }
-    ++counts_[data_index].ok;
+    ++counts_[index].ok;
     reply(smtp::Reply{250, "2.0.0", "Ok: queued as " + *id});
     if (settings_.trigger_qmgr) ipc::send_trigger(settings_.queue_directory, "qmgr", ipc::kTriggerIncoming);
 }

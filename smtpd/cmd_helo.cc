@@ -35,7 +35,7 @@ Step Session::cmd_ehlo(std::string_view args) {
     std::vector<std::string> lines{settings_.myhostname, "PIPELINING", size};
     if (tls_offered()) lines.emplace_back("STARTTLS");
     if (auth_offered()) lines.emplace_back("AUTH PLAIN LOGIN");
-    lines.insert(lines.end(), {"ENHANCEDSTATUSCODES", "8BITMIME"});
+    lines.insert(lines.end(), {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"});
     reply_multiline(250, lines);
     return Step::Continue;
 }

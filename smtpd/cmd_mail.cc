@@ -1,4 +1,5 @@
-// MAIL FROM (RFC 5321 4.1.1.2) with SIZE (RFC 1870) and BODY (RFC 6152).
+// MAIL FROM (RFC 5321 4.1.1.2) with SIZE (RFC 1870), BODY (RFC 6152),
+// SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461).
 #include "libmail/core/text.h"
 #include "libmail/smtp/esmtp_params.h"
 #include "libmail/smtp/path.h"
@@ -37,6 +38,11 @@ Step Session::cmd_mail(std::string_view args) {
     auto params = smtp::parse_mail_params(path->params);
     if (!params) {
         reply(params.error());
+        return Step::Continue;
+    }
+    // RFC 6531 3.4: a UTF-8 address only in a transaction declared SMTPUTF8.
+    if (path->path.utf8 && !params->smtputf8) {
+        reply(smtp::Reply{553, "5.6.7", "Must declare SMTPUTF8 to send unicode address"});
         return Step::Continue;
     }
     const auto limit = settings_.message_size_limit;

@@ -19,8 +19,13 @@ Step Session::cmd_rcpt(std::string_view args) {
         reply(path.error());
         return Step::Continue;
     }
-    if (auto p = smtp::parse_rcpt_params(path->params); !p) {
-        reply(p.error());
+    auto params = smtp::parse_rcpt_params(path->params);
+    if (!params) {
+        reply(params.error());
+        return Step::Continue;
+    }
+    if (path->path.utf8 && !tx_->params.smtputf8) {
+        reply(smtp::Reply{553, "5.6.7", "Must declare SMTPUTF8 to send unicode address"});
         return Step::Continue;
     }
     if (tx_->recipients.size() >= static_cast<std::size_t>(settings_.smtpd_recipient_limit)) {
@@ -48,7 +53,8 @@ Step Session::cmd_rcpt(std::string_view args) {
     }
     // <Postmaster> alone (RFC 5321 4.5.1) is this host's postmaster, as Postfix qualifies it.
     if (path->path.domain.empty()) path->path.address += "@" + settings_.myhostname;
-    tx_->recipients.push_back(std::move(path->path.address));
+    tx_->recipients.push_back(
+        queue::Recipient{.address = std::move(path->path.address), .orcpt = params->orcpt, .notify = params->notify});
     state_ = State::Rcpt;
     reply(smtp::Reply{250, "2.1.5", "Ok"});
     return Step::Continue;

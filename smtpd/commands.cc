@@ -17,7 +17,9 @@ constexpr Command kCommands[] = {
     {"AUTH", &Session::cmd_auth, kMailStates, "Error: MAIL transaction in progress", "auth"},
     {"MAIL", &Session::cmd_mail, kMailStates, "Error: nested MAIL command", "mail"},
     {"RCPT", &Session::cmd_rcpt, bit(State::Mail) | bit(State::Rcpt), "Error: need MAIL command", "rcpt"},
-    {"DATA", &Session::cmd_data, bit(State::Rcpt), "Error: need RCPT command", "data"},
+    {"DATA", &Session::cmd_data, bit(State::Rcpt) | bit(State::Chunk), "Error: need RCPT command", "data"},
+    // BDAT checks the state itself: its chunk must be read even when refused.
+    {"BDAT", &Session::cmd_bdat, kAnyState, "", "bdat"},
     {"RSET", &Session::cmd_rset, kAnyState, "", "rset"},
     {"NOOP", &Session::cmd_noop, kAnyState, "", "noop"},
     {"VRFY", &Session::cmd_vrfy, kAnyState, "", "vrfy"},

@@ -83,4 +83,28 @@ std::size_t DataReader::feed(std::string_view in, std::string& out) {
     return i;
 }
 
+void CrlfToLf::feed(std::string_view in, std::string& out) {
+    out.reserve(out.size() + in.size() + 1);
+    for (char c : in) {
+        if (pending_cr_) {
+            pending_cr_ = false;
+            if (c == '\n') {
+                out += '\n';
+                continue;
+            }
+            out += '\r';
+        }
+        if (c == '\r') {
+            pending_cr_ = true;
+        } else {
+            out += c;
+        }
+    }
+}
+
+void CrlfToLf::finish(std::string& out) {
+    if (pending_cr_) out += '\r';
+    pending_cr_ = false;
+}
+
 }  // namespace tern::smtpd

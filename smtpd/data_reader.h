@@ -31,4 +31,17 @@ private:
     bool prev_crlf_ = true;  // the DATA command line itself ended the previous line
 };
 
+// BDAT chunks (RFC 3030) carry the message as is, no dot-stuffing: only
+// CRLF becomes LF (the queue convention), across chunk boundaries too. Bare
+// CR and bare LF are kept as they are.
+class CrlfToLf {
+public:
+    void feed(std::string_view in, std::string& out);
+    // The end of the last chunk: a CR still held back is content.
+    void finish(std::string& out);
+
+private:
+    bool pending_cr_ = false;
+};
+
 }  // namespace tern::smtpd

@@ -96,7 +96,8 @@ void Session::set_callbacks(std::chrono::seconds timeout) {
 
 std::string Session::protocol() const {
     if (!esmtp_) return "SMTP";
-    std::string p = "ESMTP";
+    // RFC 6531 3.7.3: a transaction with SMTPUTF8 is "UTF8SMTP" in Received.
+    std::string p = tx_ && tx_->params.smtputf8 ? "UTF8SMTP" : "ESMTP";
     if (tls_active_) p += "S";
     if (!sasl_username_.empty()) p += "A";
     return p;
@@ -155,6 +156,10 @@ void Session::handle_input() {
         evbuffer* in = bufferevent_get_input(bev_);
         if (state_ == State::Data) {
             if (!read_data()) return;
+            continue;
+        }
+        if (in_chunk_) {
+            if (!read_chunk()) return;
             continue;
         }
         if (skipping_line_) {
@@ -224,7 +229,7 @@ void Session::dispatch(std::string_view line) {
     }
     last_code_ = 0;
     const Step step = (this->*cmd->run)(args);
-    // DATA is counted when its message is answered (finish_data), AUTH when
+    // DATA is counted when its message is answered (finish_message), AUTH when
     // its exchange succeeds (auth_done).
     if (step == Step::Continue && state_ != State::Data && last_code_ > 0 && last_code_ < 400) ++counts_[index].ok;
 }

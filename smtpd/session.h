@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -94,6 +95,7 @@ public:
     Step cmd_quit(std::string_view args);
     Step cmd_starttls(std::string_view args);
     Step cmd_auth(std::string_view args);
+    Step cmd_bdat(std::string_view args);
 
 private:
     static void on_read(bufferevent*, void* ctx) noexcept;
@@ -117,8 +119,13 @@ private:
     void set_callbacks(std::chrono::seconds timeout);
     void dispatch(std::string_view line);
     bool read_data();              // DATA phase: returns false when more input is needed
-    void finish_data();
-    void start_data_content();
+    bool begin_message();          // envelope + Received into the queue file; false: 451 sent
+    void store_content(std::string_view content);
+    void finish_message(std::string_view verb);
+    // BDAT (cmd_bdat.cc): chunk bytes are read raw, whatever the state, so
+    // that the next command is found even after an error (RFC 3030 2).
+    bool read_chunk();             // returns false when more input is needed
+    void end_chunk();
 
     // The one place a reply is sent: writes it, counts errors (closing with 421
     // after smtpd_hard_error_limit), and logs a rejected MAIL/RCPT/DATA in
@@ -130,7 +137,7 @@ private:
     void reset_transaction();
     State idle_state() const { return helo_.empty() ? State::Init : State::Ready; }
     std::string client() const;   // "unknown[192.0.2.1]"
-    // RFC 3848: ESMTPS with TLS, ESMTPA / ESMTPSA after AUTH.
+    // RFC 3848: ESMTPS with TLS, ESMTPA / ESMTPSA after AUTH (UTF8SMTP... for SMTPUTF8).
     std::string protocol() const;
     void log_disconnect();
 
@@ -157,6 +164,12 @@ private:
     const char* last_verb_ = "CONNECT";
     std::array<CommandCount, kCommandCount> counts_{};
     CommandCount unknown_count_{};
+    // BDAT: octets of the current chunk still to read, and what to do at its end.
+    bool in_chunk_ = false;
+    std::uint64_t chunk_left_ = 0;
+    std::uint64_t chunk_size_ = 0;
+    bool chunk_last_ = false;
+    std::optional<smtp::Reply> chunk_error_;  // reply instead of storing the chunk
     bool waiting_ = false;         // an asynchronous step is under way: read nothing more
     std::unique_ptr<sasl::Exchange> sasl_;              // an AUTH exchange in progress
     std::unique_ptr<auth::PasswordCheck> pending_auth_; // destroyed with the session: no callback

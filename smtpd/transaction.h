@@ -19,11 +19,12 @@ namespace tern::smtpd {
 struct Transaction {
     std::string sender;                      // "" for <>
     smtp::MailParams params;
-    std::vector<std::string> recipients;     // accepted, in order
+    std::vector<queue::Recipient> recipients;  // accepted, in order, with NOTIFY and ORCPT
     std::optional<queue::QueueWriter> writer;
 
     // DATA phase.
     DataReader data;
+    CrlfToLf chunks;                         // BDAT instead of DATA
     std::uint64_t message_bytes = 0;         // content produced so far, Received header included
     bool too_big = false;                    // over message_size_limit: consume, then 552
     bool write_failed = false;               // a write error: consume, then 451

@@ -35,6 +35,10 @@ std::optional<T> parse_number(std::string_view s) {
     return v;
 }
 
+// True when s is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
 // Replaces each byte outside printable ASCII with '?', for logging peer input.
 std::string printable(std::string_view s, std::size_t max_len = 200);
 

@@ -1,14 +1,18 @@
 #include "libmail/smtp/path.h"
 
+#include <algorithm>
+
 #include "libmail/core/text.h"
 
 namespace tern::smtp {
 
 namespace {
 
-// RFC 5322 3.2.3 atext.
+// RFC 5322 3.2.3 atext, and UTF-8 bytes (RFC 6531 3.3; the whole path is
+// checked for well-formed UTF-8 afterwards).
 bool is_atext(unsigned char c) {
-    if (c >= 0x80 || c <= 0x20) return false;
+    if (c >= 0x80) return true;
+    if (c <= 0x20 || c == 0x7f) return false;
     static constexpr std::string_view kSpecials = "()<>[]:;@\\,.\"";
     return kSpecials.find(static_cast<char>(c)) == std::string_view::npos;
 }
@@ -27,8 +31,10 @@ bool is_dot_string(std::string_view s) {
     return true;
 }
 
+// Letters, digits and the bytes of UTF-8 U-labels (RFC 6531 3.3).
 bool is_let_dig(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           static_cast<unsigned char>(c) >= 0x80;
 }
 
 // RFC 5321 4.1.2 Domain, or an address literal "[...]" (checked loosely: printable, no brackets inside).
@@ -73,6 +79,8 @@ Result<ParsedPath, Reply> parse_path(std::string_view text, PathRole role) {
                                              : Reply{501, "5.1.3", "Recipient address too long"};
     std::string_view inner = text.substr(1, i - 1);
     ParsedPath out;
+    out.path.utf8 = std::any_of(inner.begin(), inner.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (out.path.utf8 && !is_valid_utf8(inner)) return bad;
     out.params = text.substr(i + 1);
     if (!out.params.empty() && out.params.front() != ' ') return bad;
     while (!out.params.empty() && out.params.front() == ' ') out.params.remove_prefix(1);
@@ -107,8 +115,8 @@ Result<ParsedPath, Reply> parse_path(std::string_view text, PathRole role) {
                 closed = true;
                 ++pos;
                 break;
-            } else if (c < 0x20 || c > 0x7e) {
-                return bad;  // no 8-bit without SMTPUTF8 (not offered)
+            } else if (c < 0x20 || c == 0x7f) {
+                return bad;
             } else {
                 local += static_cast<char>(c);
             }

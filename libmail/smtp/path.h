@@ -2,6 +2,8 @@
 // "<local@domain>", "<>" (null sender, MAIL only), quoted local parts
 // ("<\"john doe\"@example.test>"), a source route ("<@a,@b:user@c>", RFC 5321
 // 4.1.2 says accept and ignore it) and "<Postmaster>" (RCPT only, 4.5.1).
+// UTF-8 local parts and domains (RFC 6531) are parsed and flagged; whether the
+// transaction may carry them (SMTPUTF8) is the caller's decision.
 // Limits (RFC 5321 4.5.3.1): local part 64, domain 255, path 256 octets with brackets.
 #pragma once
 
@@ -24,6 +26,7 @@ struct Path {
                              // local part keeps its quotes
     std::string local_part;  // unquoted (quoted-pairs resolved)
     std::string domain;      // as given (case kept); "" for <> and <Postmaster>
+    bool utf8 = false;       // non-ASCII (RFC 6531): needs MAIL FROM ... SMTPUTF8
     bool is_null() const { return address.empty(); }
 };
 

@@ -28,3 +28,16 @@ TEST_CASE("iequals ignores ASCII case", "[core][text]") {
     CHECK_FALSE(iequals("MAIL", "mai"));
     CHECK(istarts_with("FROM:<a>", "from:"));
 }
+
+TEST_CASE("is_valid_utf8 follows RFC 3629", "[core][text]") {
+    using tern::is_valid_utf8;
+    CHECK(is_valid_utf8("plain ascii"));
+    CHECK(is_valid_utf8("j\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x93\xa7"));  // 2, 3 and 4 byte forms
+    CHECK_FALSE(is_valid_utf8("\xc3"));                 // truncated
+    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));             // overlong '/'
+    CHECK_FALSE(is_valid_utf8("\xe0\x80\xaf"));         // overlong, 3 bytes
+    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));         // UTF-16 surrogate
+    CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));     // above U+10FFFF
+    CHECK_FALSE(is_valid_utf8("\xff"));
+    CHECK_FALSE(is_valid_utf8("a\x80z"));               // lone continuation byte
+}

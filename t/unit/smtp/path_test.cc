@@ -45,7 +45,11 @@ TEST_CASE("MAIL FROM and RCPT TO paths", "[smtp][path]") {
         {"leading dot", "<.a@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"bad domain", "<a@exa_mple.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"domain ends in dot", "<a@example.test.>", PathRole::Recipient, 501, "", "", "", ""},
-        {"8-bit local part", "<j\xc3\xb6rg@example.test>", PathRole::Recipient, 501, "", "", "", ""},
+        {"UTF-8 local part", "<j\xc3\xb6rg@example.test>", PathRole::Recipient, 0, "j\xc3\xb6rg@example.test", "j\xc3\xb6rg", "example.test", ""},
+        {"UTF-8 domain", "<bob@b\xc3\xbc" "cher.test>", PathRole::Recipient, 0, "bob@b\xc3\xbc" "cher.test", "bob", "b\xc3\xbc" "cher.test", ""},
+        {"malformed UTF-8", "<j\xc3rg@example.test>", PathRole::Recipient, 501, "", "", "", ""},
+        {"overlong UTF-8", "<\xc0\xafx@example.test>", PathRole::Recipient, 501, "", "", "", ""},
+        {"DEL in local part", "<a\x7f@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"junk after bracket", "<a@b.test>x", PathRole::Recipient, 501, "", "", "", ""},
         {"unterminated quote", "<\"abc@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"local part of 64 octets", "<" + ok_local + "@example.test>", PathRole::Recipient, 0, nullptr, nullptr, "example.test", ""},
@@ -76,4 +80,14 @@ TEST_CASE("path errors name the role", "[smtp][path]") {
     auto m = tern::smtp::parse_path("a@x.test", PathRole::Sender);
     REQUIRE_FALSE(m);
     CHECK(m.error().line() == "501 5.5.4 Syntax: MAIL FROM:<address>");
+}
+
+TEST_CASE("UTF-8 paths are flagged for the SMTPUTF8 check", "[smtp][path]") {
+    auto ascii = tern::smtp::parse_path("<bob@example.test>", PathRole::Sender);
+    REQUIRE(ascii);
+    CHECK_FALSE(ascii->path.utf8);
+    auto utf8 = tern::smtp::parse_path("<\"j\xc3\xb6rg\"@example.test>", PathRole::Sender);
+    REQUIRE(utf8);
+    CHECK(utf8->path.utf8);
+    CHECK(utf8->path.local_part == "j\xc3\xb6rg");
 }
