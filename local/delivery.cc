@@ -28,8 +28,23 @@ std::string delivery_headers(const std::string& sender, const std::string& recip
 }
 
 RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, const std::string& sender,
-                                       const std::string& rcpt, const std::string& index) {
+                                       const std::string& rcpt, const std::string& index,
+                                       const AccountStates& accounts) {
     RecipientResult r{index, "deferred", "4.3.0", ""};
+    if (auto acct = accounts.find(rcpt); acct != accounts.end()) {
+        switch (acct->second.kind) {
+        case auth::AccountVerdict::Kind::Disabled:
+            // RFC 3463 X.2.1: the mailbox exists but accepts no messages; permanent until enabled.
+            return {index, "bounced", "5.2.1", "mailbox disabled: \"" + printable(rcpt) + "\""};
+        case auth::AccountVerdict::Kind::TempFail:
+            log::warning("%s: account check failed: %s", printable(rcpt).c_str(), printable(acct->second.reason).c_str());
+            r.reason = "account check failed: " + acct->second.reason;
+            return r;
+        case auth::AccountVerdict::Kind::Active:
+        case auth::AccountVerdict::Kind::Unknown:
+            break;
+        }
+    }
     // In Postfix a virtual_mailbox_maps value without a trailing "/" names an mbox file; Tern
     // writes Maildir only, so such an entry is a configuration error: keep the mail, warn.
     auto raw = maps_.lookup(rcpt);
@@ -73,7 +88,7 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
     return {index, "sent", "2.0.0", "delivered to maildir"};
 }
 
-ipc::AttrList Deliverer::handle(const ipc::AttrList& request) {
+ipc::AttrList Deliverer::handle(const ipc::AttrList& request, const AccountStates& accounts) {
     ipc::AttrList reply;
     if (request.get_or("request", "") != "deliver") {
         log::panic("unexpected request from qmgr: \"%s\"", printable(request.get_or("request", "")).c_str());
@@ -97,7 +112,8 @@ ipc::AttrList Deliverer::handle(const ipc::AttrList& request) {
     auto qf = queue::read_queue_file(fd.get(), path);
     if (!qf) return fail_all("cannot read queue file: " + qf.error().message);
     for (std::size_t i = 0; i < rcpts.size(); ++i) {
-        auto r = deliver_one(fd.get(), QueueFileRef{*qf}, sender, std::string(rcpts[i]), std::string(indexes[i]));
+        auto r = deliver_one(fd.get(), QueueFileRef{*qf}, sender, std::string(rcpts[i]), std::string(indexes[i]),
+                             accounts);
         reply.add("rcpt_index", r.rcpt_index);
         reply.add("status", r.status);
         reply.add("dsn", r.dsn);

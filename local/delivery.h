@@ -2,10 +2,15 @@
 // virtual_mailbox_maps and deliver the queue file's message there with
 // Return-Path and Delivered-To prepended, as Postfix's local/virtual do.
 // Every result is final only after the Maildir file is fsync'ed in new/.
+// Before that, the account state authd reported (local/account_gate.h) may
+// refuse a recipient: a disabled account gets no mail.
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include "libmail/auth/auth_client.h"
 
 #include "libmail/ipc/attr_codec.h"
 #include "libmail/maps/map.h"
@@ -21,6 +26,9 @@ struct RecipientResult {
     std::string reason;
 };
 
+// authd's answer per recipient address as qmgr sent it (AccountGate).
+using AccountStates = std::unordered_map<std::string, auth::AccountVerdict>;
+
 // The header lines local adds before the message (LF line ends, as stored).
 std::string delivery_headers(const std::string& sender, const std::string& recipient);
 
@@ -30,11 +38,15 @@ public:
 
     // Handles request=deliver: queue file path, sender, repeated rcpt + rcpt_index.
     // The reply lists, per recipient, rcpt_index, status, dsn and reason.
-    ipc::AttrList handle(const ipc::AttrList& request);
+    // accounts: authd's verdict per recipient; a recipient it lists as
+    // Disabled is bounced (5.2.1 "mailbox disabled"), one whose check failed
+    // (TempFail) is deferred (4.3.0); Active, Unknown (an address that is not
+    // an account: the mailbox map decides) and unlisted ones are delivered.
+    ipc::AttrList handle(const ipc::AttrList& request, const AccountStates& accounts = {});
 
 private:
     RecipientResult deliver_one(int queue_fd, const QueueFileRef& qf, const std::string& sender,
-                                const std::string& rcpt, const std::string& index);
+                                const std::string& rcpt, const std::string& index, const AccountStates& accounts);
     maps::MapList maps_;
     std::string base_;
 };

@@ -1,9 +1,12 @@
 // local: Maildir delivery for qmgr's requests on private/local.
 // Runs as the mailbox owner (virtual_uid_maps), with mail_owner's group so it
-// can read queue files. Requests on one connection are handled in order.
+// can read queue files. Requests on one connection are handled in order; each
+// first asks authd whether the recipients' accounts are active (a disabled
+// account gets no mail: local/account_gate.h), then delivers.
 // SECURITY: requests come only from qmgr (private/ socket, mode 0660); the
 // message itself is copied, never interpreted. Mailbox paths come from
 // virtual_mailbox_maps and may not be absolute or contain "..".
+#include <deque>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -14,14 +17,49 @@
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
+#include "local/account_gate.h"
 #include "local/delivery.h"
 
 namespace {
 
+using tern::ipc::AttrList;
+
+// One connection from qmgr: its requests, answered in the order they came.
+struct Client {
+    std::unique_ptr<tern::ipc::AttrChannel> chan;
+    std::deque<AttrList> waiting;                  // requests after the one being handled
+    std::unique_ptr<tern::local::AccountGate> gate;  // the request being handled, while authd answers
+};
+
 struct LocalService {
+    tern::server::Context* ctx = nullptr;
     std::optional<tern::local::Deliverer> deliverer;
-    std::unordered_map<tern::ipc::AttrChannel*, std::unique_ptr<tern::ipc::AttrChannel>> clients;
-    std::vector<std::unique_ptr<tern::ipc::AttrChannel>> graveyard;  // freed on the next accept
+    std::unordered_map<tern::ipc::AttrChannel*, std::unique_ptr<Client>> clients;
+    std::vector<std::unique_ptr<Client>> graveyard;  // freed on the next accept
+
+    void start_next(Client& c) {
+        if (c.gate || c.waiting.empty()) return;
+        auto req = std::make_shared<AttrList>(std::move(c.waiting.front()));
+        c.waiting.pop_front();
+        std::vector<std::string> rcpts;
+        for (auto r : req->get_all("rcpt")) rcpts.emplace_back(r);
+        auto start = [this](std::string user, tern::auth::AccountCheck::Done done) {
+            return tern::auth::AccountCheck::start(ctx->base, ctx->queue_dir, std::move(user), std::move(done));
+        };
+        Client* cp = &c;
+        auto on_states = [this, cp, req](tern::local::AccountStates states) {
+            cp->chan->send(deliverer->handle(*req, states));
+            // Called from inside the gate: it is freed on the next request or with the client, not here.
+            graveyard_gate = std::move(cp->gate);
+            start_next(*cp);
+        };
+        if (rcpts.empty()) {
+            c.chan->send(deliverer->handle(*req));
+            return start_next(c);
+        }
+        c.gate = std::make_unique<tern::local::AccountGate>(start, rcpts, on_states);
+    }
+    std::unique_ptr<tern::local::AccountGate> graveyard_gate;
 };
 
 }  // namespace
@@ -34,17 +72,26 @@ int main(int argc, char** argv) {
         auto maps = tern::maps::MapList::open(ctx.cfg->get_list(tern::config::kVirtualMailboxMaps));
         if (!maps) tern::log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
         svc.deliverer.emplace(std::move(*maps), ctx.cfg->get(tern::config::kVirtualMailboxBase));
+        svc.ctx = &ctx;
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {
         svc.graveyard.clear();
-        auto ch = std::make_unique<tern::ipc::AttrChannel>(ctx.base, std::move(fd));
-        auto* raw = ch.get();
-        raw->on_message([&svc, raw](tern::ipc::AttrList&& req) { raw->send(svc.deliverer->handle(req)); });
+        auto c = std::make_unique<Client>();
+        c->chan = std::make_unique<tern::ipc::AttrChannel>(ctx.base, std::move(fd));
+        auto* raw = c->chan.get();
+        Client* cp = c.get();
+        raw->on_message([&svc, cp](AttrList&& req) {
+            cp->waiting.push_back(std::move(req));
+            svc.start_next(*cp);
+        });
         raw->on_close([&svc, raw](const std::string&) {
             auto node = svc.clients.extract(raw);
-            if (!node.empty()) svc.graveyard.push_back(std::move(node.mapped()));
+            if (node.empty()) return;
+            node.mapped()->gate.reset();  // no answer can be sent any more: stop asking authd
+            node.mapped()->waiting.clear();
+            svc.graveyard.push_back(std::move(node.mapped()));
         });
-        svc.clients.emplace(raw, std::move(ch));
+        svc.clients.emplace(raw, std::move(c));
     };
     return tern::server::run(argc, argv, "local", std::move(hooks));
 }

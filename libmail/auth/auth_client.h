@@ -1,7 +1,10 @@
-// AuthClient: asks authd (the only process that reads credentials) whether a
-// user's password is right. One request, one connection to private/auth, on
-// the caller's event loop. The callback runs once, from the loop, never from
-// inside start(); destroying the PasswordCheck cancels it (no callback).
+// AuthClient: asks authd (the only process that reads credentials and keeps
+// failure counts) a question. One request, one connection to private/auth, on
+// the caller's event loop. Every kind of check below has the same contract:
+// the callback runs exactly once, from the loop, never from inside start();
+// destroying the check object cancels it (no callback). authd unreachable, a
+// closed connection or no answer within 30 seconds gives the TempFail kind.
+// Requests and replies: authd/authenticator.h.
 #pragma once
 
 #include <event2/event.h>
@@ -12,6 +15,7 @@
 
 namespace tern::auth {
 
+// --- request=password: log in with the main password or an app password ----
 struct Verdict {
     enum class Kind { Ok, Fail, TempFail, Banned };
     Kind kind = Kind::TempFail;
@@ -33,6 +37,57 @@ public:
     // queue_dir locates private/auth.
     static std::unique_ptr<PasswordCheck> start(event_base* base, const std::string& queue_dir,
                                                 PasswordRequest req, Done done);
+};
+
+// --- request=account: may this account log in and receive mail? -------------
+// For local before a delivery and for smtpd's RCPT check (550 5.2.1 when Disabled).
+struct AccountVerdict {
+    enum class Kind { Active, Disabled, Unknown, TempFail };
+    Kind kind = Kind::TempFail;
+    std::string reason;  // on TempFail, for the log line
+};
+
+class AccountCheck {
+public:
+    using Done = std::function<void(const AccountVerdict&)>;
+    virtual ~AccountCheck() = default;
+    // user: an address as given (authd canonicalises it; a malformed one is Unknown).
+    static std::unique_ptr<AccountCheck> start(event_base* base, const std::string& queue_dir, std::string user,
+                                               Done done);
+};
+
+// --- request=banned: is this client address banned? --------------------------
+// smtpd asks when a client connects and refuses a banned one.
+struct BanVerdict {
+    enum class Kind { Ok, Banned, TempFail };
+    Kind kind = Kind::TempFail;
+    std::string reason;  // on TempFail, for the log line
+};
+
+class BanCheck {
+public:
+    using Done = std::function<void(const BanVerdict&)>;
+    virtual ~BanCheck() = default;
+    static std::unique_ptr<BanCheck> start(event_base* base, const std::string& queue_dir,
+                                           std::string client_address, Done done);
+};
+
+// --- request=message: count one submitted message against the user's hourly limit
+// (smtpd_user_message_rate_limit). Exceeded: smtpd answers 450 4.7.1; the refused
+// message is not counted.
+struct RateVerdict {
+    enum class Kind { Ok, Exceeded, TempFail };
+    Kind kind = Kind::TempFail;
+    std::string reason;  // on TempFail, for the log line
+};
+
+class MessageCount {
+public:
+    using Done = std::function<void(const RateVerdict&)>;
+    virtual ~MessageCount() = default;
+    // user: the authenticated (canonical) account name, Verdict::user.
+    static std::unique_ptr<MessageCount> start(event_base* base, const std::string& queue_dir, std::string user,
+                                               Done done);
 };
 
 }  // namespace tern::auth

@@ -1,5 +1,7 @@
-// tern user add|passwd|list: the users table (through libmail/auth) and the
-// mailbox map entry that tells smtpd and local where the Maildir is.
+// tern user add|passwd|list|disable|enable|app-password: the users table
+// (through libmail/auth) and the mailbox map entry that tells smtpd and local
+// where the Maildir is. authd notices a changed table by itself (it re-reads
+// the file when it changes), so no command here needs a reload.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,15 +94,41 @@ int add_user_with_password(const Options& o, const std::string& address, const s
 }
 
 int cmd_user(const Options& o) {
-    if (o.args.empty()) throw std::runtime_error("usage: tern user add|passwd|list [ADDRESS]");
+    static const std::string kUsage =
+        "usage: tern user add|passwd|disable|enable ADDRESS, tern user list, "
+        "tern user app-password add|remove ADDRESS NAME";
+    if (o.args.empty()) throw std::runtime_error(kUsage);
     const std::string& sub = o.args[0];
     if (sub == "list") {
+        if (o.args.size() != 1) throw std::runtime_error(kUsage);
         auto users = auth::load_users(load(o).get(config::kAuthUsersFile));
         if (!users) throw std::runtime_error(users.error().message);
-        for (const auto& u : *users) std::printf("%s%s\n", u.address.c_str(), u.disabled ? " (disabled)" : "");
+        for (const auto& u : *users) {
+            std::string apps;
+            for (const auto& p : u.app_passwords) apps += (apps.empty() ? " app-passwords=" : ",") + p.label;
+            std::printf("%s%s%s\n", u.address.c_str(), u.disabled ? " (disabled)" : "", apps.c_str());
+        }
         return 0;
     }
-    if (o.args.size() != 2) throw std::runtime_error("usage: tern user " + sub + " ADDRESS (password on standard input)");
+    if (sub == "app-password") {
+        if (o.args.size() != 4 || (o.args[1] != "add" && o.args[1] != "remove")) throw std::runtime_error(kUsage);
+        const std::string users = load(o).get(config::kAuthUsersFile);
+        const std::string& address = o.args[2];
+        const std::string& name = o.args[3];
+        if (o.args[1] == "remove") {
+            check(auth::remove_app_password(users, address, name));
+            std::printf("tern: removed app password %s of %s\n", name.c_str(), address.c_str());
+            return 0;
+        }
+        auto password = auth::generate_app_password();
+        if (!password) throw std::runtime_error(password.error().message);
+        check(auth::add_app_password(users, address, name, *password));
+        // Only the hash is stored: this is the one time the password can be seen.
+        std::printf("tern: app password %s for %s (shown only now):\n%s\n", name.c_str(), address.c_str(),
+                    password->c_str());
+        return 0;
+    }
+    if (o.args.size() != 2) throw std::runtime_error(kUsage);
     if (sub == "add") {
         add_user_with_password(o, o.args[1], read_password());
         std::printf("tern: added %s\n", o.args[1].c_str());
@@ -109,6 +137,12 @@ int cmd_user(const Options& o) {
     if (sub == "passwd") {
         check(auth::set_password(load(o).get(config::kAuthUsersFile), o.args[1], read_password()));
         std::printf("tern: password changed for %s\n", o.args[1].c_str());
+        return 0;
+    }
+    if (sub == "disable" || sub == "enable") {
+        const bool disable = sub == "disable";
+        check(auth::set_disabled(load(o).get(config::kAuthUsersFile), o.args[1], disable));
+        std::printf("tern: %s %s\n", disable ? "disabled" : "enabled", o.args[1].c_str());
         return 0;
     }
     throw std::runtime_error("unknown user command: " + sub);

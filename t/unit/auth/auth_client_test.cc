@@ -133,3 +133,104 @@ TEST_CASE("destroying a PasswordCheck cancels its callback", "[auth]") {
     CHECK(calls == 0);
     event_base_free(base);
 }
+
+namespace {
+
+// Runs one check against the fake authd and returns the verdict it reported.
+template <class Verdict, class Start>
+Verdict ask(event_base* base, Start start) {
+    int calls = 0;
+    Verdict got;
+    auto check = start([&](const Verdict& v) {
+        ++calls;
+        got = v;
+        event_base_loopbreak(base);
+    });
+    CHECK(calls == 0);
+    run_briefly(base);
+    CHECK(calls == 1);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("AccountCheck asks request=account and reports active, disabled, unknown", "[auth]") {
+    event_base* base = event_base_new();
+    {
+        FakeAuthd authd(base);
+        using K = AccountVerdict::Kind;
+        using P = std::pair<const char*, K>;
+        const auto [status, kind] = GENERATE(P{"active", K::Active}, P{"disabled", K::Disabled},
+                                             P{"unknown", K::Unknown}, P{"temp", K::TempFail}, P{"ok", K::TempFail});
+        authd.reply = ipc::AttrList{{"status", status}};
+        auto got = ask<AccountVerdict>(base, [&](AccountCheck::Done done) {
+            return AccountCheck::start(base, authd.dir, "Bob@Example.test", std::move(done));
+        });
+        CHECK(got.kind == kind);
+        CHECK(authd.last_request.get_or("request", "") == "account");
+        CHECK(authd.last_request.get_or("user", "") == "Bob@Example.test");
+    }
+    event_base_free(base);
+}
+
+TEST_CASE("BanCheck asks request=banned for the client address", "[auth]") {
+    event_base* base = event_base_new();
+    {
+        FakeAuthd authd(base);
+        using K = BanVerdict::Kind;
+        using P = std::pair<const char*, K>;
+        const auto [status, kind] = GENERATE(P{"ok", K::Ok}, P{"banned", K::Banned}, P{"temp", K::TempFail});
+        authd.reply = ipc::AttrList{{"status", status}, {"reason", "r"}};
+        auto got = ask<BanVerdict>(base, [&](BanCheck::Done done) {
+            return BanCheck::start(base, authd.dir, "2001:db8::1", std::move(done));
+        });
+        CHECK(got.kind == kind);
+        CHECK(got.reason == "r");
+        CHECK(authd.last_request.get_or("request", "") == "banned");
+        CHECK(authd.last_request.get_or("client_address", "") == "2001:db8::1");
+    }
+    event_base_free(base);
+}
+
+TEST_CASE("MessageCount asks request=message for the user", "[auth]") {
+    event_base* base = event_base_new();
+    {
+        FakeAuthd authd(base);
+        using K = RateVerdict::Kind;
+        using P = std::pair<const char*, K>;
+        const auto [status, kind] = GENERATE(P{"ok", K::Ok}, P{"exceeded", K::Exceeded}, P{"temp", K::TempFail});
+        authd.reply = ipc::AttrList{{"status", status}};
+        auto got = ask<RateVerdict>(base, [&](MessageCount::Done done) {
+            return MessageCount::start(base, authd.dir, "alice@example.test", std::move(done));
+        });
+        CHECK(got.kind == kind);
+        CHECK(authd.last_request.get_or("request", "") == "message");
+        CHECK(authd.last_request.get_or("user", "") == "alice@example.test");
+    }
+    event_base_free(base);
+}
+
+TEST_CASE("every check is a temporary failure when authd is unreachable", "[auth]") {
+    event_base* base = event_base_new();
+    int calls = 0;
+    auto count = [&] {
+        if (++calls == 3) event_base_loopbreak(base);
+    };
+    AccountVerdict a;
+    BanVerdict b;
+    RateVerdict r;
+    a.kind = AccountVerdict::Kind::Active;
+    b.kind = BanVerdict::Kind::Ok;
+    r.kind = RateVerdict::Kind::Ok;
+    auto c1 = AccountCheck::start(base, "/nonexistent-tern-queue", "a@b.test", [&](const AccountVerdict& v) { a = v; count(); });
+    auto c2 = BanCheck::start(base, "/nonexistent-tern-queue", "192.0.2.1", [&](const BanVerdict& v) { b = v; count(); });
+    auto c3 = MessageCount::start(base, "/nonexistent-tern-queue", "a@b.test", [&](const RateVerdict& v) { r = v; count(); });
+    CHECK(calls == 0);
+    run_briefly(base);
+    CHECK(calls == 3);
+    CHECK(a.kind == AccountVerdict::Kind::TempFail);
+    CHECK(b.kind == BanVerdict::Kind::TempFail);
+    CHECK(r.kind == RateVerdict::Kind::TempFail);
+    CHECK(a.reason.find("authd unreachable") != std::string::npos);
+    event_base_free(base);
+}
