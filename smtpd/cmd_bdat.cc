@@ -55,7 +55,11 @@ Step Session::cmd_bdat(std::string_view args) {
     } else if (state_ == State::Mail) {
         chunk_error_ = smtp::Reply{503, "5.5.1", "Error: need RCPT command"};
     } else if (state_ == State::Rcpt) {
-        if (!begin_message()) {
+        if (auto rejected = data_restrictions()) {
+            chunk_error_ = *rejected;
+            reset_transaction();
+            state_ = idle_state();
+        } else if (!begin_message()) {
             // begin_message answered 451 and dropped the transaction; the
             // chunk is still read, silently.
             chunk_error_ = smtp::Reply{};

@@ -23,6 +23,10 @@ Step Session::cmd_data(std::string_view args) {
         reply(smtp::Reply{501, "5.5.4", "Syntax: DATA"});
         return Step::Continue;
     }
+    if (auto rejected = data_restrictions()) {
+        reply(*rejected, "DATA");
+        return Step::Continue;
+    }
     if (!begin_message()) return Step::Continue;
     state_ = State::Data;
     reply(smtp::Reply{354, "", "End data with <CR><LF>.<CR><LF>"});

@@ -1,5 +1,6 @@
 // MAIL FROM (RFC 5321 4.1.1.2) with SIZE (RFC 1870), BODY (RFC 6152),
 // SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461).
+#include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/smtp/esmtp_params.h"
 #include "libmail/smtp/path.h"
@@ -54,11 +55,39 @@ Step Session::cmd_mail(std::string_view args) {
         return Step::Continue;
     }
     tx_ = std::make_unique<Transaction>();
-    tx_->sender = std::move(path->path.address);
+    tx_->sender = path->path.address;
+    tx_->sender_path = std::move(path->path);
     tx_->params = *params;
+    if (sasl_username_.empty()) {
+        finish_mail(auth::RateVerdict{auth::RateVerdict::Kind::Ok, {}});
+        return Step::Suspend;
+    }
+    // smtpd_user_message_rate_limit: authd counts the messages of each user,
+    // across every smtpd process and port.
+    waiting_ = true;
+    pending_count_ = auth::MessageCount::start(bufferevent_get_base(bev_), settings_.queue_directory, sasl_username_,
+                                               [this](const auth::RateVerdict& v) {
+                                                   finish_mail(v);
+                                                   resume();
+                                               });
+    return Step::Suspend;
+}
+
+// The end of MAIL, once authd has counted the message (or was not asked).
+void Session::finish_mail(const auth::RateVerdict& v) {
+    if (v.kind == auth::RateVerdict::Kind::Exceeded) {
+        log::warning("%s: message rate limit exceeded for sasl_username=%s", client().c_str(),
+                     printable(sasl_username_, 100).c_str());
+        reply(smtp::Reply{450, "4.7.1", "Error: too many messages from " + printable(sasl_username_, 100) +
+                                            ", try again later"}, "MAIL");
+        tx_.reset();
+        return;
+    }
+    if (v.kind == auth::RateVerdict::Kind::TempFail)  // authd unreachable: mail still flows, as with Postfix's anvil
+        log::warning("%s: message rate not counted: %s", client().c_str(), v.reason.c_str());
     state_ = State::Mail;
+    if (std::size_t i = 0; find_command("MAIL", i)) ++counts_[i].ok;
     reply(smtp::Reply{250, "2.1.0", "Ok"});
-    return Step::Continue;
 }
 
 }  // namespace tern::smtpd

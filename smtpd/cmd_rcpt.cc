@@ -1,6 +1,7 @@
-// RCPT TO (RFC 5321 4.1.1.3): syntax, smtpd_recipient_limit, then the policy
-// (local domain and known user, or a client/domain we relay for). The queue
-// file is created at the first accepted recipient, when the queue ID is logged.
+// RCPT TO (RFC 5321 4.1.1.3): syntax, parameters, smtpd_recipient_limit, then
+// the restriction lists in Postfix's order (client, HELO, sender, relay,
+// recipient), which may wait for DNS. The queue file is created at the first
+// accepted recipient, when the queue ID is logged, as Postfix does.
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/smtp/esmtp_params.h"
@@ -32,16 +33,60 @@ Step Session::cmd_rcpt(std::string_view args) {
         reply(smtp::Reply{452, "4.5.3", "Error: too many recipients"});
         return Step::Continue;
     }
-    if (auto rejected = policy_.check_recipient(path->path, peer_.address)) {
-        reply(*rejected, "RCPT", path->path.address);
-        return Step::Continue;
+    pending_path_ = path->path;
+    pending_rcpt_ = queue::Recipient{.address = path->path.address, .orcpt = params->orcpt, .notify = params->notify};
+    Facts f = facts();
+    f.recipient = path->path;
+    return check(std::move(f), {Stage::Client, Stage::Helo, Stage::Sender, Stage::Relay, Stage::Recipient},
+                 &Session::finish_rcpt);
+}
+
+Facts Session::facts() const {
+    Facts f;
+    f.client_address = peer_.address;
+    f.helo = helo_;
+    if (tx_) f.sender = tx_->sender_path;
+    f.sasl_username = sasl_username_;
+    return f;
+}
+
+Step Session::check(Facts f, std::vector<Stage> stages, void (Session::*then)(const Decision&)) {
+    then_ = then;
+    eval_ = std::make_unique<Evaluation>(server_.restrictions(), policy_, server_.resolver(), std::move(f),
+                                         std::move(stages), [this](const Decision& d) {
+                                             decided_ = d;
+                                             event_active(decided_ev_.get(), EV_TIMEOUT, 1);
+                                         });
+    if (auto d = eval_->run()) {
+        eval_.reset();
+        (this->*then)(*d);
+    } else {
+        waiting_ = true;
+    }
+    return Step::Suspend;  // then_ counts the command when it succeeds
+}
+
+void Session::on_decided(evutil_socket_t, short, void* ctx) noexcept {
+    auto* self = static_cast<Session*>(ctx);
+    self->eval_.reset();  // off the resolver's call stack now
+    if (!self->decided_ || self->closing_) return;
+    const Decision d = *self->decided_;
+    self->decided_.reset();
+    (self->*self->then_)(d);
+    self->resume();
+}
+
+void Session::finish_rcpt(const Decision& d) {
+    if (d.reject) {
+        reply(*d.reject, "RCPT", pending_path_.address);
+        return;
     }
     if (!tx_->writer) {
         auto w = queue::QueueWriter::create(settings_.queue_directory);
         if (!w) {
             log::warning("create queue file: %s", w.error().message.c_str());
             reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
-            return Step::Continue;
+            return;
         }
         tx_->writer.emplace(std::move(*w));
         if (sasl_username_.empty()) {
@@ -52,12 +97,19 @@ Step Session::cmd_rcpt(std::string_view args) {
         }
     }
     // <Postmaster> alone (RFC 5321 4.5.1) is this host's postmaster, as Postfix qualifies it.
-    if (path->path.domain.empty()) path->path.address += "@" + settings_.myhostname;
-    tx_->recipients.push_back(
-        queue::Recipient{.address = std::move(path->path.address), .orcpt = params->orcpt, .notify = params->notify});
+    if (pending_path_.domain.empty()) pending_rcpt_.address += "@" + settings_.myhostname;
+    tx_->recipients.push_back(std::move(pending_rcpt_));
     state_ = State::Rcpt;
+    if (std::size_t i = 0; find_command("RCPT", i)) ++counts_[i].ok;
     reply(smtp::Reply{250, "2.1.5", "Ok"});
-    return Step::Continue;
+}
+
+// smtpd_data_restrictions at DATA or the first BDAT; never DNS (see
+// Restrictions::parse), so the answer is immediate.
+std::optional<smtp::Reply> Session::data_restrictions() {
+    Evaluation e(server_.restrictions(), policy_, nullptr, facts(), {Stage::Data}, [](const Decision&) {});
+    auto d = e.run();
+    return d ? d->reject : std::nullopt;
 }
 
 }  // namespace tern::smtpd

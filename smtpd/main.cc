@@ -21,19 +21,29 @@ int main(int argc, char** argv) {
     using namespace tern;
     std::unique_ptr<smtpd::Server> srv;
     std::unique_ptr<smtpd::Policy> policy;
+    std::unique_ptr<smtpd::Restrictions> restrictions;
     std::unique_ptr<tls::ServerContext> tls_ctx;
     server::Hooks hooks;
     hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
         auto p = smtpd::Policy::load(*ctx.cfg);
         if (!p) log::fatal("%s", p.error().message.c_str());
         policy = std::move(*p);
+        auto r = smtpd::Restrictions::load(*ctx.cfg);
+        if (!r) log::fatal("%s", r.error().message.c_str());
+        restrictions = std::move(*r);
         auto t = smtpd::load_tls(*ctx.cfg);  // the key may be readable by root only
         if (!t) log::fatal("%s", t.error().message.c_str());
         tls_ctx = std::move(*t);
     };
     hooks.after_drop = [&](server::Context& ctx) {
+        std::unique_ptr<dns::Resolver> resolver;
+        if (restrictions->uses_dns()) {
+            auto res = dns::Resolver::create(ctx.base, dns::Options::from_config(*ctx.cfg));
+            if (!res) log::fatal("%s", res.error().message.c_str());
+            resolver = std::move(*res);
+        }
         srv = std::make_unique<smtpd::Server>(ctx.base, smtpd::Settings::from_config(*ctx.cfg, ctx.queue_dir),
-                                              std::move(policy));
+                                              std::move(policy), std::move(restrictions), std::move(resolver));
         srv->set_tls(std::move(tls_ctx));
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer& peer) {

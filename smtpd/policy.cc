@@ -45,27 +45,22 @@ Policy::Policy(std::vector<std::string> mydestination, std::vector<std::string> 
 bool Policy::is_local_domain(std::string_view domain) const { return contains(mydestination_, domain); }
 bool Policy::is_virtual_domain(std::string_view domain) const { return contains(virtual_domains_, domain); }
 
-std::optional<smtp::Reply> Policy::check_recipient(const smtp::Path& rcpt, std::string_view client_ip) {
-    const std::string shown = "<" + rcpt.address + ">";
-    // <Postmaster> without a domain is always ours (RFC 5321 4.5.1).
-    if (rcpt.domain.empty()) return std::nullopt;
-    if (is_virtual_domain(rcpt.domain)) {
-        const std::string key = rcpt.local_part + "@" + to_lower(rcpt.domain);
-        auto found = virtual_maps_.lookup(key);
-        if (!found) {
-            log::warning("virtual_mailbox_maps lookup of %s: %s", printable(key).c_str(),
-                         found.error().message.c_str());
-            return smtp::Reply{451, "4.3.0", shown + ": Temporary lookup failure"};
-        }
-        if (!*found)
-            return smtp::Reply{550, "5.1.1",
-                               shown + ": Recipient address rejected: User unknown in virtual mailbox table"};
-        return std::nullopt;
+bool Policy::is_relay_domain(std::string_view domain) const { return contains(relay_domains_, domain); }
+
+bool Policy::is_authorized_destination(const smtp::Path& rcpt) const {
+    if (rcpt.domain.empty()) return true;
+    return is_local_domain(rcpt.domain) || is_virtual_domain(rcpt.domain) || is_relay_domain(rcpt.domain);
+}
+
+Policy::Known Policy::recipient_known(const smtp::Path& rcpt) {
+    if (rcpt.domain.empty() || !is_virtual_domain(rcpt.domain)) return Known::Yes;
+    const std::string key = rcpt.local_part + "@" + to_lower(rcpt.domain);
+    auto found = virtual_maps_.lookup(key);
+    if (!found) {
+        log::warning("virtual_mailbox_maps lookup of %s: %s", printable(key).c_str(), found.error().message.c_str());
+        return Known::TempFail;
     }
-    if (is_local_domain(rcpt.domain)) return std::nullopt;
-    // Anything else is relaying: only for trusted clients or domains we relay for.
-    if (contains(relay_domains_, rcpt.domain) || mynetworks_.matches(client_ip)) return std::nullopt;
-    return smtp::Reply{554, "5.7.1", shown + ": Relay access denied"};
+    return *found ? Known::Yes : Known::No;
 }
 
 }  // namespace tern::smtpd

@@ -1,9 +1,9 @@
-// Recipient policy of smtpd: which domains are ours, whether a recipient of a
-// virtual mailbox domain exists, and who may relay (Postfix's
-// smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
-// plus reject_unlisted_recipient for virtual_mailbox_domains). Built once at
-// startup from main.cf; a bad mynetworks entry or an unreadable map is a
-// configuration error then. Lookups are synchronous: the maps are local files.
+// Address classes for smtpd: which domains are ours (mydestination,
+// virtual_mailbox_domains), which we relay to (relay_domains), which clients
+// are trusted (mynetworks), and whether a recipient of a virtual mailbox
+// domain exists. The restriction lists (restrictions.h) decide with these.
+// Built once at startup from main.cf; a bad mynetworks entry or an unreadable
+// map is a configuration error then. Lookups are synchronous: local files.
 #pragma once
 
 #include <memory>
@@ -29,14 +29,19 @@ public:
     Policy(std::vector<std::string> mydestination, std::vector<std::string> virtual_domains,
            std::vector<std::string> relay_domains, maps::MapList virtual_maps, smtp::CidrList mynetworks);
 
-    // nullopt: accept the recipient. Otherwise the reply to send (550 5.1.1
-    // unknown user, 554 5.7.1 relay denied, 451 4.3.0 lookup failure).
-    // TODO(#3): mydestination domains accept any local part until local(8)
-    // delivers to system users and aliases (local_recipient_maps).
-    std::optional<smtp::Reply> check_recipient(const smtp::Path& rcpt, std::string_view client_ip);
-
     bool is_local_domain(std::string_view domain) const;
     bool is_virtual_domain(std::string_view domain) const;
+    bool is_relay_domain(std::string_view domain) const;
+    // Mail for the domain stays here, or is relayed for it (Postfix's
+    // "authorized destination"). <Postmaster> without a domain is ours.
+    bool is_authorized_destination(const smtp::Path& rcpt) const;
+    bool in_mynetworks(std::string_view ip) const { return mynetworks_.matches(ip); }
+
+    // Does the recipient exist? Unknown only for virtual mailbox domains, whose
+    // users are listed; mydestination domains accept any local part until
+    // local(8) knows system users and aliases (local_recipient_maps, issue #4).
+    enum class Known { Yes, No, TempFail };
+    Known recipient_known(const smtp::Path& rcpt);
 
 private:
     std::vector<std::string> mydestination_;    // lower case

@@ -35,34 +35,68 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.sasl_auth_enable = cfg.get_bool(config::kSmtpdSaslAuthEnable);
     s.sasl_auth_required = cfg.get_bool(config::kSmtpdSaslAuthRequired);
     s.hide_client_address = cfg.get_bool(config::kSmtpdHideClientAddress);
+    s.connection_count_limit = static_cast<int>(cfg.get_int(config::kSmtpdClientConnectionCountLimit));
+    s.connection_rate_limit = static_cast<int>(cfg.get_int(config::kSmtpdClientConnectionRateLimit));
+    s.rate_unit = cfg.get_time(config::kAnvilRateTimeUnit);
+    s.pregreet_wait = cfg.get_time(config::kSmtpdPregreetWait);
     return s;
 }
 
 // ---- Server: owns the sessions ----
 
-Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy)
-    : base_(base), settings_(std::move(settings)), policy_(std::move(policy)), sessions_(base) {}
+Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy,
+               std::unique_ptr<Restrictions> restrictions, std::unique_ptr<dns::Resolver> resolver)
+    : base_(base),
+      settings_(std::move(settings)),
+      policy_(std::move(policy)),
+      restrictions_(std::move(restrictions)),
+      resolver_(std::move(resolver)),
+      limits_(settings_.connection_count_limit, settings_.connection_rate_limit, settings_.rate_unit),
+      sessions_(base) {}
 
 Server::~Server() = default;
 
 void Server::accept(UniqueFd fd, const server::Peer& peer) {
-    sessions_.add(std::make_unique<Session>(*this, base_, std::move(fd), peer))->start();
+    // anvil(8)'s limits; trusted networks are exempt (smtpd_client_event_limit_exceptions).
+    std::optional<smtp::Reply> refuse;
+    bool counted = false;
+    if (!policy_->in_mynetworks(peer.address)) {
+        const auto v = limits_.admit(peer.address, ClientLimits::Clock::now());
+        counted = v == ClientLimits::Verdict::Ok;
+        if (!counted) {
+            const bool many = v == ClientLimits::Verdict::TooManyConnections;
+            log::warning("Connection %s limit exceeded: %d from unknown[%s] for service smtp",
+                         many ? "concurrency" : "rate",
+                         many ? limits_.open_connections(peer.address) + 1 : settings_.connection_rate_limit + 1,
+                         peer.address.c_str());
+            refuse = smtp::Reply{421, "4.7.0", settings_.myhostname + " Error: too many connections from " + peer.address};
+        }
+    }
+    sessions_.add(std::make_unique<Session>(*this, base_, std::move(fd), peer, counted))->start(refuse);
 }
 
 void Server::retire(Session* s) { sessions_.retire(s); }
 
 // ---- Session ----
 
-Session::Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer)
-    : server_(server), settings_(server.settings()), policy_(server.policy()), peer_(std::move(peer)) {
+Session::Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer, bool counted)
+    : server_(server),
+      settings_(server.settings()),
+      policy_(server.policy()),
+      peer_(std::move(peer)),
+      counted_(counted),
+      connected_at_(std::chrono::steady_clock::now()) {
     evutil_make_socket_nonblocking(fd.get());
     bev_ = bufferevent_socket_new(base, fd.release(), BEV_OPT_CLOSE_ON_FREE);
+    decided_ev_.reset(event_new(base, -1, 0, &Session::on_decided, this));
 }
 
 Session::~Session() {
     // Logged here, off every call stack, so the counters include the command
     // that closed the session (QUIT).
     if (started_) log_disconnect();
+    eval_.reset();  // cancels a DNS lookup before the event it would fire goes
+    if (counted_) server_.release(peer_.address);
     if (bev_) bufferevent_free(bev_);
 }
 
@@ -71,7 +105,7 @@ std::string Session::client() const {
     return "unknown[" + peer_.address + "]";
 }
 
-void Session::start() {
+void Session::start(const std::optional<smtp::Reply>& refuse) {
     if (!bev_) {
         log::warning("cannot create a bufferevent for %s", client().c_str());
         server_.retire(this);
@@ -80,9 +114,47 @@ void Session::start() {
     log::info("connect from %s", client().c_str());
     started_ = true;
     set_callbacks(settings_.smtpd_timeout);
+    if (refuse) {
+        reply(*refuse);
+        close("connection limit");
+        return;
+    }
     // Port 465: the banner waits in the TLS bufferevent until the handshake is done.
     if (settings_.tls_wrappermode) start_tls();
-    if (!closing_) reply(smtp::Reply{220, "", settings_.smtpd_banner});
+    if (closing_) return;
+    if (settings_.pregreet_wait.count() > 0 && !settings_.tls_wrappermode) {
+        // postscreen's greet test: a real client waits for the last banner line.
+        const std::string first = "220-" + settings_.smtpd_banner + "\r\n";
+        bufferevent_write(bev_, first.data(), first.size());
+        pregreet_ = true;
+        pregreet_ev_.reset(evtimer_new(bufferevent_get_base(bev_), &Session::on_pregreet_done, this));
+        const timeval tv{static_cast<time_t>(settings_.pregreet_wait.count()), 0};
+        evtimer_add(pregreet_ev_.get(), &tv);
+        return;
+    }
+    reply(smtp::Reply{220, "", settings_.smtpd_banner});
+}
+
+void Session::on_pregreet_done(evutil_socket_t, short, void* ctx) noexcept {
+    auto* self = static_cast<Session*>(ctx);
+    if (self->closing_) return;
+    self->pregreet_ = false;
+    self->reply(smtp::Reply{220, "", self->settings_.smtpd_banner});
+    self->handle_input();
+}
+
+void Session::refuse_pregreet() {
+    evbuffer* in = bufferevent_get_input(bev_);
+    const std::size_t n = evbuffer_get_length(in);
+    std::string sample(std::min<std::size_t>(n, 100), '\0');
+    evbuffer_copyout(in, sample.data(), sample.size());
+    const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - connected_at_).count();
+    // postscreen's log line, which fail2ban-style tools already know.
+    log::info("PREGREET %zu after %.1f from [%s]:%d: %s", n, after, peer_.address.c_str(), peer_.port,
+              printable(sample, 100).c_str());
+    evbuffer_drain(in, n);
+    reply(smtp::Reply{554, "5.7.1", settings_.myhostname + " Error: talked before the greeting"});
+    close("pregreet");
 }
 
 void Session::set_callbacks(std::chrono::seconds timeout) {
@@ -138,9 +210,14 @@ void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
         log::info("timeout after %s from %s", self->last_verb_, self->client().c_str());
         self->reply(smtp::Reply{421, "4.4.2", self->settings_.myhostname + " Error: timeout exceeded"});
         self->close("timeout");
+    } else if ((what & BEV_EVENT_EOF) && self->waiting_) {
+        // The client sent everything and half-closed: answer what it sent first.
+        self->eof_pending_ = true;
     } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         log::info("lost connection after %s from %s", self->last_verb_, self->client().c_str());
-        if (what & BEV_EVENT_ERROR) {
+        // TLS has no half-close: after the peer's close_notify or EOF nothing
+        // more can be written, so flushing would only wait for a timeout.
+        if ((what & BEV_EVENT_ERROR) || self->tls_active_) {
             self->closing_ = true;
             self->server_.retire(self);
         } else {
@@ -152,6 +229,10 @@ void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
 void Session::handle_input() {
     std::string line;
     // STARTTLS replaces bev_, so the buffer is looked up on every turn.
+    if (pregreet_) {
+        if (evbuffer_get_length(bufferevent_get_input(bev_)) > 0) refuse_pregreet();
+        return;
+    }
     while (!closing_ && !waiting_ && !tls_switch_pending_ && !tls_handshaking_) {
         evbuffer* in = bufferevent_get_input(bev_);
         if (state_ == State::Data) {
@@ -175,15 +256,18 @@ void Session::handle_input() {
             return;
         }
         const bool has_lf = evbuffer_search(in, "\n", 1, nullptr).pos >= 0;
-        // An AUTH exchange carries base64 lines longer than a command (RFC 4954 4).
-        const std::size_t limit = sasl_ ? sasl::kMaxResponseOctets + 2 : kMaxCommandLineOctets;
-        switch (take_line(in, limit, line)) {
+        // AUTH lines (the command with its initial response, and the responses
+        // of an exchange) may be longer than other commands (RFC 4954 4).
+        char head[5] = {};
+        const bool auth_line = sasl_ || (evbuffer_copyout(in, head, sizeof head) == sizeof head &&
+                                         istarts_with(std::string_view(head, sizeof head), "AUTH "));
+        switch (take_line(in, kMaxAuthLineOctets, line)) {
         case LineStatus::NeedMore:
             return;
         case LineStatus::TooLong:
             // Without a line end yet, the rest of the line is discarded as it arrives.
             if (!has_lf) skipping_line_ = !skip_line(in);
-            if (sasl_) {
+            if (auth_line) {
                 sasl_.reset();
                 log::warning("%s: SASL authentication failed: response line too long", client().c_str());
                 reply(smtp::Reply{500, "5.5.6", "Authentication Exchange line is too long"});
@@ -194,6 +278,8 @@ void Session::handle_input() {
         case LineStatus::Ok:
             if (sasl_) {
                 auth_response(line);
+            } else if (line.size() + 2 > kMaxCommandLineOctets && !auth_line) {
+                reply(smtp::Reply{500, "5.5.2", "Error: line too long"});
             } else {
                 dispatch(line);
             }
@@ -206,6 +292,10 @@ void Session::resume() {
     waiting_ = false;
     if (closing_) return;
     handle_input();
+    if (eof_pending_ && !waiting_ && !closing_) {
+        log::info("lost connection after %s from %s", last_verb_, client().c_str());
+        close("lost connection");
+    }
 }
 
 void Session::dispatch(std::string_view line) {
@@ -271,7 +361,13 @@ void Session::close(const char* why) {
     closing_ = true;
     reset_transaction();
     bufferevent_disable(bev_, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) server_.retire(this);
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+        server_.retire(this);
+        return;
+    }
+    // A client that does not read its last replies is not waited for long.
+    const timeval flush{std::min<time_t>(10, settings_.smtpd_timeout.count()), 0};
+    bufferevent_set_timeouts(bev_, nullptr, &flush);
     // otherwise on_write retires once the output is flushed (or on_event on error/timeout)
 }
 

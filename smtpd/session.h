@@ -28,8 +28,10 @@
 #include "libmail/sasl/sasl.h"
 #include "libmail/smtp/reply.h"
 #include "libmail/tls/server_context.h"
+#include "smtpd/client_limits.h"
 #include "smtpd/commands.h"
 #include "smtpd/policy.h"
+#include "smtpd/restrictions.h"
 #include "smtpd/transaction.h"
 
 namespace tern::smtpd {
@@ -57,6 +59,10 @@ struct Settings {
     bool sasl_auth_enable = false;
     bool sasl_auth_required = false;               // submission: no MAIL before AUTH
     bool hide_client_address = false;              // Received header without the client
+    int connection_count_limit = 50;               // per client address; 0: none
+    int connection_rate_limit = 0;                 // per client address and rate_unit; 0: none
+    std::chrono::seconds rate_unit{60};
+    std::chrono::seconds pregreet_wait{0};         // 0: greet at once
 
     static Settings from_config(const config::Config& cfg, const std::string& queue_dir);
 };
@@ -64,6 +70,9 @@ struct Settings {
 // RFC 5321 4.5.3.1.4 allows 512 octets; Postfix accepts longer lines and so
 // do we, up to 1000 octets including CRLF (then 500 5.5.2).
 inline constexpr std::size_t kMaxCommandLineOctets = 1000;
+// AUTH with an initial response, and each response line: RFC 4954 4 allows
+// 12288 octets of base64 (plus "AUTH PLAIN " and CRLF).
+inline constexpr std::size_t kMaxAuthLineOctets = 12288 + 32;
 // DATA input is copied out of the socket buffer in pieces of this size.
 inline constexpr std::size_t kDataChunkBytes = 64 * 1024;
 // Replies queued for a client that does not read them, before smtpd stops reading.
@@ -75,13 +84,14 @@ class Server;
 
 class Session {
 public:
-    Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer);
+    // counted: the connection holds a place in the server's ClientLimits.
+    Session(Server& server, event_base* base, UniqueFd fd, server::Peer peer, bool counted = false);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    // Sends the greeting and starts reading.
-    void start();
+    // Sends the greeting and starts reading; with refuse, sends that (421) and closes.
+    void start(const std::optional<smtp::Reply>& refuse = std::nullopt);
 
     // Command handlers (the table in commands.cc points here).
     Step cmd_helo(std::string_view args);
@@ -103,6 +113,9 @@ private:
     static void on_event(bufferevent*, short what, void* ctx) noexcept;
 
     void handle_input();
+    // smtpd_pregreet_wait: the first banner line is out, the last not yet.
+    static void on_pregreet_done(evutil_socket_t, short, void* ctx) noexcept;
+    void refuse_pregreet();
     // Picks up the input again after an asynchronous step (authd, DNS) finished.
     void resume();
     // AUTH (cmd_auth.cc): one SASL step, a client response line, authd's verdict.
@@ -126,6 +139,14 @@ private:
     // that the next command is found even after an error (RFC 3030 2).
     bool read_chunk();             // returns false when more input is needed
     void end_chunk();
+    // Restriction lists (cmd_rcpt.cc). An Evaluation that waits for DNS ends
+    // in on_decided, on a later loop turn, which calls then_ and resumes input.
+    Facts facts() const;
+    Step check(Facts f, std::vector<Stage> stages, void (Session::*then)(const Decision&));
+    static void on_decided(evutil_socket_t, short, void* ctx) noexcept;
+    void finish_rcpt(const Decision& d);
+    void finish_mail(const auth::RateVerdict& v);
+    std::optional<smtp::Reply> data_restrictions();
 
     // The one place a reply is sent: writes it, counts errors (closing with 421
     // after smtpd_hard_error_limit), and logs a rejected MAIL/RCPT/DATA in
@@ -171,8 +192,20 @@ private:
     bool chunk_last_ = false;
     std::optional<smtp::Reply> chunk_error_;  // reply instead of storing the chunk
     bool waiting_ = false;         // an asynchronous step is under way: read nothing more
+    bool eof_pending_ = false;     // the client closed while we were waiting
+    bool counted_ = false;         // holds a place in ClientLimits
+    bool pregreet_ = false;        // between the two parts of the greeting
+    EventPtr pregreet_ev_;
+    std::chrono::steady_clock::time_point connected_at_;
+    std::unique_ptr<Evaluation> eval_;
+    std::optional<Decision> decided_;
+    void (Session::*then_)(const Decision&) = nullptr;
+    EventPtr decided_ev_;
+    smtp::Path pending_path_;                 // the RCPT being checked
+    queue::Recipient pending_rcpt_;
     std::unique_ptr<sasl::Exchange> sasl_;              // an AUTH exchange in progress
     std::unique_ptr<auth::PasswordCheck> pending_auth_; // destroyed with the session: no callback
+    std::unique_ptr<auth::MessageCount> pending_count_;
     std::unique_ptr<Transaction> tx_;
 };
 
@@ -181,7 +214,9 @@ using SessionPtr = std::unique_ptr<Session>;
 // Owns every Session of the process and frees retired ones on the next loop turn.
 class Server {
 public:
-    Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy);
+    // resolver may be null (no restriction needs DNS).
+    Server(event_base* base, Settings settings, std::unique_ptr<Policy> policy,
+           std::unique_ptr<Restrictions> restrictions, std::unique_ptr<dns::Resolver> resolver = {});
     ~Server();
     void accept(UniqueFd fd, const server::Peer& peer);
     // Frees s on the next loop turn, off every call stack (STYLE.md example 3).
@@ -189,15 +224,21 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
     const Settings& settings() const { return settings_; }
     Policy& policy() { return *policy_; }
+    const Restrictions& restrictions() const { return *restrictions_; }
+    dns::Resolver* resolver() { return resolver_.get(); }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
+    void release(const std::string& address) { limits_.release(address); }
     const tls::ServerContext* tls() const { return tls_.get(); }
 
 private:
     event_base* base_;
     Settings settings_;
     std::unique_ptr<Policy> policy_;
+    std::unique_ptr<Restrictions> restrictions_;
+    std::unique_ptr<dns::Resolver> resolver_;
     std::unique_ptr<tls::ServerContext> tls_;
+    ClientLimits limits_;
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };
 

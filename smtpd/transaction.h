@@ -12,12 +12,14 @@
 
 #include "libmail/queue/queue_writer.h"
 #include "libmail/smtp/esmtp_params.h"
+#include "libmail/smtp/path.h"
 #include "smtpd/data_reader.h"
 
 namespace tern::smtpd {
 
 struct Transaction {
     std::string sender;                      // "" for <>
+    smtp::Path sender_path;                  // as parsed, for the restrictions
     smtp::MailParams params;
     std::vector<queue::Recipient> recipients;  // accepted, in order, with NOTIFY and ORCPT
     std::optional<queue::QueueWriter> writer;

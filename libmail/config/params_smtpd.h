@@ -25,10 +25,21 @@ inline constexpr ParamSpec kSmtpdSaslAuthRequired{"smtpd_sasl_auth_required", Pa
     "Refuse MAIL FROM with 530 5.7.0 until the client has authenticated (submission, RFC 6409)."};
 inline constexpr ParamSpec kSmtpdHideClientAddress{"smtpd_hide_client_address", ParamType::Bool, "no", 0, 0,
     "Leave the client's name and address out of the Received header (for submission: users' home addresses)."};
+inline constexpr ParamSpec kSmtpdClientConnectionCountLimit{"smtpd_client_connection_count_limit", ParamType::Int,
+    "50", 0, 1'000'000,
+    "Connections one client address may hold open at once to one smtpd service (421 4.7.0 beyond); 0: no limit; mynetworks is exempt."};
+inline constexpr ParamSpec kSmtpdClientConnectionRateLimit{"smtpd_client_connection_rate_limit", ParamType::Int,
+    "0", 0, 1'000'000,
+    "Connections one client address may open per anvil_rate_time_unit to one smtpd service (421 4.7.0 beyond); 0: no limit."};
+inline constexpr ParamSpec kAnvilRateTimeUnit{"anvil_rate_time_unit", ParamType::Time, "60s", 1, 86400,
+    "The time unit of the smtpd_client_*_rate_limit parameters."};
+inline constexpr ParamSpec kSmtpdPregreetWait{"smtpd_pregreet_wait", ParamType::Time, "0s", 0, 60,
+    "Send the greeting in two parts this far apart; a client that talks in between is refused (554) and logged as PREGREET. 0: off."};
 
 inline constexpr const ParamSpec* kSmtpdParams[] = {
     &kSmtpdBanner, &kSmtpdRecipientLimit, &kSmtpdHardErrorLimit, &kSmtpdTimeout, &kDisableVrfyCommand,
     &kSmtpdHeloRequired, &kSmtpdSaslAuthEnable, &kSmtpdSaslAuthRequired, &kSmtpdHideClientAddress,
+    &kSmtpdClientConnectionCountLimit, &kSmtpdClientConnectionRateLimit, &kAnvilRateTimeUnit, &kSmtpdPregreetWait,
 };
 
 }  // namespace tern::config

@@ -2,11 +2,13 @@
 
 #include "libmail/config/param_spec.h"
 #include "libmail/config/params_auth.h"
+#include "libmail/config/params_dns.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_local.h"
 #include "libmail/config/params_mailbox.h"
 #include "libmail/config/params_master.h"
 #include "libmail/config/params_qmgr.h"
+#include "libmail/config/params_restrictions.h"
 #include "libmail/config/params_smtpd.h"
 #include "libmail/config/params_tls.h"
 #include "libmail/maps/params_maps.h"
@@ -29,6 +31,8 @@ std::vector<const ParamSpec*> build() {
     add(kMailboxParams);
     add(kAuthParams);
     add(kMapsParams);
+    add(kDnsParams);
+    add(kRestrictionsParams);
     add(kTlsParams);
     return all;
 }

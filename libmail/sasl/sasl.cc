@@ -109,8 +109,10 @@ Step Exchange::take(std::string_view line) {
     auto decoded = decode_base64(line);
     if (!decoded) return failure(Step::Kind::BadEncoding);
     if (mech_ == Mechanism::Plain) return plain(*decoded);
-    if (decoded->size() > kMaxFieldOctets || decoded->find('\0') != std::string::npos)
-        return failure(Step::Kind::BadMessage, stage_ == 0 ? "bad user name" : "bad password");
+    const char* field = stage_ == 0 ? "user name" : "password";
+    if (decoded->size() > kMaxFieldOctets) return failure(Step::Kind::BadMessage, std::string(field) + " too long");
+    if (decoded->find('\0') != std::string::npos)
+        return failure(Step::Kind::BadMessage, std::string("NUL in the ") + field);
     if (stage_ == 0) {
         login_user_ = std::move(*decoded);
         stage_ = 1;
@@ -138,8 +140,9 @@ Step Exchange::plain(std::string_view decoded) {
     s.credentials.password = std::string(decoded.substr(second + 1));
     const auto& c = s.credentials;
     if (c.authcid.empty() || c.password.empty()) return failure(Step::Kind::BadMessage, "empty user name or password");
-    if (c.authzid.size() > kMaxFieldOctets || c.authcid.size() > kMaxFieldOctets || c.password.size() > kMaxFieldOctets)
-        return failure(Step::Kind::BadMessage, "field too long");
+    if (c.authzid.size() > kMaxFieldOctets) return failure(Step::Kind::BadMessage, "authorization identity too long");
+    if (c.authcid.size() > kMaxFieldOctets) return failure(Step::Kind::BadMessage, "user name too long");
+    if (c.password.size() > kMaxFieldOctets) return failure(Step::Kind::BadMessage, "password too long");
     return s;
 }
 

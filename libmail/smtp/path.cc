@@ -124,10 +124,16 @@ Result<ParsedPath, Reply> parse_path(std::string_view text, PathRole role) {
         if (!closed) return bad;
         if (pos < inner.size() && inner[pos] != '@') return bad;
     } else {
-        pos = inner.find('@');
+        // The domain follows the LAST '@', as in Postfix: "user@remote@local"
+        // is a local part "user@remote" that the relay check then refuses,
+        // rather than a syntax error that hides what the client tried.
+        pos = inner.rfind('@');
         if (pos == std::string_view::npos) pos = inner.size();
         local = std::string(inner.substr(0, pos));
-        if (!is_dot_string(local)) return bad;
+        for (auto piece : split_any(local, "@"))
+            if (!is_dot_string(piece)) return bad;
+        if (local.empty() || local.front() == '@' || local.back() == '@' || local.find("@@") != std::string::npos)
+            return bad;
     }
     const std::string_view local_as_given = inner.substr(0, pos);
     if (local_as_given.size() > kMaxLocalPartOctets)

@@ -27,6 +27,9 @@ struct Path {
     std::string local_part;  // unquoted (quoted-pairs resolved)
     std::string domain;      // as given (case kept); "" for <> and <Postmaster>
     bool utf8 = false;       // non-ASCII (RFC 6531): needs MAIL FROM ... SMTPUTF8
+    // Sender-specified routing in the local part ("user%remote", "remote!user",
+    // "user@remote"): relaying in disguise unless the client is trusted.
+    bool has_routing() const { return local_part.find_first_of("@%!") != std::string::npos; }
     bool is_null() const { return address.empty(); }
 };
 

@@ -113,11 +113,13 @@ std::string master_cf(const SandboxSpec& s) {
            "  -o smtpd_tls_security_level=encrypt\n"
            "  -o smtpd_sasl_auth_enable=yes\n"
            "  -o smtpd_sasl_auth_required=yes\n"
+           "  -o smtpd_hide_client_address=yes\n"
            "# Submissions (RFC 8314): TLS from the first byte.\n" +
            at(465) + " inet n - n - - smtpd\n"
            "  -o smtpd_tls_wrappermode=yes\n"
            "  -o smtpd_sasl_auth_enable=yes\n"
-           "  -o smtpd_sasl_auth_required=yes\n" +
+           "  -o smtpd_sasl_auth_required=yes\n"
+           "  -o smtpd_hide_client_address=yes\n" +
            at(110) + " inet n n n - - pop3d\n" +
            at(143) + " inet n n n - - imapd\n"
            "qmgr unix n - n 300 1 qmgr\n"

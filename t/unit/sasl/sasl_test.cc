@@ -45,7 +45,7 @@ TEST_CASE("PLAIN: malformed messages are named", "[sasl]") {
     CHECK(first(encode_base64(std::string("\0alice", 6))).reason == "one NUL separator, two needed");
     CHECK(first(encode_base64(std::string("\0alice\0", 7))).reason == "empty user name or password");
     CHECK(first("=").kind == Step::Kind::BadMessage);  // empty initial response
-    CHECK(first(encode_base64(std::string("\0a\0", 3) + std::string(2000, 'x'))).reason == "field too long");
+    CHECK(first(encode_base64(std::string("\0a\0", 3) + std::string(2000, 'x'))).reason == "password too long");
     CHECK(first(std::string(kMaxResponseOctets + 4, 'A')).reason == "response too long");
 }
 

@@ -47,6 +47,8 @@ TEST_CASE("MAIL FROM and RCPT TO paths", "[smtp][path]") {
         {"domain ends in dot", "<a@example.test.>", PathRole::Recipient, 501, "", "", "", ""},
         {"UTF-8 local part", "<j\xc3\xb6rg@example.test>", PathRole::Recipient, 0, "j\xc3\xb6rg@example.test", "j\xc3\xb6rg", "example.test", ""},
         {"UTF-8 domain", "<bob@b\xc3\xbc" "cher.test>", PathRole::Recipient, 0, "bob@b\xc3\xbc" "cher.test", "bob", "b\xc3\xbc" "cher.test", ""},
+        {"routing in the local part", "<user@remote.test@example.test>", PathRole::Recipient, 0, "user@remote.test@example.test", "user@remote.test", "example.test", ""},
+        {"empty piece before @", "<@@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"malformed UTF-8", "<j\xc3rg@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"overlong UTF-8", "<\xc0\xafx@example.test>", PathRole::Recipient, 501, "", "", "", ""},
         {"DEL in local part", "<a\x7f@example.test>", PathRole::Recipient, 501, "", "", "", ""},
@@ -90,4 +92,18 @@ TEST_CASE("UTF-8 paths are flagged for the SMTPUTF8 check", "[smtp][path]") {
     REQUIRE(utf8);
     CHECK(utf8->path.utf8);
     CHECK(utf8->path.local_part == "j\xc3\xb6rg");
+}
+
+TEST_CASE("sender-specified routing is visible in the local part", "[smtp][path]") {
+    for (const char* routed : {"<user%remote.test@example.test>", "<remote.test!user@example.test>",
+                               "<\"user@remote.test\"@example.test>", "<user@remote.test@example.test>"}) {
+        INFO(routed);
+        auto r = tern::smtp::parse_path(routed, PathRole::Recipient);
+        REQUIRE(r);
+        CHECK(r->path.has_routing());
+        CHECK(r->path.domain == "example.test");
+    }
+    auto plain = tern::smtp::parse_path("<user@example.test>", PathRole::Recipient);
+    REQUIRE(plain);
+    CHECK_FALSE(plain->path.has_routing());
 }

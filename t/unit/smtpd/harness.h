@@ -59,10 +59,22 @@ struct Harness {
     std::unique_ptr<smtpd::Server> server;
     std::string log_path = dir.path() + "/maillog";
 
-    explicit Harness(const std::function<void(smtpd::Settings&)>& tweak = {}) {
+    // main_cf: restriction lists and DNS settings (dns_zone_file) in main.cf syntax.
+    explicit Harness(const std::function<void(smtpd::Settings&)>& tweak = {}, const std::string& main_cf = "") {
         auto s = test_settings(dir.queue());
         if (tweak) tweak(s);
-        server = std::make_unique<smtpd::Server>(base.get(), s, test_policy());
+        auto cfg = config::Config::from_text(main_cf, "main.cf", dir.path());
+        REQUIRE(cfg);
+        auto restrictions = smtpd::Restrictions::load(*cfg);
+        if (!restrictions) FAIL(restrictions.error().message);
+        std::unique_ptr<dns::Resolver> resolver;
+        if ((*restrictions)->uses_dns()) {
+            auto r = dns::Resolver::create(base.get(), dns::Options::from_config(*cfg));
+            if (!r) FAIL(r.error().message);
+            resolver = std::move(*r);
+        }
+        server = std::make_unique<smtpd::Server>(base.get(), s, test_policy(), std::move(*restrictions),
+                                                 std::move(resolver));
         log::setup("tern/smtpd", log::Sink::File, log_path, "testhost");
     }
 

@@ -262,3 +262,82 @@ TEST_CASE("a long pipelined burst is answered in order, every reply delivered", 
     CHECK(h.talk(in) == expect);  // no QUIT: the half-closed client still gets every reply
     CHECK(h.maillog().find("noop=20000 commands=20000") != std::string::npos);
 }
+
+TEST_CASE("per-client connection limits answer 421 4.7.0; mynetworks is exempt", "[smtpd][session]") {
+    Harness h([](smtpd::Settings& s) {
+        s.connection_count_limit = 1;
+        s.connection_rate_limit = 2;
+    });
+    // A session that is still open holds its place: the next one is refused.
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    UniqueFd held(sv[1]);
+    h.server->accept(UniqueFd(sv[0]), server::Peer{"203.0.113.7", 1});
+    CHECK(h.talk("QUIT\r\n", true, "203.0.113.7") ==
+          "421 4.7.0 mx.example.test Error: too many connections from 203.0.113.7\r\n");
+    CHECK(h.maillog().find("warning: Connection concurrency limit exceeded: 2 from unknown[203.0.113.7] for service smtp") !=
+          std::string::npos);
+    held.reset();
+    event_base_loop(h.base.get(), EVLOOP_NONBLOCK);
+    event_base_loop(h.base.get(), EVLOOP_NONBLOCK);
+    // Two connections per minute (refused ones do not count): the third is
+    // refused even though the others closed.
+    CHECK(h.talk("QUIT\r\n", true, "203.0.113.7").rfind("220 ", 0) == 0);
+    CHECK(h.talk("QUIT\r\n", true, "203.0.113.7") ==
+          "421 4.7.0 mx.example.test Error: too many connections from 203.0.113.7\r\n");
+    CHECK(h.maillog().find("Connection rate limit exceeded: 3 from unknown[203.0.113.7]") != std::string::npos);
+    CHECK(h.talk("QUIT\r\n", true, "203.0.113.8").rfind("220 ", 0) == 0);
+    for (int i = 0; i < 4; ++i) CHECK(h.talk("QUIT\r\n", true, "127.0.0.1").rfind("220 ", 0) == 0);
+}
+
+TEST_CASE("pregreet: a client that talks before the whole greeting is refused and logged", "[smtpd][session]") {
+    Harness h([](smtpd::Settings& s) { s.pregreet_wait = std::chrono::seconds(1); });
+    CHECK(h.talk("EHLO spambot\r\n") ==
+          "220-mx.example.test ESMTP Tern\r\n554 5.7.1 mx.example.test Error: talked before the greeting\r\n");
+    CHECK(h.maillog().find("PREGREET 14 after 0.") != std::string::npos);
+    CHECK(h.maillog().find("from [192.0.2.7]:40000: EHLO spambot") != std::string::npos);
+}
+
+TEST_CASE("AUTH bad input gets a precise reply and a logged failure, never a crash", "[smtpd][auth]") {
+    Harness h([](smtpd::Settings& s) {
+        s.sasl_auth_enable = true;
+        s.tls_auth_only = false;  // no TLS in this harness
+    });
+    // 10 KB of credentials, base64-encoded: a password, then a user name.
+    const std::string big_password = sasl::encode_base64(std::string("\0alice\0", 7) + std::string(7000, 'x'));
+    const std::string big_user = sasl::encode_base64(std::string(7000, 'u'));
+    const std::string out = h.talk(
+        "EHLO c.example\r\n"
+        "AUTH CRAM-MD5\r\n"                       // not offered
+        "AUTH\r\n"                                // no mechanism
+        "AUTH PLAIN !!!notbase64\r\n"             // bad base64 in the initial response
+        "AUTH PLAIN =\r\n"                        // an empty initial response (RFC 4954 4: "=")
+        "AUTH PLAIN\r\n*\r\n"                     // cancelled
+        "AUTH LOGIN\r\nQUJD\r\n" + big_password + "\r\n"  // a 10 KB password
+        "AUTH LOGIN " + big_user + "\r\n"                   // a 10 KB user name
+        "AUTH PLAIN " + big_password + "\r\n"               // 10 KB of credentials at once
+        "AUTH PLAIN " + std::string(13000, 'A') + "\r\n"  // over RFC 4954's 12288
+        "NOOP " + std::string(1200, 'x') + "\r\n"  // other commands keep the 1000 limit
+        "QUIT\r\n");
+    const auto ehlo_end = out.find("250 CHUNKING\r\n");
+    REQUIRE(ehlo_end != std::string::npos);
+    CHECK(out.substr(ehlo_end + 14) ==
+          "504 5.5.4 Unrecognized authentication type\r\n"
+          "501 5.5.4 Syntax: AUTH mechanism\r\n"
+          "501 5.5.2 Cannot decode response\r\n"
+          "535 5.7.8 Error: authentication failed: no NUL separator\r\n"
+          "334 \r\n501 5.7.0 Authentication aborted\r\n"
+          "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 Error: authentication failed: password too long\r\n"
+          "535 5.7.8 Error: authentication failed: user name too long\r\n"
+          "535 5.7.8 Error: authentication failed: password too long\r\n"
+          "500 5.5.6 Authentication Exchange line is too long\r\n"
+          "500 5.5.2 Error: line too long\r\n"
+          "221 2.0.0 Bye\r\n");
+    const std::string log = h.maillog();
+    CHECK(log.find("warning: unknown[192.0.2.7]: SASL PLAIN authentication failed: malformed base64") !=
+          std::string::npos);
+    CHECK(log.find("warning: unknown[192.0.2.7]: SASL LOGIN authentication failed: password too long") !=
+          std::string::npos);
+    CHECK(log.find("warning: unknown[192.0.2.7]: SASL authentication failed: response line too long") !=
+          std::string::npos);
+}
