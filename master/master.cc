@@ -1,12 +1,14 @@
 #include "master/master.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "libmail/config/params_cleanup.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_master.h"
 #include "libmail/core/file_io.h"
@@ -89,7 +91,21 @@ int Master::run(int ready_fd) {
         log::error("%s", lock.error().message.c_str());
         return 1;
     }
-    if (auto r = queue::create_queue_dirs(queue_dir, owner_uid, owner_gid); !r) {
+    // maildrop/ belongs to the setgid_group of postdrop, so users can submit.
+    gid_t maildrop_gid = owner_gid;
+    if (running_as_root()) {
+        const std::string group = cfg.get(config::kSetgidGroup);
+        std::vector<char> buf(16384);
+        struct group gr{};
+        struct group* found = nullptr;
+        if (::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found) {
+            maildrop_gid = found->gr_gid;
+        } else {
+            log::warning("setgid_group %s does not exist: only root and mail_owner can submit with sendmail",
+                         group.c_str());
+        }
+    }
+    if (auto r = queue::create_queue_dirs(queue_dir, owner_uid, owner_gid, maildrop_gid); !r) {
         log::error("%s", r.error().message.c_str());
         return 1;
     }

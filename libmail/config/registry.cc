@@ -2,6 +2,7 @@
 
 #include "libmail/config/param_spec.h"
 #include "libmail/config/params_auth.h"
+#include "libmail/config/params_cleanup.h"
 #include "libmail/config/params_dns.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_local.h"
@@ -34,6 +35,7 @@ std::vector<const ParamSpec*> build() {
     add(kDnsParams);
     add(kRestrictionsParams);
     add(kTlsParams);
+    add(kCleanupParams);
     return all;
 }
 

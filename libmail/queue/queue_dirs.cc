@@ -16,19 +16,21 @@ std::string queue_path(const std::string& queue_dir, std::string_view folder, st
     return p;
 }
 
-Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid) {
+Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid, gid_t maildrop_gid) {
     if (auto r = make_dirs(queue_dir, 0755); !r) return r;
     for (std::string_view folder : kQueueFolders) {
         const std::string path = queue_dir + "/" + std::string(folder);
         // Group mail_owner may read queue files (local runs as the mailbox owner
         // with that group); public/ is reachable by anyone for postqueue -f.
-        const mode_t mode = folder == "public" ? 0755 : 0750;
+        const bool maildrop = folder == "maildrop";
+        const mode_t mode = folder == "public" ? 0755 : maildrop ? 01770 : 0750;
         if (::mkdir(path.c_str(), mode) != 0) {
             if (errno != EEXIST) return sys_error("mkdir", path);
             continue;
         }
         if (::chmod(path.c_str(), mode) != 0) return sys_error("chmod", path);
-        if (::geteuid() == 0 && ::chown(path.c_str(), uid, gid) != 0) return sys_error("chown", path);
+        if (::geteuid() == 0 && ::chown(path.c_str(), uid, maildrop ? maildrop_gid : gid) != 0)
+            return sys_error("chown", path);
     }
     return {};
 }

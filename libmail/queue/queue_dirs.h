@@ -15,9 +15,16 @@ inline constexpr std::string_view kQueueFolders[] = {
 // queue_dir/folder/id
 std::string queue_path(const std::string& queue_dir, std::string_view folder, std::string_view id);
 
-// Creates every folder (mode 0700; public/ 0711) and, when running as root,
-// gives them to uid/gid. Existing folders are left as they are.
-[[nodiscard]] Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid);
+// Creates every folder (mode 0750; public/ 0755) and, when running as root,
+// gives them to uid/gid. maildrop/ is 1770 with group maildrop_gid (the
+// setgid_group of postdrop, as in Postfix; sticky, so one submitter cannot
+// remove another's file; readable by the group because postdrop fsyncs it).
+// Existing folders are left as they are.
+[[nodiscard]] Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid,
+                                             gid_t maildrop_gid);
+inline Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gid) {
+    return create_queue_dirs(queue_dir, uid, gid, gid);
+}
 
 // Moves id from one folder to another by rename(2), then fsyncs the target folder.
 [[nodiscard]] Result<void> move_queue_file(const std::string& queue_dir, std::string_view from,

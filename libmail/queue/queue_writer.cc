@@ -1,6 +1,7 @@
 #include "libmail/queue/queue_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,13 +18,19 @@ constexpr std::size_t kWriteBatchBytes = 128 * 1024;  // fewer write(2) calls fo
 }
 
 Result<QueueWriter> QueueWriter::create(const std::string& queue_dir) {
+    // Mode 0640: local reads queue files through mail_owner's group.
+    return create_in(queue_dir, "incoming", 0640);
+}
+
+Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::string_view folder, mode_t mode) {
     QueueWriter w;
     w.queue_dir_ = queue_dir;
     w.id_ = new_queue_id();
-    w.tmp_path_ = queue_path(queue_dir, "incoming", "." + std::string("tmp.") + w.id_);
-    // Mode 0640: local reads queue files through mail_owner's group.
-    w.fd_.reset(::open(w.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+    w.tmp_path_ = queue_path(queue_dir, folder, "." + std::string("tmp.") + w.id_);
+    w.fd_.reset(::open(w.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!w.fd_) return sys_error("create queue file", w.tmp_path_);
+    // The umask may have taken bits away (postdrop runs with the user's umask).
+    if (::fchmod(w.fd_.get(), mode) != 0) return sys_error("chmod", w.tmp_path_);
     return w;
 }
 
@@ -106,7 +113,9 @@ Result<void> QueueWriter::write_content(std::string_view bytes) {
 // DESIGN.md invariant 1: smtpd may answer 250 only after this returns a value.
 // If any step fails the temporary file is removed and the client gets a 4xx:
 // it may send again (a duplicate at worst, never a loss).
-Result<std::string> QueueWriter::commit() {
+Result<std::string> QueueWriter::commit() { return commit_into("incoming"); }
+
+Result<std::string> QueueWriter::commit_into(std::string_view folder) {
     auto fail = [&](Error e) -> Result<std::string> {
         abort();
         return e;
@@ -119,13 +128,13 @@ Result<std::string> QueueWriter::commit() {
     if (auto r = flush_buffer(); !r) return fail(r.error());
     if (::fsync(fd_.get()) != 0) return fail(sys_error("fsync", tmp_path_));
     if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return fail(r.error());
-    const std::string final_path = queue_path(queue_dir_, "incoming", id_);
+    const std::string final_path = queue_path(queue_dir_, folder, id_);
     if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) return fail(sys_error("rename", final_path));
     committed_ = true;
     // The file is complete under its final name; if the directory fsync fails
     // it may not survive a crash, so report a temporary error (a duplicate at
     // worst, since the complete file stays and will be delivered).
-    if (auto r = fsync_dir(queue_dir_ + "/incoming"); !r) return r.error();
+    if (auto r = fsync_dir(queue_dir_ + "/" + std::string(folder)); !r) return r.error();
     return id_;
 }
 

@@ -21,6 +21,11 @@ class QueueWriter {
 public:
     // Opens incoming/.tmp.<id> (a dot-name that qmgr ignores) for a new message.
     [[nodiscard]] static Result<QueueWriter> create(const std::string& queue_dir);
+    // Opens folder/.tmp.<id> with the given file mode: postdrop writes into
+    // maildrop/ (mode 0444, so that pickup, which is neither the file's owner
+    // nor in its group, can read it). commit_into(folder) then finishes it.
+    [[nodiscard]] static Result<QueueWriter> create_in(const std::string& queue_dir, std::string_view folder,
+                                                       mode_t mode);
 
     QueueWriter(QueueWriter&&) noexcept;
     QueueWriter& operator=(QueueWriter&&) noexcept;
@@ -35,6 +40,10 @@ public:
     std::uint64_t content_bytes() const { return content_bytes_; }
     // The durable commit. After an error the file is gone and the client gets a 4xx.
     [[nodiscard]] Result<std::string> commit();
+    // The same commit, renaming into another folder of the same queue: hold/
+    // (cleanup's HOLD action) or maildrop/ (postdrop). Same order, same
+    // guarantees; the folder named is the one fsync'ed.
+    [[nodiscard]] Result<std::string> commit_into(std::string_view folder);
     // Drops the message (unlinks the temporary file).
     void abort() noexcept;
 

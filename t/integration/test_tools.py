@@ -127,7 +127,7 @@ class Privileges(unittest.TestCase):
         t = Instance()
         try:
             t.start()
-            expected = {"master", "smtpd", "qmgr", "local", "authd", "pop3d", "imapd"}
+            expected = {"master", "smtpd", "qmgr", "local", "authd", "pop3d", "imapd", "pickup"}
             # A child between fork and exec still shows master's name: wait for the exec.
             # smtpd runs three times: ports 25, 587 and 465.
             wait_for(lambda: sorted(p for _, p, _ in t.processes()) == sorted(list(expected) + ["smtpd"] * 2),

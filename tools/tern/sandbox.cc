@@ -3,6 +3,7 @@
 // 127.0.0.1 at port-base + the standard port. Started by root, it uses the
 // system users tern, ternauth and vmail (created when missing); otherwise every
 // process runs as the invoking user.
+#include <grp.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -66,6 +67,11 @@ void ensure_system_users() {
         run_argv({"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
                   "/usr/sbin/nologin", name});
     }
+    // Postfix's postdrop group: the group of maildrop/ and of the setgid postdrop.
+    if (!::getgrnam("postdrop")) {
+        std::fprintf(stderr, "tern: creating system group postdrop\n");
+        run_argv({"groupadd", "--system", "postdrop"});
+    }
 }
 
 std::string random_password() {
@@ -107,7 +113,8 @@ std::string master_cf(const SandboxSpec& s) {
     auto at = [&](int port) { return "127.0.0.1:" + std::to_string(s.port_base + port); };
     return "# Tern sandbox master.cf: Postfix's service table.\n"
            "# service type  private unpriv  chroot  wakeup  maxproc command + args\n" +
-           at(25) + " inet n - n - - smtpd\n" +
+           at(25) + " inet n - n - - smtpd\n"
+           "  -o smtpd_pregreet_wait=2s\n" +
            "# Submission (RFC 6409): STARTTLS, then AUTH, then MAIL.\n" +
            at(587) + " inet n - n - - smtpd\n"
            "  -o smtpd_tls_security_level=encrypt\n"
@@ -122,6 +129,7 @@ std::string master_cf(const SandboxSpec& s) {
            "  -o smtpd_hide_client_address=yes\n" +
            at(110) + " inet n n n - - pop3d\n" +
            at(143) + " inet n n n - - imapd\n"
+           "pickup unix n - n 60 1 pickup\n"
            "qmgr unix n - n 300 1 qmgr\n"
            "local unix - n n - - local\n"
            "auth unix - n n - - authd\n"
