@@ -36,4 +36,25 @@ int ClientLimits::open_connections(const std::string& address) const {
     return it == open_.end() ? 0 : it->second;
 }
 
+bool PassList::passed(const std::string& address, Clock::time_point now) const {
+    auto it = passed_.find(address);
+    return it != passed_.end() && now - it->second < ttl_;
+}
+
+void PassList::add(const std::string& address, Clock::time_point now) {
+    if (passed_.size() >= kMaxEntries && !passed_.count(address)) {
+        for (auto it = passed_.begin(); it != passed_.end();) {
+            if (now - it->second >= ttl_) it = passed_.erase(it);
+            else ++it;
+        }
+        if (passed_.size() >= kMaxEntries) {
+            auto oldest = passed_.begin();
+            for (auto it = passed_.begin(); it != passed_.end(); ++it)
+                if (it->second < oldest->second) oldest = it;
+            passed_.erase(oldest);
+        }
+    }
+    passed_[address] = now;
+}
+
 }  // namespace tern::smtpd

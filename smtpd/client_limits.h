@@ -38,4 +38,21 @@ private:
     std::unordered_map<std::string, std::deque<Clock::time_point>> recent_;
 };
 
+// Clients that passed the pregreet test, remembered for a while so that the
+// greeting delay is paid once per client, as postscreen's cache does.
+// Bounded like ClientLimits: the oldest entries go first.
+class PassList {
+public:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::size_t kMaxEntries = 100000;
+
+    explicit PassList(std::chrono::seconds ttl) : ttl_(ttl) {}
+    bool passed(const std::string& address, Clock::time_point now) const;
+    void add(const std::string& address, Clock::time_point now);
+
+private:
+    std::chrono::seconds ttl_;
+    std::unordered_map<std::string, Clock::time_point> passed_;
+};
+
 }  // namespace tern::smtpd

@@ -104,7 +104,7 @@ void Session::end_chunk() {
     }
     // A chunk that made the message too big, or could not be written, ends
     // the transaction now rather than at LAST: the client stops sending.
-    if (chunk_last_ || tx_->too_big || tx_->write_failed) {
+    if (chunk_last_ || tx_->too_big || tx_->cleanup->decided()) {
         std::string tail;
         tx_->chunks.finish(tail);
         store_content(tail);

@@ -69,7 +69,18 @@ bool Session::begin_message() {
     ri.when = now.tv_sec;
     const std::string received = received_header(ri);
 
-    Result<void> w = tx_->writer->write_envelope(env);
+    cleanup::CleanupOptions o;
+    o.header_checks = server_.header_checks();
+    // Submission (RFC 6409 8.2, 8.3): a message from a logged-in user gets a
+    // Message-ID and a Date when it has none; relayed mail is left as it came.
+    o.add_missing_headers = !sasl_username_.empty() || settings_.always_add_missing_headers;
+    o.myhostname = settings_.myhostname;
+    o.header_size_limit = settings_.header_size_limit;
+    o.header_section_size_limit = settings_.header_section_size_limit;
+    o.log = cleanup::LogContext{client(), protocol(), helo_};
+    o.now = now.tv_sec;
+    tx_->cleanup = std::make_unique<cleanup::Cleanup>(std::move(o), *tx_->writer);
+    Result<void> w = tx_->cleanup->write_envelope(env);
     if (w) w = tx_->writer->write_content(received);
     if (!w) {
         log::warning("%s: queue file write error: %s", tx_->queue_id().c_str(), w.error().message.c_str());
@@ -88,11 +99,9 @@ void Session::store_content(std::string_view content) {
     tx_->message_bytes += content.size();
     const auto limit = settings_.message_size_limit;
     if (limit > 0 && tx_->message_bytes > static_cast<std::uint64_t>(limit)) tx_->too_big = true;
-    if (tx_->too_big || tx_->write_failed || content.empty()) return;
-    if (auto r = tx_->writer->write_content(content); !r) {
-        tx_->write_failed = true;
-        tx_->write_error = r.error().message;
-    }
+    // After a reject, discard or write error cleanup needs no more content.
+    if (tx_->too_big || tx_->cleanup->decided() || content.empty()) return;
+    tx_->cleanup->feed(content);
 }
 
 // Returns false when the input buffer is exhausted before the end of data.
@@ -124,20 +133,13 @@ void Session::finish_message(std::string_view verb) {
         reply(smtp::Reply{552, "5.3.4", "Message size exceeds fixed limit"});
         return;
     }
-    if (tx->write_failed) {
-        log::warning("%s: queue file write error: %s", tx->queue_id().c_str(), tx->write_error.c_str());
-        reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
-        return;
-    }
-    auto id = tx->writer->commit();
-    if (!id) {
-        log::warning("%s: queue file write error: %s", tx->queue_id().c_str(), id.error().message.c_str());
-        reply(smtp::Reply{451, "4.3.0", "Error: queue file write error"});
-        return;
-    }
+    // The durable commit (into incoming/, or hold/ for HOLD) happens here.
+    const cleanup::Verdict v = tx->cleanup->finish();
+    reply(v.reply);
+    if (v.reply.code >= 400) return;
     ++counts_[index].ok;
-    reply(smtp::Reply{250, "2.0.0", "Ok: queued as " + *id});
-    if (settings_.trigger_qmgr) ipc::send_trigger(settings_.queue_directory, "qmgr", ipc::kTriggerIncoming);
+    if (v.action == cleanup::Action::Accept && settings_.trigger_qmgr)
+        ipc::send_trigger(settings_.queue_directory, "qmgr", ipc::kTriggerIncoming);
 }
 
 }  // namespace tern::smtpd

@@ -11,6 +11,7 @@
 // lookup tables are trusted (owned by root). No privileges are kept.
 #include <memory>
 
+#include "libmail/config/params_cleanup.h"
 #include "libmail/core/log.h"
 #include "libmail/server/server.h"
 #include "smtpd/policy.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<smtpd::Server> srv;
     std::unique_ptr<smtpd::Policy> policy;
     std::unique_ptr<smtpd::Restrictions> restrictions;
+    std::unique_ptr<maps::MapList> header_checks;
     std::unique_ptr<tls::ServerContext> tls_ctx;
     server::Hooks hooks;
     hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
         auto r = smtpd::Restrictions::load(*ctx.cfg);
         if (!r) log::fatal("%s", r.error().message.c_str());
         restrictions = std::move(*r);
+        if (const auto specs = ctx.cfg->get_list(config::kHeaderChecks); !specs.empty()) {
+            auto m = maps::MapList::open(specs);
+            if (!m) log::fatal("header_checks: %s", m.error().message.c_str());
+            header_checks = std::make_unique<maps::MapList>(std::move(*m));
+        }
         auto t = smtpd::load_tls(*ctx.cfg);  // the key may be readable by root only
         if (!t) log::fatal("%s", t.error().message.c_str());
         tls_ctx = std::move(*t);
@@ -45,6 +52,7 @@ int main(int argc, char** argv) {
         srv = std::make_unique<smtpd::Server>(ctx.base, smtpd::Settings::from_config(*ctx.cfg, ctx.queue_dir),
                                               std::move(policy), std::move(restrictions), std::move(resolver));
         srv->set_tls(std::move(tls_ctx));
+        srv->set_header_checks(std::move(header_checks));
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer& peer) {
         srv->accept(std::move(fd), peer);

@@ -27,8 +27,6 @@ struct ReceivedInfo {
     std::time_t when = 0;
 };
 
-// RFC 5322 3.3 date-time in UTC: "Wed, 25 Nov 2026 05:21:32 +0000 (UTC)".
-std::string rfc5322_date_utc(std::time_t t);
 std::string received_header(const ReceivedInfo& r);
 
 }  // namespace tern::smtpd

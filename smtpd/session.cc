@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "libmail/config/params_cleanup.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_smtpd.h"
 #include "libmail/config/params_tls.h"
@@ -39,6 +40,9 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.connection_rate_limit = static_cast<int>(cfg.get_int(config::kSmtpdClientConnectionRateLimit));
     s.rate_unit = cfg.get_time(config::kAnvilRateTimeUnit);
     s.pregreet_wait = cfg.get_time(config::kSmtpdPregreetWait);
+    s.always_add_missing_headers = cfg.get_bool(config::kAlwaysAddMissingHeaders);
+    s.header_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSizeLimit));
+    s.header_section_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSectionSizeLimit));
     return s;
 }
 
@@ -56,7 +60,12 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
 
 Server::~Server() = default;
 
-void Server::accept(UniqueFd fd, const server::Peer& peer) {
+void Server::accept(UniqueFd fd, const server::Peer& mapped_peer) {
+    // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; they are
+    // IPv4 clients for mynetworks, access tables and DNSBLs, as in Postfix.
+    server::Peer peer = mapped_peer;
+    if (istarts_with(peer.address, "::ffff:") && peer.address.find('.') != std::string::npos)
+        peer.address.erase(0, 7);
     // anvil(8)'s limits; trusted networks are exempt (smtpd_client_event_limit_exceptions).
     std::optional<smtp::Reply> refuse;
     bool counted = false;
@@ -122,7 +131,9 @@ void Session::start(const std::optional<smtp::Reply>& refuse) {
     // Port 465: the banner waits in the TLS bufferevent until the handshake is done.
     if (settings_.tls_wrappermode) start_tls();
     if (closing_) return;
-    if (settings_.pregreet_wait.count() > 0 && !settings_.tls_wrappermode) {
+    // mynetworks and clients that passed before are not made to wait again.
+    if (settings_.pregreet_wait.count() > 0 && !settings_.tls_wrappermode && !policy_.in_mynetworks(peer_.address) &&
+        !server_.pregreet_passed().passed(peer_.address, std::chrono::steady_clock::now())) {
         // postscreen's greet test: a real client waits for the last banner line.
         const std::string first = "220-" + settings_.smtpd_banner + "\r\n";
         bufferevent_write(bev_, first.data(), first.size());
@@ -139,6 +150,7 @@ void Session::on_pregreet_done(evutil_socket_t, short, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
     if (self->closing_) return;
     self->pregreet_ = false;
+    self->server_.pregreet_passed().add(self->peer_.address, std::chrono::steady_clock::now());
     self->reply(smtp::Reply{220, "", self->settings_.smtpd_banner});
     self->handle_input();
 }

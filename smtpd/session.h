@@ -59,6 +59,9 @@ struct Settings {
     bool sasl_auth_enable = false;
     bool sasl_auth_required = false;               // submission: no MAIL before AUTH
     bool hide_client_address = false;              // Received header without the client
+    bool always_add_missing_headers = false;       // Message-ID/Date for every client, not only logged-in ones
+    std::size_t header_size_limit = 102400;
+    std::size_t header_section_size_limit = 1024 * 1024;
     int connection_count_limit = 50;               // per client address; 0: none
     int connection_rate_limit = 0;                 // per client address and rate_unit; 0: none
     std::chrono::seconds rate_unit{60};
@@ -229,7 +232,11 @@ public:
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
     void release(const std::string& address) { limits_.release(address); }
+    PassList& pregreet_passed() { return pregreet_passed_; }
     const tls::ServerContext* tls() const { return tls_.get(); }
+    // header_checks (null: none), opened before privileges are dropped.
+    void set_header_checks(std::unique_ptr<maps::MapList> m) { header_checks_ = std::move(m); }
+    maps::MapList* header_checks() { return header_checks_.get(); }
 
 private:
     event_base* base_;
@@ -238,7 +245,9 @@ private:
     std::unique_ptr<Restrictions> restrictions_;
     std::unique_ptr<dns::Resolver> resolver_;
     std::unique_ptr<tls::ServerContext> tls_;
+    std::unique_ptr<maps::MapList> header_checks_;
     ClientLimits limits_;
+    PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };
 

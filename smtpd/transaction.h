@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "libmail/cleanup/cleanup.h"
 #include "libmail/queue/queue_writer.h"
 #include "libmail/smtp/esmtp_params.h"
 #include "libmail/smtp/path.h"
@@ -23,14 +25,14 @@ struct Transaction {
     smtp::MailParams params;
     std::vector<queue::Recipient> recipients;  // accepted, in order, with NOTIFY and ORCPT
     std::optional<queue::QueueWriter> writer;
+    // header_checks, Message-ID/Date; declared after writer, which it writes to.
+    std::unique_ptr<cleanup::Cleanup> cleanup;
 
     // DATA phase.
     DataReader data;
     CrlfToLf chunks;                         // BDAT instead of DATA
     std::uint64_t message_bytes = 0;         // content produced so far, Received header included
     bool too_big = false;                    // over message_size_limit: consume, then 552
-    bool write_failed = false;               // a write error: consume, then 451
-    std::string write_error;
 
     const std::string& queue_id() const;     // "" before the first accepted recipient
 };

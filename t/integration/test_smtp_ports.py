@@ -2,7 +2,9 @@
 25 with opportunistic STARTTLS and no AUTH, 587 with STARTTLS before AUTH and
 AUTH before MAIL, 465 with TLS from the first byte; swaks, msmtp and Python's
 smtplib and ssl against a real instance."""
+import base64
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -253,6 +255,67 @@ class SubmissionRate(unittest.TestCase):
                 self.assertEqual(s.mail("alice@example.test"),
                                  (450, b"4.7.1 Error: too many messages from alice@example.test, try again later"))
             self.assertIn("message rate limit exceeded for sasl_username=alice@example.test", t.log())
+        finally:
+            t.cleanup()
+
+
+class BruteForce(unittest.TestCase):
+    """30 wrong passwords over SMTP AUTH from one address: that address is
+    banned (AUTH answered 454 at once) and the ban is logged; a right
+    password from another address still works."""
+
+    def test_thirty_wrong_passwords_ban_the_address_not_the_user(self):
+        t = Instance()
+        try:
+            t.add_user("alice@example.test", "alice-pw")
+            t.start()
+            attacker = "127.0.0.2"
+            codes = []
+            for _ in range(3):
+                with smtplib.SMTP_SSL("127.0.0.1", t.port("submissions"), timeout=30, context=client_tls(),
+                                      source_address=(attacker, 0)) as s:
+                    s.ehlo("attacker.test")
+                    for _ in range(10):
+                        code, _ = s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice@example.test\0guess").decode())
+                        codes.append(code)
+            self.assertEqual(codes[0], 535)
+            self.assertIn(454, codes)                      # banned before the 30th try
+            self.assertEqual(codes[-1], 454)
+            wait_for(lambda: re.search(r"warning: ban 127\.0\.0\.2 for \d+s after \d+ failed logins", t.log()),
+                     timeout=10)
+            # Even the right password is refused from the banned address...
+            with smtplib.SMTP_SSL("127.0.0.1", t.port("submissions"), timeout=30, context=client_tls(),
+                                  source_address=(attacker, 0)) as s:
+                s.ehlo("attacker.test")
+                code, _ = s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice@example.test\0alice-pw").decode())
+                self.assertEqual(code, 454)
+            # ...and accepted from another one.
+            with smtplib.SMTP_SSL("127.0.0.1", t.port("submissions"), timeout=30, context=client_tls()) as s:
+                self.assertEqual(s.login("alice@example.test", "alice-pw")[0], 235)
+        finally:
+            t.cleanup()
+
+
+class Pregreet(unittest.TestCase):
+    """Port 25 sends its greeting in two parts; a client that talks in
+    between is refused and logged (postscreen's PREGREET)."""
+
+    def test_client_talking_before_the_greeting_is_refused(self):
+        t = Instance()
+        try:
+            t.postconf("-e", "mynetworks=127.0.0.1/32")  # 127.0.0.2 plays an outside client
+            t.start()
+            with socket.create_connection(("127.0.0.1", t.port("smtp")), timeout=10,
+                                          source_address=("127.0.0.2", 0)) as c:
+                f = c.makefile("rb")
+                self.assertEqual(f.readline(), b"220-mail.example.test ESMTP Tern\r\n")
+                c.sendall(b"EHLO spambot.test\r\n")
+                self.assertEqual(f.readline(), b"554 5.7.1 mail.example.test Error: talked before the greeting\r\n")
+                self.assertEqual(f.readline(), b"")  # and the connection is closed
+            wait_for(lambda: re.search(r"PREGREET 19 after \d+\.\d from \[127\.0\.0\.2\]:\d+: EHLO spambot",
+                                       t.log()), timeout=5)
+            with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10, source_address=("127.0.0.3", 0)) as s:
+                self.assertEqual(s.noop()[0], 250)  # a patient client gets through
         finally:
             t.cleanup()
 

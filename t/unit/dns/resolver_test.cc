@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 
@@ -434,4 +435,34 @@ TEST_CASE("without resolv.conf the resolver still starts", "[dns][resolver]") {
     Options o;
     o.resolv_conf = "/nonexistent/resolv.conf";
     CHECK(Resolver::create(base.get(), o));
+}
+
+TEST_CASE("DNSSEC: answers that cannot be validated are Bogus", "[dns][resolver]") {
+    // The forwarder answers without signatures (and without the root's
+    // DNSKEY) while the root trust anchor is configured.
+    test::TempDir dir;
+    UdpServer server;
+    EventBasePtr base(event_base_new());
+    int rcode = 0;
+    EventPtr serve(event_new(base.get(), server.fd.get(), EV_READ | EV_PERSIST, answer_queries, &rcode));
+    event_add(serve.get(), nullptr);
+    Options o;
+    o.forwarder = server.address();
+    o.timeout = std::chrono::seconds(4);
+    o.trust_anchor_file = dir.write("root.key", ". 172800 IN DS 20326 8 2 "
+                                                "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n");
+    auto r = Resolver::create(base.get(), o);
+    REQUIRE(r);
+    Answer out;
+    bool done = false;
+    auto q = (*r)->query("host.example.org", RrType::A, [&](const Answer& a) {
+        out = a;
+        done = true;
+    });
+    run_until(base.get(), done);
+    REQUIRE(done);
+    CHECK(out.status == Status::Bogus);
+    CHECK_FALSE(out.secure);
+    CHECK(out.error.find("validation failure <host.example.org. A IN>") == 0);
+    CHECK(out.addresses.empty());
 }

@@ -143,3 +143,46 @@ TEST_CASE("SMTPUTF8: UTF-8 addresses only in a transaction that declares it", "[
     CHECK(*qf->env.attr("smtputf8") == "yes");
     CHECK(content_of(files[0]).find(" with UTF8SMTP id ") != std::string::npos);
 }
+
+TEST_CASE("header_checks act on DATA and BDAT messages", "[smtpd][cleanup]") {
+    TempDir tables;
+    const std::string checks = tables.write("header_checks",
+                                            "/^Subject: .*lottery/ REJECT no lotteries here\n"
+                                            "/^Subject: .*hold me/ HOLD\n"
+                                            "/^X-Junk:/ IGNORE\n");
+    Harness h({}, "header_checks = pcre:" + checks + "\n");
+    std::string out = h.talk(kHello + "DATA\r\nSubject: you won the lottery\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    CHECK(after_ehlo(out) == "250 2.1.0 Ok\n250 2.1.5 Ok\n354 End data with <CR><LF>.<CR><LF>\n"
+                             "550 5.7.1 no lotteries here\n221 2.0.0 Bye\n");
+    CHECK(h.queued().empty());
+    CHECK(h.maillog().find("reject: header Subject: you won the lottery from unknown[192.0.2.7]") != std::string::npos);
+
+    out = h.talk(kHello + bdat("Subject: the lottery\r\n\r\nx\r\n", true) + "QUIT\r\n");
+    CHECK(after_ehlo(out) == "250 2.1.0 Ok\n250 2.1.5 Ok\n550 5.7.1 no lotteries here\n221 2.0.0 Bye\n");
+
+    out = h.talk(kHello + "DATA\r\nSubject: please hold me\r\nX-Junk: yes\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    CHECK(out.find("250 2.0.0 Ok: queued as") != std::string::npos);
+    CHECK(h.queued().empty());  // in hold/, not incoming/
+    std::vector<std::string> held;
+    for (const auto& e : fs::directory_iterator(h.dir.queue() + "/hold")) held.push_back(e.path().string());
+    REQUIRE(held.size() == 1);
+    const std::string content = content_of(held[0]);
+    CHECK(content.find("X-Junk") == std::string::npos);
+    CHECK(content.find("Subject: please hold me\n") != std::string::npos);
+}
+
+TEST_CASE("Message-ID and Date are added when always_add_missing_headers is set", "[smtpd][cleanup]") {
+    Harness h([](smtpd::Settings& s) { s.always_add_missing_headers = true; });
+    h.talk(kHello + "DATA\r\nSubject: bare\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    auto files = h.queued();
+    REQUIRE(files.size() == 1);
+    const std::string content = content_of(files[0]);
+    CHECK(std::regex_search(content, std::regex("\nMessage-I[Dd]: <[^@>]+@mx\\.example\\.test>\n")));
+    CHECK(std::regex_search(content, std::regex("\nDate: [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} ")));
+
+    Harness plain;  // relayed mail is left as it came
+    plain.talk(kHello + "DATA\r\nSubject: bare\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    files = plain.queued();
+    REQUIRE(files.size() == 1);
+    CHECK(content_of(files[0]).find("Message-I") == std::string::npos);
+}

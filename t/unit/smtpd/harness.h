@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "libmail/config/params_cleanup.h"
 #include "libmail/core/file_io.h"
 #include "libmail/core/log.h"
 #include "libmail/queue/queue_file.h"
@@ -28,7 +29,10 @@ namespace fs = std::filesystem;
 
 // A temporary directory with an empty queue in it.
 struct QueueDir : TempDir {
-    QueueDir() { fs::create_directories(path() + "/queue/incoming"); }
+    QueueDir() {
+        fs::create_directories(path() + "/queue/incoming");
+        fs::create_directories(path() + "/queue/hold");
+    }
     std::string queue() const { return path() + "/queue"; }
 };
 
@@ -75,6 +79,11 @@ struct Harness {
         }
         server = std::make_unique<smtpd::Server>(base.get(), s, test_policy(), std::move(*restrictions),
                                                  std::move(resolver));
+        if (const auto specs = cfg->get_list(config::kHeaderChecks); !specs.empty()) {
+            auto m = maps::MapList::open(specs);
+            if (!m) FAIL(m.error().message);
+            server->set_header_checks(std::make_unique<maps::MapList>(std::move(*m)));
+        }
         log::setup("tern/smtpd", log::Sink::File, log_path, "testhost");
     }
 

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "libmail/cleanup/mail_date.h"
 #include "smtpd/received.h"
 
 using tern::smtpd::ReceivedInfo;
@@ -22,8 +23,8 @@ ReceivedInfo base_info() {
 }  // namespace
 
 TEST_CASE("the date is RFC 5322 in UTC", "[smtpd][received]") {
-    CHECK(tern::smtpd::rfc5322_date_utc(1795584092) == "Wed, 25 Nov 2026 05:21:32 +0000 (UTC)");
-    CHECK(tern::smtpd::rfc5322_date_utc(0) == "Thu, 01 Jan 1970 00:00:00 +0000 (UTC)");
+    CHECK(tern::cleanup::rfc5322_date(1795584092, true) == "Wed, 25 Nov 2026 05:21:32 +0000 (UTC)");
+    CHECK(tern::cleanup::rfc5322_date(0, true) == "Thu, 01 Jan 1970 00:00:00 +0000 (UTC)");
 }
 
 TEST_CASE("Received header in Postfix's shape, with for <rcpt> for one recipient", "[smtpd][received]") {

@@ -296,6 +296,25 @@ TEST_CASE("pregreet: a client that talks before the whole greeting is refused an
           "220-mx.example.test ESMTP Tern\r\n554 5.7.1 mx.example.test Error: talked before the greeting\r\n");
     CHECK(h.maillog().find("PREGREET 14 after 0.") != std::string::npos);
     CHECK(h.maillog().find("from [192.0.2.7]:40000: EHLO spambot") != std::string::npos);
+
+    // A client that waits gets the whole greeting; it is not tested again,
+    // and neither is mynetworks.
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    UniqueFd patient(sv[1]);
+    h.server->accept(UniqueFd(sv[0]), server::Peer{"203.0.113.5", 1});
+    std::string greeting;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (greeting.find("220 ") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        event_base_loop(h.base.get(), EVLOOP_ONCE);
+        char buf[512];
+        const auto n = ::recv(patient.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) greeting.append(buf, static_cast<std::size_t>(n));
+    }
+    CHECK(greeting == "220-mx.example.test ESMTP Tern\r\n220 mx.example.test ESMTP Tern\r\n");
+    patient.reset();
+    CHECK(h.talk("QUIT\r\n", true, "203.0.113.5") == "220 mx.example.test ESMTP Tern\r\n221 2.0.0 Bye\r\n");
+    CHECK(h.talk("QUIT\r\n", true, "127.0.0.1") == "220 mx.example.test ESMTP Tern\r\n221 2.0.0 Bye\r\n");
 }
 
 TEST_CASE("AUTH bad input gets a precise reply and a logged failure, never a crash", "[smtpd][auth]") {
@@ -340,4 +359,12 @@ TEST_CASE("AUTH bad input gets a precise reply and a logged failure, never a cra
           std::string::npos);
     CHECK(log.find("warning: unknown[192.0.2.7]: SASL authentication failed: response line too long") !=
           std::string::npos);
+}
+
+TEST_CASE("an IPv4-mapped IPv6 client is treated as the IPv4 client", "[smtpd][session]") {
+    Harness h;
+    const std::string out = h.talk("EHLO c.example\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@remote.test>\r\nQUIT\r\n",
+                                   true, "::ffff:127.0.0.1");
+    CHECK(out.find("250 2.1.5 Ok") != std::string::npos);  // 127.0.0.1 is in mynetworks: it may relay
+    CHECK(h.maillog().find("connect from unknown[127.0.0.1]") != std::string::npos);
 }
