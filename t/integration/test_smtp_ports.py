@@ -125,6 +125,9 @@ class SmtpPorts(unittest.TestCase):
         data = self.delivered("smtplib-587")
         self.assertIn(b"Received: by mail.example.test (Tern) with ESMTPSA id", data)
         self.assertNotIn(b"127.0.0.1", data)  # smtpd_hide_client_address on submission
+        # The message had only a Subject: submission adds Message-ID and Date (RFC 6409 8.2, 8.3).
+        self.assertRegex(data, rb"\nMessage-I[Dd]: <[^>]+@mail\.example\.test>\n")
+        self.assertRegex(data, rb"\nDate: [A-Z][a-z]{2}, ")
         self.assertIn("sasl_method=PLAIN, sasl_username=alice@example.test", self.t.log())
 
     def test_587_wrong_password_is_535_and_logged_for_fail2ban(self):
