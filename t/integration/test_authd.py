@@ -109,11 +109,7 @@ class DisabledAccounts(unittest.TestCase):
         cls.t.cleanup()
 
     def delivered(self, rcpt, subject):
-        for path in self.t.all_files(rcpt):
-            with open(path, "rb") as f:
-                if ("Subject: %s" % subject).encode() in f.read():
-                    return True
-        return False
+        return self.t.message_with(rcpt, "Subject: %s" % subject) is not None
 
     def test_1_disabled_user_cannot_log_in_and_gets_no_mail(self):
         t = self.t

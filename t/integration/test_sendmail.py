@@ -45,25 +45,10 @@ class Sendmail(unittest.TestCase):
 
     def delivered(self, rcpt, marker, timeout=10):
         """The content of the message in rcpt's Maildir that contains marker."""
-        found = {}
-
-        def look():
-            for path in self.t.all_files(rcpt):
-                with open(path, "rb") as f:
-                    data = f.read()
-                if marker in data:
-                    found["data"] = data
-                    return True
-            return False
-        wait_for(look, timeout=timeout)
-        return found["data"]
+        return self.t.wait_message(rcpt, marker, timeout=timeout)
 
     def has(self, rcpt, marker):
-        for path in self.t.all_files(rcpt):
-            with open(path, "rb") as f:
-                if marker in f.read():
-                    return True
-        return False
+        return self.t.message_with(rcpt, marker) is not None
 
     @staticmethod
     def headers(data):

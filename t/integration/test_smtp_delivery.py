@@ -49,19 +49,12 @@ class SmtpDelivery(unittest.TestCase):
             s.sendmail("carol@remote.test", ["alice@example.test", "bob@example.test"], BODY,
                        mail_options=["BODY=8BITMIME"])
         start = time.monotonic()
-        def delivered(rcpt):
-            for path in self.t.all_files(rcpt):
-                with open(path, "rb") as f:
-                    data = f.read()
-                if b"Subject: spine test" in data:
-                    return data
-            return None
         for rcpt in ("alice@example.test", "bob@example.test"):
-            wait_for(lambda: delivered(rcpt), timeout=10)
+            self.t.wait_message(rcpt, "Subject: spine test", timeout=10)
         took = time.monotonic() - start
         print("delivered to both Maildirs %.3fs after the 250" % took)
         for rcpt in ("alice@example.test", "bob@example.test"):
-            data = delivered(rcpt)
+            data = self.t.message_with(rcpt, "Subject: spine test")
             head, _, rest = data.partition(b"\n")
             self.assertEqual(head, b"Return-Path: <carol@remote.test>")
             head, _, rest = rest.partition(b"\n")

@@ -52,15 +52,7 @@ class SmtpPorts(unittest.TestCase):
         cls.t.cleanup()
 
     def delivered(self, marker, rcpt="alice@example.test"):
-        def find():
-            for path in self.t.all_files(rcpt):
-                with open(path, "rb") as f:
-                    data = f.read()
-                if marker.encode() in data:
-                    return data
-            return None
-        wait_for(find, timeout=15)
-        return find()
+        return self.t.wait_message(rcpt, marker)
 
     # --- port 25 -------------------------------------------------------------
     def test_25_ehlo_lists_starttls_and_no_auth(self):

@@ -178,6 +178,23 @@ class Instance:
                 out += [os.path.join(d, f) for f in os.listdir(d)]
         return out
 
+    def message_with(self, address, marker):
+        """The content of the first message in address's Maildir containing
+        marker (bytes or str), or None."""
+        if isinstance(marker, str):
+            marker = marker.encode()
+        for path in self.all_files(address):
+            with open(path, "rb") as f:
+                data = f.read()
+            if marker in data:
+                return data
+        return None
+
+    def wait_message(self, address, marker, timeout=15):
+        """Waits (bounded) for a message containing marker and returns it."""
+        wait_for(lambda: self.message_with(address, marker) is not None, timeout=timeout)
+        return self.message_with(address, marker)
+
     def log(self):
         with open(os.path.join(self.dir, "log", "mail.log"), errors="replace") as f:
             return f.read()
