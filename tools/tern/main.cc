@@ -1,7 +1,8 @@
 // tern: start, stop and inspect a Tern instance; create sandboxes and users.
 //   tern [-c config_dir] start|start-fg|stop|status|reload|check
 //   tern sandbox DIR [--port-base N] [--hostname H] [--domain D]
-//   tern [-c config_dir] user add ADDRESS     (password on standard input)
+//   tern [-c config_dir] user add|passwd|disable|enable|list ...
+//   tern [-c config_dir] user app-password add|remove ADDRESS NAME
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -17,6 +18,8 @@ int usage() {
                  "usage: tern [-c config_dir] start|start-fg|stop|status|reload|check\n"
                  "       tern sandbox DIR [--port-base N] [--hostname H] [--domain D]\n"
                  "       tern [-c config_dir] user add|passwd ADDRESS   (password on standard input)\n"
+                 "       tern [-c config_dir] user disable|enable ADDRESS\n"
+                 "       tern [-c config_dir] user app-password add|remove ADDRESS NAME\n"
                  "       tern [-c config_dir] user list\n");
     return 2;
 }
