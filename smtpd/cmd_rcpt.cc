@@ -72,8 +72,9 @@ void Session::on_decided(evutil_socket_t, short, void* ctx) noexcept {
     if (!self->decided_ || self->closing_) return;
     const Decision d = *self->decided_;
     self->decided_.reset();
+    self->waiting_ = false;
     (self->*self->then_)(d);
-    self->resume();
+    if (!self->waiting_) self->resume();  // then_ may have started another lookup
 }
 
 void Session::finish_rcpt(const Decision& d) {
@@ -81,6 +82,31 @@ void Session::finish_rcpt(const Decision& d) {
         reply(*d.reject, "RCPT", pending_path_.address);
         return;
     }
+    // A mailbox whose account is disabled (tern user disable) takes no mail:
+    // say so now rather than bounce later. authd knows; local checks again.
+    if (settings_.account_checks && !pending_path_.domain.empty() && policy_.is_virtual_domain(pending_path_.domain)) {
+        waiting_ = true;
+        pending_account_ = auth::AccountCheck::start(
+            bufferevent_get_base(bev_), settings_.queue_directory,
+            pending_path_.local_part + "@" + to_lower(pending_path_.domain), [this](const auth::AccountVerdict& v) {
+                waiting_ = false;
+                if (v.kind == auth::AccountVerdict::Kind::Disabled) {
+                    reply(smtp::Reply{550, "5.2.1", "<" + pending_path_.address + ">: Recipient address rejected: "
+                                                    "mailbox disabled"}, "RCPT", pending_path_.address);
+                } else {
+                    if (v.kind == auth::AccountVerdict::Kind::TempFail)
+                        log::warning("account check of %s: %s", printable(pending_path_.address).c_str(),
+                                     v.reason.c_str());
+                    accept_rcpt();
+                }
+                resume();
+            });
+        return;
+    }
+    accept_rcpt();
+}
+
+void Session::accept_rcpt() {
     if (!tx_->writer) {
         auto w = queue::QueueWriter::create(settings_.queue_directory);
         if (!w) {

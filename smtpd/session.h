@@ -49,6 +49,7 @@ struct Settings {
     bool disable_vrfy_command = false;
     bool smtpd_helo_required = false;
     bool trigger_qmgr = true;                      // tests turn this off
+    bool account_checks = true;                    // ask authd at RCPT (unit tests have no authd)
     // TLS (RFC 3207, RFC 8314) and AUTH (RFC 4954).
     enum class TlsLevel { None, May, Encrypt } tls_level = TlsLevel::May;
     bool tls_wrappermode = false;                  // TLS from the first byte (port 465)
@@ -148,6 +149,7 @@ private:
     Step check(Facts f, std::vector<Stage> stages, void (Session::*then)(const Decision&));
     static void on_decided(evutil_socket_t, short, void* ctx) noexcept;
     void finish_rcpt(const Decision& d);
+    void accept_rcpt();
     void finish_mail(const auth::RateVerdict& v);
     std::optional<smtp::Reply> data_restrictions();
 
@@ -209,6 +211,7 @@ private:
     std::unique_ptr<sasl::Exchange> sasl_;              // an AUTH exchange in progress
     std::unique_ptr<auth::PasswordCheck> pending_auth_; // destroyed with the session: no callback
     std::unique_ptr<auth::MessageCount> pending_count_;
+    std::unique_ptr<auth::AccountCheck> pending_account_;
     std::unique_ptr<Transaction> tx_;
 };
 

@@ -37,6 +37,7 @@ struct World {
         s.smtpd_banner = "mx.example.test ESMTP Tern";
         s.queue_directory = dir + "/queue";
         s.trigger_qmgr = false;
+        s.account_checks = false;
         s.message_size_limit = 100000;
         s.smtpd_recipient_limit = 20;
         s.sasl_auth_enable = true;    // AUTH lines reach the SASL decoder (authd is absent: 454)

@@ -45,6 +45,7 @@ class SmtpPorts(unittest.TestCase):
     def setUpClass(cls):
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
+        cls.t.add_user("dora@example.test", "dora-pw")
         cls.t.start()
 
     @classmethod
@@ -97,6 +98,15 @@ class SmtpPorts(unittest.TestCase):
                                         replies[4]])
         self.assertTrue(replies[4].startswith(b"250 2.0.0 Ok: queued as "), replies)
         self.assertIn(b"chunked body\n", self.delivered("bdat-25"))
+
+    def test_25_disabled_account_is_refused_at_rcpt(self):
+        self.t.run("user", "disable", "dora@example.test")
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.mail("carol@remote.test")
+            self.assertEqual(s.rcpt("dora@example.test"),
+                             (550, b"5.2.1 <dora@example.test>: Recipient address rejected: mailbox disabled"))
+            self.assertEqual(s.rcpt("alice@example.test")[0], 250)
 
     # --- port 587 ------------------------------------------------------------
     def test_587_auth_only_after_starttls_and_mail_only_after_auth(self):

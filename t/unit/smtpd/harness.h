@@ -43,6 +43,7 @@ inline smtpd::Settings test_settings(const std::string& queue_dir) {
     s.smtpd_banner = "mx.example.test ESMTP Tern";
     s.queue_directory = queue_dir;
     s.trigger_qmgr = false;
+    s.account_checks = false;
     return s;
 }
 

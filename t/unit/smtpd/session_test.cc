@@ -361,6 +361,15 @@ TEST_CASE("AUTH bad input gets a precise reply and a logged failure, never a cra
           std::string::npos);
 }
 
+TEST_CASE("RCPT asks authd about the account; without authd the recipient is accepted", "[smtpd][session]") {
+    Harness h([](smtpd::Settings& s) { s.account_checks = true; });
+    const std::string out = h.talk("EHLO c.example\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<alice@example.test>\r\n"
+                                   "RCPT TO:<bob@example.test>\r\nQUIT\r\n");
+    CHECK(out.find("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n221 2.0.0 Bye") != std::string::npos);
+    // local checks again before delivering; the failure is only logged here.
+    CHECK(h.maillog().find("warning: account check of alice@example.test:") != std::string::npos);
+}
+
 TEST_CASE("an IPv4-mapped IPv6 client is treated as the IPv4 client", "[smtpd][session]") {
     Harness h;
     const std::string out = h.talk("EHLO c.example\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@remote.test>\r\nQUIT\r\n",
