@@ -7,13 +7,22 @@
 
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_qmgr.h"
+#include "libmail/core/log.h"
 #include "libmail/server/server.h"
 #include "qmgr/qmgr.h"
 
 int main(int argc, char** argv) {
     using namespace tern;
     std::optional<qmgr::QueueManager> manager;
+    std::unique_ptr<maps::MapList> transport_maps;
     server::Hooks hooks;
+    hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
+        if (const auto specs = ctx.cfg->get_list(config::kTransportMaps); !specs.empty()) {
+            auto m = maps::MapList::open(specs);
+            if (!m) log::fatal("transport_maps: %s", m.error().message.c_str());
+            transport_maps = std::make_unique<maps::MapList>(std::move(*m));
+        }
+    };
     hooks.after_drop = [&](server::Context& ctx) {
         const auto& cfg = *ctx.cfg;
         qmgr::Settings s;
@@ -25,6 +34,7 @@ int main(int argc, char** argv) {
         s.local_concurrency = static_cast<std::size_t>(cfg.get_int(config::kLocalDestinationConcurrencyLimit));
         s.local_domains = cfg.get_list(config::kMyDestination);
         for (auto& d : cfg.get_list(config::kVirtualMailboxDomains)) s.local_domains.push_back(d);
+        s.transport_maps = std::move(transport_maps);
         manager.emplace(ctx.base, ctx.queue_dir, std::move(s));
         manager->start();
     };

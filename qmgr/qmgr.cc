@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::size_t kMaxStatusFileBytes = 1024 * 1024;  // defer/ and bounce/ logs per message
 constexpr std::size_t kMaxTriggerBytes = 64;
-constexpr std::chrono::seconds kLocalDownRetry{60};
+constexpr std::chrono::seconds kAgentDownRetry{60};
 
 double now_seconds() {
     timeval tv{};
@@ -52,7 +52,10 @@ void append_status(const std::string& path, const std::string& rcpt, const std::
 }  // namespace
 
 QueueManager::QueueManager(event_base* base, std::string queue_dir, Settings s)
-    : base_(base), queue_dir_(std::move(queue_dir)), s_(std::move(s)) {
+    : base_(base),
+      queue_dir_(std::move(queue_dir)),
+      s_(std::move(s)),
+      router_(s_.local_domains, s_.relayhost, std::move(s_.transport_maps)) {
     reaper_.reset(event_new(base_, -1, 0, on_reap, this));
     periodic_.reset(event_new(base_, -1, EV_PERSIST, on_periodic, this));
     const timeval every{static_cast<time_t>(s_.queue_run_delay.count()), 0};
@@ -151,101 +154,138 @@ void QueueManager::begin(const std::string& id) {
               static_cast<unsigned long long>(job->qf.file_size), env.recipients.size());
 
     const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
-    ipc::AttrList req{{"request", "deliver"}, {"queue_id", id}, {"path", path}, {"sender", env.sender}};
-    bool any_local = false;
+    Job* raw = job.get();
+    jobs_.emplace(raw, std::move(job));
     for (std::size_t i = 0; i < env.recipients.size(); ++i) {
-        auto& r = job->qf.env.recipients[i];
+        auto& r = raw->qf.env.recipients[i];
         if (r.state != queue::RecipientState::Pending) continue;
         if (s_.maximal_lifetime.count() > 0 && age > s_.maximal_lifetime) {
             // TODO(#4): queue a DSN to the sender; until then the expiry is logged and recorded in bounce/.
-            if (auto w = queue::set_recipient_state(job->fd.get(), r, queue::RecipientState::Expired); !w)
+            if (auto w = queue::set_recipient_state(raw->fd.get(), r, queue::RecipientState::Expired); !w)
                 log::warning("%s: %s", id.c_str(), w.error().message.c_str());
             append_status(queue::queue_path(queue_dir_, "bounce", id), r.address, "4.4.7", "message expired");
-            log_recipient(*job, r, "none", "4.4.7", "expired", "message expired after maximal_queue_lifetime");
+            log_recipient(*raw, r, "none", "4.4.7", "expired", "message expired after maximal_queue_lifetime");
             r.state = queue::RecipientState::Expired;
             continue;
         }
-        if (!is_local_domain(r.address, s_.local_domains)) {
-            // TODO(#4): the smtp client. Until then remote mail waits in the queue, never dropped.
-            defer_recipient(*job, r, "4.3.0", "delivery via smtp is not implemented yet", "none");
+        auto route = router_.route(r.address);
+        if (!route) {  // transport_maps unreadable: wait, never guess a route
+            log::warning("%s: %s", id.c_str(), route.error().message.c_str());
+            defer_recipient(*raw, r, "4.3.0", "mail routing table lookup failure", "none");
             continue;
         }
-        req.add("rcpt", r.address);
-        req.add("rcpt_index", std::to_string(i));
-        any_local = true;
+        if (route->transport == "error") {  // transport(5) "error:text": a configured refusal
+            bounce_recipient(*raw, r, "5.0.0", route->nexthop.empty() ? "mail for this address is refused" : route->nexthop,
+                             "none");
+            continue;
+        }
+        auto same = std::find_if(raw->deliveries.begin(), raw->deliveries.end(),
+                                 [&](const auto& d) { return d->route == *route; });
+        if (same == raw->deliveries.end()) {
+            raw->deliveries.push_back(std::make_unique<Delivery>());
+            raw->deliveries.back()->route = *route;
+            same = std::prev(raw->deliveries.end());
+        }
+        (*same)->rcpts.push_back(i);
     }
-    Job* raw = job.get();
-    jobs_.emplace(raw, std::move(job));
-    if (!any_local) {
+    raw->unanswered = raw->deliveries.size();
+    if (raw->deliveries.empty()) {
         finish(*raw);
         return;
     }
-    auto fd = ipc::connect_unix(ipc::service_path(queue_dir_, true, "local"));
-    if (!fd) {
-        raw->local_unreachable = true;
-        settle(*raw, nullptr, "local delivery agent unavailable: " + fd.error().message);
-        return;
-    }
-    raw->channel = std::make_unique<ipc::AttrChannel>(base_, std::move(*fd));
-    raw->channel->on_message([this, raw](ipc::AttrList&& reply) {
-        if (raw->answered) return;
-        raw->answered = true;
-        settle(*raw, &reply, {});
-    });
-    raw->channel->on_close([this, raw](const std::string& why) {
-        if (raw->answered) return;
-        raw->answered = true;
-        settle(*raw, nullptr, "lost connection with local (" + why + ")");
-    });
-    raw->channel->send(req);
+    // Copied first: a delivery whose agent cannot be reached settles (and may
+    // finish the job) at once.
+    std::vector<Delivery*> all;
+    for (auto& d : raw->deliveries) all.push_back(d.get());
+    for (Delivery* d : all) send(*raw, *d);
 }
 
-void QueueManager::settle(Job& job, const ipc::AttrList* reply, const std::string& failure) {
+// One request to the delivery agent of d's transport (Postfix's delivery
+// request: the queue file, the sender, the recipients and their indexes).
+void QueueManager::send(Job& job, Delivery& d) {
+    const std::string path = queue::queue_path(queue_dir_, "active", job.id);
+    ipc::AttrList req{{"request", "deliver"}, {"queue_id", job.id}, {"path", path}, {"sender", job.qf.env.sender},
+                      {"nexthop", d.route.nexthop}};
+    for (std::size_t i : d.rcpts) {
+        req.add("rcpt", job.qf.env.recipients[i].address);
+        req.add("rcpt_index", std::to_string(i));
+    }
+    const std::string agent = d.route.transport;
+    auto fd = ipc::connect_unix(ipc::service_path(queue_dir_, true, agent));
+    if (!fd) {
+        job.agent_unreachable = true;
+        settle(job, d, nullptr, agent + " delivery agent unavailable: " + fd.error().message);
+        return;
+    }
+    Job* jp = &job;
+    Delivery* dp = &d;
+    d.channel = std::make_unique<ipc::AttrChannel>(base_, std::move(*fd));
+    d.channel->on_message([this, jp, dp](ipc::AttrList&& reply) {
+        if (dp->answered) return;
+        settle(*jp, *dp, &reply, {});
+    });
+    d.channel->on_close([this, jp, dp, agent](const std::string& why) {
+        if (dp->answered) return;
+        settle(*jp, *dp, nullptr, "lost connection with " + agent + " (" + why + ")");
+    });
+    d.channel->send(req);
+}
+
+void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure) {
+    d.answered = true;
     auto& rcpts = job.qf.env.recipients;
+    const char* relay = d.route.transport.c_str();
     std::vector<bool> answered(rcpts.size(), false);
     if (reply) {
         const auto idx = reply->get_all("rcpt_index");
         const auto status = reply->get_all("status");
         const auto dsn = reply->get_all("dsn");
         const auto reason = reply->get_all("reason");
+        const auto relays = reply->get_all("relay");  // smtp: "host[addr]:port" per recipient
         if (status.size() != idx.size() || dsn.size() != idx.size() || reason.size() != idx.size())
-            log::panic("%s: malformed reply from local", job.id.c_str());
+            log::panic("%s: malformed reply from %s", job.id.c_str(), relay);
         for (std::size_t k = 0; k < idx.size(); ++k) {
             auto i = parse_number<std::size_t>(idx[k]);
-            if (!i || *i >= rcpts.size()) log::panic("%s: reply from local names no recipient", job.id.c_str());
+            if (!i || *i >= rcpts.size() || std::find(d.rcpts.begin(), d.rcpts.end(), *i) == d.rcpts.end())
+                log::panic("%s: reply from %s names no recipient it was given", job.id.c_str(), relay);
             auto& r = rcpts[*i];
             answered[*i] = true;
-            const std::string d(dsn[k]), why(reason[k]);
+            const std::string d_code(dsn[k]), why(reason[k]);
+            const std::string shown = relays.size() == idx.size() && !relays[k].empty() ? std::string(relays[k])
+                                                                                         : std::string(relay);
             if (status[k] == "sent") {
-                // The delivery is on disk (local fsync'ed it); record it before anything else.
+                // The delivery is on disk or acknowledged remotely; record it before anything else.
                 if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Delivered); !w) {
                     log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
                     continue;  // stays Pending: delivered once more later, never lost
                 }
                 r.state = queue::RecipientState::Delivered;
-                log_recipient(job, r, "local", d, "sent", why);
+                log_recipient(job, r, shown.c_str(), d_code, "sent", why);
             } else if (status[k] == "bounced") {
-                // TODO(#4): queue a DSN to the sender; until then the bounce is logged and recorded in bounce/.
-                append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, d, why);
-                if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Bounced); !w) {
-                    log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
-                    continue;
-                }
-                r.state = queue::RecipientState::Bounced;
-                log_recipient(job, r, "local", d, "bounced", why);
+                bounce_recipient(job, r, d_code, why, shown.c_str());
             } else {
-                defer_recipient(job, r, d, why, "local");
+                defer_recipient(job, r, d_code, why, shown.c_str());
             }
         }
     }
-    // Anything local did not answer for is deferred (local died, or was unreachable).
-    const auto wanted = [&](std::size_t i) {
-        return rcpts[i].state == queue::RecipientState::Pending && !answered[i] &&
-               is_local_domain(rcpts[i].address, s_.local_domains);
-    };
-    for (std::size_t i = 0; i < rcpts.size(); ++i)
-        if (wanted(i)) defer_recipient(job, rcpts[i], "4.3.0", failure.empty() ? "no result from local" : failure, "local");
-    finish(job);
+    // Anything the agent did not answer for is deferred (it died, or was unreachable).
+    for (std::size_t i : d.rcpts)
+        if (rcpts[i].state == queue::RecipientState::Pending && !answered[i])
+            defer_recipient(job, rcpts[i], "4.3.0", failure.empty() ? "no result from " + d.route.transport : failure,
+                            relay);
+    if (--job.unanswered == 0) finish(job);
+}
+
+void QueueManager::bounce_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
+                                    const char* relay) {
+    // TODO(#4): queue a DSN to the sender; until then the bounce is logged and recorded in bounce/.
+    append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, dsn, reason);
+    if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Bounced); !w) {
+        log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+        return;  // stays Pending: tried again, never lost
+    }
+    r.state = queue::RecipientState::Bounced;
+    log_recipient(job, r, relay, dsn, "bounced", reason);
 }
 
 void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
@@ -279,8 +319,8 @@ void QueueManager::finish(Job& job) {
     } else {
         const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
         auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
-        // local down (being restarted by master): retry soon; the message is kept either way.
-        if (job.local_unreachable) wait = std::min(wait, kLocalDownRetry);
+        // An agent down (being restarted by master): retry soon; the message is kept either way.
+        if (job.agent_unreachable) wait = std::min(wait, kAgentDownRetry);
         const std::string path = queue::queue_path(queue_dir_, "active", job.id);
         // The retry time is the file's mtime in deferred/ (as in Postfix).
         const timeval times[2] = {{static_cast<time_t>(::time(nullptr)), 0},

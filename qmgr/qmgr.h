@@ -1,5 +1,6 @@
 // QueueManager: qmgr's whole state. It moves new mail from incoming/ to
-// active/, sends local-domain recipients to local over private/local, settles
+// active/, groups each message's recipients by route (routing.h) and sends
+// each group to its delivery agent (private/local, private/smtp, ...), settles
 // each recipient in place in the queue file (DESIGN.md invariant 2), and puts
 // messages with unsettled recipients in deferred/ with their retry time as
 // the file's mtime. Triggers on public/qmgr (fd 3) and a periodic scan drive it.
@@ -17,7 +18,9 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/queue/queue_file.h"
+#include "libmail/maps/map.h"
 #include "libmail/server/server.h"
+#include "qmgr/routing.h"
 
 namespace tern::qmgr {
 
@@ -29,6 +32,16 @@ struct Settings {
     std::size_t active_limit = 20000;
     std::size_t local_concurrency = 2;
     std::vector<std::string> local_domains;
+    std::string relayhost;
+    std::unique_ptr<maps::MapList> transport_maps;
+};
+
+// The recipients of one message that go to one agent and nexthop.
+struct Delivery {
+    Route route;
+    std::vector<std::size_t> rcpts;               // indexes into the envelope's recipients
+    std::unique_ptr<ipc::AttrChannel> channel;
+    bool answered = false;
 };
 
 // One message being delivered.
@@ -37,9 +50,9 @@ struct Job {
     UniqueFd fd;
     queue::QueueFile qf;
     std::chrono::steady_clock::time_point started;
-    std::unique_ptr<ipc::AttrChannel> channel;
-    bool answered = false;
-    bool local_unreachable = false;  // retried after kLocalDownRetry, not a full backoff
+    std::vector<std::unique_ptr<Delivery>> deliveries;
+    std::size_t unanswered = 0;      // deliveries still waiting for their agent
+    bool agent_unreachable = false;  // retried after kAgentDownRetry, not a full backoff
 };
 
 class QueueManager {
@@ -55,10 +68,13 @@ private:
     void enqueue(const std::string& id);
     void pump();
     void begin(const std::string& id);
-    void settle(Job& job, const ipc::AttrList* reply, const std::string& failure);
+    void send(Job& job, Delivery& d);
+    void settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure);
     void finish(Job& job);
     void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
                          const char* relay);
+    void bounce_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
+                          const char* relay);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
                        const char* status, const std::string& text);
     void retire(Job* job);
@@ -69,6 +85,7 @@ private:
     event_base* base_;
     std::string queue_dir_;
     Settings s_;
+    Router router_;
     std::deque<std::string> waiting_;             // in active/, not yet started
     std::set<std::string> known_;                 // waiting or in flight
     std::unordered_map<Job*, std::unique_ptr<Job>> jobs_;

@@ -18,9 +18,12 @@ inline constexpr ParamSpec kQmgrMessageActiveLimit{"qmgr_message_active_limit", 
 inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int, "2", 1,
     1000, "Most deliveries to local at the same time."};
 
+inline constexpr ParamSpec kTransportMaps{"transport_maps", ParamType::List, "", 0, 0,
+    "Tables (transport(5)) that route an address, a domain or .parent domain to transport:nexthop, or error:text."};
+
 inline constexpr const ParamSpec* kQmgrParams[] = {
     &kQueueRunDelay, &kMinimalBackoffTime, &kMaximalBackoffTime, &kMaximalQueueLifetime,
-    &kQmgrMessageActiveLimit, &kLocalDestinationConcurrencyLimit,
+    &kQmgrMessageActiveLimit, &kLocalDestinationConcurrencyLimit, &kTransportMaps,
 };
 
 }  // namespace tern::config
