@@ -1,5 +1,7 @@
 // MAIL FROM (RFC 5321 4.1.1.2) with SIZE (RFC 1870), BODY (RFC 6152),
 // SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461).
+#include <sys/statvfs.h>
+
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/smtp/esmtp_params.h"
@@ -46,6 +48,20 @@ Step Session::cmd_mail(std::string_view args) {
         reply(smtp::Reply{553, "5.6.7", "Must declare SMTPUTF8 to send unicode address"});
         return Step::Continue;
     }
+    // Postfix's queue_minfree: refuse new mail before the queue file system
+    // is full, so that nothing already accepted is hurt by a full disk.
+    if (const auto need = free_space_needed(); need > 0) {
+        struct statvfs fs{};
+        if (::statvfs(settings_.queue_directory.c_str(), &fs) == 0) {
+            const std::uint64_t avail = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+            if (avail < need) {
+                log::warning("not enough free space in mail queue: %llu bytes < %llu bytes",
+                             static_cast<unsigned long long>(avail), static_cast<unsigned long long>(need));
+                reply(smtp::Reply{452, "4.3.1", "Insufficient system storage"}, "MAIL");
+                return Step::Continue;
+            }
+        }
+    }
     const auto limit = settings_.message_size_limit;
     if (limit > 0 && params->size && *params->size > static_cast<std::uint64_t>(limit)) {
         tx_ = std::make_unique<Transaction>();
@@ -71,6 +87,11 @@ Step Session::cmd_mail(std::string_view args) {
                                                    resume();
                                                });
     return Step::Suspend;
+}
+
+std::uint64_t Session::free_space_needed() const {
+    if (settings_.queue_minfree > 0) return settings_.queue_minfree;
+    return static_cast<std::uint64_t>(settings_.message_size_limit) * 3 / 2;
 }
 
 // The end of MAIL, once authd has counted the message (or was not asked).

@@ -41,6 +41,7 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.rate_unit = cfg.get_time(config::kAnvilRateTimeUnit);
     s.pregreet_wait = cfg.get_time(config::kSmtpdPregreetWait);
     s.always_add_missing_headers = cfg.get_bool(config::kAlwaysAddMissingHeaders);
+    s.queue_minfree = static_cast<std::uint64_t>(cfg.get_int(config::kQueueMinfree));
     s.header_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSizeLimit));
     s.header_section_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSectionSizeLimit));
     return s;

@@ -61,6 +61,7 @@ struct Settings {
     bool sasl_auth_required = false;               // submission: no MAIL before AUTH
     bool hide_client_address = false;              // Received header without the client
     bool always_add_missing_headers = false;       // Message-ID/Date for every client, not only logged-in ones
+    std::uint64_t queue_minfree = 0;               // 0: 1.5 x message_size_limit
     std::size_t header_size_limit = 102400;
     std::size_t header_section_size_limit = 1024 * 1024;
     int connection_count_limit = 50;               // per client address; 0: none
@@ -151,6 +152,7 @@ private:
     void finish_rcpt(const Decision& d);
     void accept_rcpt();
     void finish_mail(const auth::RateVerdict& v);
+    std::uint64_t free_space_needed() const;
     std::optional<smtp::Reply> data_restrictions();
 
     // The one place a reply is sent: writes it, counts errors (closing with 421

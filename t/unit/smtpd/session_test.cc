@@ -377,3 +377,12 @@ TEST_CASE("an IPv4-mapped IPv6 client is treated as the IPv4 client", "[smtpd][s
     CHECK(out.find("250 2.1.5 Ok") != std::string::npos);  // 127.0.0.1 is in mynetworks: it may relay
     CHECK(h.maillog().find("connect from unknown[127.0.0.1]") != std::string::npos);
 }
+
+TEST_CASE("a queue file system below queue_minfree answers MAIL with 452 4.3.1", "[smtpd][session]") {
+    Harness h([](smtpd::Settings& s) { s.queue_minfree = std::uint64_t{1} << 62; });  // more than any disk
+    const std::string out = h.talk("EHLO c.example\r\nMAIL FROM:<a@b.test>\r\nQUIT\r\n");
+    CHECK(out.find("452 4.3.1 Insufficient system storage\r\n") != std::string::npos);
+    CHECK(h.maillog().find("warning: not enough free space in mail queue:") != std::string::npos);
+    Harness roomy;  // the default: 1.5 x message_size_limit, which /tmp has
+    CHECK(roomy.talk("EHLO c.example\r\nMAIL FROM:<a@b.test>\r\nQUIT\r\n").find("250 2.1.0 Ok") != std::string::npos);
+}
