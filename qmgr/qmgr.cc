@@ -11,6 +11,7 @@
 #include "libmail/core/file_io.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/dsn/report_writer.h"
 #include "libmail/queue/queue_dirs.h"
 #include "qmgr/retry.h"
 
@@ -156,16 +157,13 @@ void QueueManager::begin(const std::string& id) {
     const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
     Job* raw = job.get();
     jobs_.emplace(raw, std::move(job));
+    std::vector<Bounce> bounces;
     for (std::size_t i = 0; i < env.recipients.size(); ++i) {
         auto& r = raw->qf.env.recipients[i];
         if (r.state != queue::RecipientState::Pending) continue;
         if (s_.maximal_lifetime.count() > 0 && age > s_.maximal_lifetime) {
-            // TODO(#4): queue a DSN to the sender; until then the expiry is logged and recorded in bounce/.
-            if (auto w = queue::set_recipient_state(raw->fd.get(), r, queue::RecipientState::Expired); !w)
-                log::warning("%s: %s", id.c_str(), w.error().message.c_str());
-            append_status(queue::queue_path(queue_dir_, "bounce", id), r.address, "4.4.7", "message expired");
-            log_recipient(*raw, r, "none", "4.4.7", "expired", "message expired after maximal_queue_lifetime");
-            r.state = queue::RecipientState::Expired;
+            bounces.push_back(Bounce{i, "4.4.7", "message expired after maximal_queue_lifetime", "none",
+                                     queue::RecipientState::Expired});
             continue;
         }
         auto route = router_.route(r.address);
@@ -175,8 +173,9 @@ void QueueManager::begin(const std::string& id) {
             continue;
         }
         if (route->transport == "error") {  // transport(5) "error:text": a configured refusal
-            bounce_recipient(*raw, r, "5.0.0", route->nexthop.empty() ? "mail for this address is refused" : route->nexthop,
-                             "none");
+            bounces.push_back(Bounce{i, "5.0.0",
+                                     route->nexthop.empty() ? "mail for this address is refused" : route->nexthop,
+                                     "none", queue::RecipientState::Bounced});
             continue;
         }
         auto same = std::find_if(raw->deliveries.begin(), raw->deliveries.end(),
@@ -188,6 +187,7 @@ void QueueManager::begin(const std::string& id) {
         }
         (*same)->rcpts.push_back(i);
     }
+    bounce_recipients(*raw, bounces);
     raw->unanswered = raw->deliveries.size();
     if (raw->deliveries.empty()) {
         finish(*raw);
@@ -236,6 +236,7 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
     auto& rcpts = job.qf.env.recipients;
     const char* relay = d.route.transport.c_str();
     std::vector<bool> answered(rcpts.size(), false);
+    std::vector<Bounce> bounces;
     if (reply) {
         const auto idx = reply->get_all("rcpt_index");
         const auto status = reply->get_all("status");
@@ -262,12 +263,13 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
                 r.state = queue::RecipientState::Delivered;
                 log_recipient(job, r, shown.c_str(), d_code, "sent", why);
             } else if (status[k] == "bounced") {
-                bounce_recipient(job, r, d_code, why, shown.c_str());
+                bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced});
             } else {
                 defer_recipient(job, r, d_code, why, shown.c_str());
             }
         }
     }
+    bounce_recipients(job, bounces);
     // Anything the agent did not answer for is deferred (it died, or was unreachable).
     for (std::size_t i : d.rcpts)
         if (rcpts[i].state == queue::RecipientState::Pending && !answered[i])
@@ -276,16 +278,50 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
     if (--job.unanswered == 0) finish(job);
 }
 
-void QueueManager::bounce_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                                    const char* relay) {
-    // TODO(#4): queue a DSN to the sender; until then the bounce is logged and recorded in bounce/.
-    append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, dsn, reason);
-    if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Bounced); !w) {
-        log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
-        return;  // stays Pending: tried again, never lost
+// The notice to the sender is queued (and on disk) before any recipient is
+// marked Bounced: a crash in between sends it twice, never not at all. If it
+// cannot be queued, the recipients stay Pending and are deferred.
+void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounces) {
+    if (bounces.empty()) return;
+    auto& rcpts = job.qf.env.recipients;
+    std::vector<dsn::RecipientResult> results;
+    const std::time_t now = ::time(nullptr);
+    for (const auto& b : bounces) {
+        dsn::RecipientResult r;
+        r.address = rcpts[b.index].address;
+        r.action = dsn::Action::Failed;
+        r.status = b.dsn;
+        const bool remote = b.relay.find('[') != std::string::npos;
+        r.diagnostic = (remote ? "smtp; " : "x-tern; ") + b.reason;
+        if (remote) r.remote_mta = b.relay.substr(0, b.relay.find('['));
+        r.last_attempt = now;
+        results.push_back(std::move(r));
     }
-    r.state = queue::RecipientState::Bounced;
-    log_recipient(job, r, relay, dsn, "bounced", reason);
+    dsn::Settings ds = s_.dsn;
+    ds.now = now;
+    ds.original_queue_id = job.id;
+    auto notices = dsn::queue_notices(queue_dir_, job.fd.get(), job.qf, results, ds);
+    if (!notices) {
+        log::warning("%s: cannot queue the delivery status notice: %s", job.id.c_str(),
+                     notices.error().message.c_str());
+        for (const auto& b : bounces)
+            defer_recipient(job, rcpts[b.index], "4.3.0", "cannot queue the bounce notice", b.relay.c_str());
+        return;
+    }
+    for (const auto& id : *notices)
+        log::info("%s: sender non-delivery notification: %s", job.id.c_str(), id.c_str());
+    for (const auto& b : bounces) {
+        auto& r = rcpts[b.index];
+        append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, b.dsn, b.reason);
+        if (auto w = queue::set_recipient_state(job.fd.get(), r, b.state); !w) {
+            log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+            continue;  // stays Pending: tried again (and reported again), never lost
+        }
+        r.state = b.state;
+        log_recipient(job, r, b.relay.c_str(), b.dsn, b.state == queue::RecipientState::Expired ? "expired" : "bounced",
+                      b.reason);
+    }
+    if (!notices->empty()) notices_queued_ = true;
 }
 
 void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
@@ -332,6 +368,10 @@ void QueueManager::finish(Job& job) {
     }
     known_.erase(job.id);
     retire(&job);
+    if (notices_queued_) {  // the notices are new mail in incoming/
+        notices_queued_ = false;
+        scan_incoming();
+    }
     pump();
 }
 

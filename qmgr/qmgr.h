@@ -18,6 +18,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/queue/queue_file.h"
+#include "libmail/dsn/notice.h"
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
 #include "qmgr/routing.h"
@@ -34,6 +35,7 @@ struct Settings {
     std::vector<std::string> local_domains;
     std::string relayhost;
     std::unique_ptr<maps::MapList> transport_maps;
+    dsn::Settings dsn;
 };
 
 // The recipients of one message that go to one agent and nexthop.
@@ -73,8 +75,12 @@ private:
     void finish(Job& job);
     void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
                          const char* relay);
-    void bounce_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                          const char* relay);
+    struct Bounce {
+        std::size_t index;          // into the envelope's recipients
+        std::string dsn, reason, relay;
+        queue::RecipientState state;  // Bounced, or Expired
+    };
+    void bounce_recipients(Job& job, const std::vector<Bounce>& bounces);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
                        const char* status, const std::string& text);
     void retire(Job* job);
@@ -91,6 +97,7 @@ private:
     std::unordered_map<Job*, std::unique_ptr<Job>> jobs_;
     std::vector<std::unique_ptr<Job>> graveyard_;
     std::unordered_map<int, EventPtr> trigger_conns_;
+    bool notices_queued_ = false;                 // notices went into incoming/: scan it soon
     EventPtr periodic_;
     EventPtr reaper_;
 };

@@ -4,6 +4,7 @@
 #include "libmail/config/params_auth.h"
 #include "libmail/config/params_cleanup.h"
 #include "libmail/config/params_dns.h"
+#include "libmail/config/params_dsn.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_local.h"
 #include "libmail/config/params_mailbox.h"
@@ -33,6 +34,7 @@ std::vector<const ParamSpec*> build() {
     add(kAuthParams);
     add(kMapsParams);
     add(kDnsParams);
+    add(kDsnParams);
     add(kRestrictionsParams);
     add(kTlsParams);
     add(kCleanupParams);

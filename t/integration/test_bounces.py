@@ -1,0 +1,78 @@
+"""Bounces with a DSN (RFC 3464) that Python's email parser reads as
+multipart/report: a recipient refused by transport_maps "error:" is bounced
+at once, and the notice reaches the sender's Maildir (issue #4)."""
+import email
+import email.policy
+import os
+import smtplib
+import time
+import unittest
+
+from tern_instance import Instance, wait_for
+
+
+class Bounces(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.t = Instance()
+        cls.t.add_user("alice@example.test", "alice-pw")
+        transport = os.path.join(cls.t.etc, "transport")
+        with open(transport, "w") as f:
+            f.write("blocked.test error:mail for blocked.test is not accepted\n")
+        cls.t.postconf("-e", "transport_maps=texthash:" + transport)
+        cls.t.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.t.cleanup()
+
+    def test_bounce_is_a_multipart_report_in_the_senders_maildir(self):
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.mail("alice@example.test", ["RET=HDRS", "ENVID=QQ314159"])
+            s.rcpt("nobody@blocked.test", ["NOTIFY=FAILURE", "ORCPT=rfc822;nobody+40blocked.test"])
+            s.data(b"Subject: to a blocked domain\r\nMessage-ID: <orig@client.test>\r\n\r\nsecret body\r\n")
+        raw = self.t.wait_message("alice@example.test", "Undelivered Mail Returned to Sender")
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        self.assertEqual(msg.get_param("report-type"), "delivery-status")
+        self.assertEqual(msg["Auto-Submitted"], "auto-replied")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts],
+                         ["text/plain", "message/delivery-status", "text/rfc822-headers"])
+        status = parts[1].get_payload()  # per-message block, then one per recipient
+        fields = {}
+        for block in status:
+            for k, v in block.items():
+                fields[k] = v
+        self.assertEqual(fields["Original-Envelope-Id"], "QQ314159")
+        self.assertEqual(fields["Final-Recipient"], "rfc822; nobody@blocked.test")
+        self.assertEqual(fields["Original-Recipient"], "rfc822;nobody@blocked.test")
+        self.assertEqual(fields["Action"], "failed")
+        self.assertEqual(fields["Status"], "5.0.0")
+        self.assertIn("mail for blocked.test is not accepted", fields["Diagnostic-Code"])
+        returned = parts[2].get_content()
+        self.assertIn("Subject: to a blocked domain", returned)
+        self.assertNotIn("secret body", raw.decode(errors="replace"))  # RET=HDRS: headers only
+        log = self.t.log()
+        self.assertIn("to=<nobody@blocked.test>, relay=none", log)
+        self.assertIn("status=bounced (mail for blocked.test is not accepted)", log)
+        self.assertIn("sender non-delivery notification:", log)
+
+    def test_a_bounce_of_a_bounce_goes_to_postmaster_once_and_stops(self):
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.sendmail("", ["nobody2@blocked.test"], b"Subject: a bounce itself\r\n\r\nx\r\n")
+        # The null sender's message cannot go back to its sender: the notice is
+        # a double bounce to postmaster, and whatever happens to that one ends there.
+        wait_for(lambda: "to=<nobody2@blocked.test>" in self.t.log() and "to=<postmaster>" in self.t.log(), timeout=10)
+        time.sleep(2)
+        log = self.t.log()
+        self.assertEqual(log.count("to=<postmaster>"), 1, log)
+        for path in self.t.all_files("alice@example.test"):
+            with open(path, "rb") as f:
+                self.assertNotIn(b"a bounce itself", f.read())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
