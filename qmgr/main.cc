@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
         s.minimal_backoff = cfg.get_time(config::kMinimalBackoffTime);
         s.maximal_backoff = cfg.get_time(config::kMaximalBackoffTime);
         s.maximal_lifetime = cfg.get_time(config::kMaximalQueueLifetime);
+        s.delay_warning = cfg.get_time(config::kDelayWarningTime);
         s.active_limit = static_cast<std::size_t>(cfg.get_int(config::kQmgrMessageActiveLimit));
         s.local_concurrency = static_cast<std::size_t>(cfg.get_int(config::kLocalDestinationConcurrencyLimit));
         s.local_domains = cfg.get_list(config::kMyDestination);

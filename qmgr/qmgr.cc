@@ -37,8 +37,10 @@ std::string format_delay(double seconds) {
     return buf;
 }
 
-// Appends one "recipient=...\treason=..." line to defer/<id> or bounce/<id>.
-void append_status(const std::string& path, const std::string& rcpt, const std::string& dsn, const std::string& reason) {
+constexpr const char* kDelayWarnedMark = "delay_warning=sent";
+
+// Appends a line to a per-message log (defer/<id>, bounce/<id>), bounded.
+void append_raw(const std::string& path, const std::string& line) {
     struct stat st{};
     if (::stat(path.c_str(), &st) == 0 && static_cast<std::size_t>(st.st_size) > kMaxStatusFileBytes) return;
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
@@ -46,8 +48,12 @@ void append_status(const std::string& path, const std::string& rcpt, const std::
         log::warning("open %s: %m", path.c_str());
         return;
     }
-    const std::string line = "recipient=" + rcpt + "\tdsn=" + dsn + "\treason=" + printable(reason, 500) + "\n";
     if (auto r = write_all(fd.get(), line); !r) log::warning("%s: %s", path.c_str(), r.error().message.c_str());
+}
+
+// Appends one "recipient=...\treason=..." line to defer/<id> or bounce/<id>.
+void append_status(const std::string& path, const std::string& rcpt, const std::string& dsn, const std::string& reason) {
+    append_raw(path, "recipient=" + rcpt + "\tdsn=" + dsn + "\treason=" + printable(reason, 500) + "\n");
 }
 
 }  // namespace
@@ -328,6 +334,41 @@ void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::str
                                    const char* relay) {
     append_status(queue::queue_path(queue_dir_, "defer", job.id), r.address, dsn, reason);
     log_recipient(job, r, relay, dsn, "deferred", reason);
+    const auto index = static_cast<std::size_t>(&r - job.qf.env.recipients.data());
+    job.deferred.push_back(Bounce{index, dsn, reason, relay, queue::RecipientState::Pending});
+}
+
+// delay_warning_time (Postfix): once a message has waited that long, its
+// sender hears once which recipients are still being tried. The "sent" mark
+// goes into defer/<id>, which lives exactly as long as the message.
+void QueueManager::maybe_warn_delay(Job& job, std::chrono::seconds age) {
+    if (s_.delay_warning.count() == 0 || age < s_.delay_warning || job.deferred.empty()) return;
+    const std::string log_path = queue::queue_path(queue_dir_, "defer", job.id);
+    if (auto text = read_file(log_path, kMaxStatusFileBytes); text && text->find(kDelayWarnedMark) != std::string::npos)
+        return;
+    std::vector<dsn::RecipientResult> results;
+    const std::time_t now = ::time(nullptr);
+    for (const auto& d : job.deferred) {
+        dsn::RecipientResult r;
+        r.address = job.qf.env.recipients[d.index].address;
+        r.action = dsn::Action::Delayed;
+        r.status = d.dsn;
+        r.diagnostic = "x-tern; " + d.reason;
+        r.last_attempt = now;
+        results.push_back(std::move(r));
+    }
+    dsn::Settings ds = s_.dsn;
+    ds.now = now;
+    ds.original_queue_id = job.id;
+    if (s_.maximal_lifetime.count() > 0) ds.will_retry_until = job.qf.env.arrival_sec + s_.maximal_lifetime.count();
+    auto notices = dsn::queue_notices(queue_dir_, job.fd.get(), job.qf, results, ds);
+    if (!notices) {
+        log::warning("%s: cannot queue the delay notice: %s", job.id.c_str(), notices.error().message.c_str());
+        return;  // tried again at the next deferral
+    }
+    for (const auto& id : *notices) log::info("%s: sender delay notification: %s", job.id.c_str(), id.c_str());
+    append_raw(log_path, std::string(kDelayWarnedMark) + "\n");
+    if (!notices->empty()) notices_queued_ = true;
 }
 
 void QueueManager::log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
@@ -354,6 +395,7 @@ void QueueManager::finish(Job& job) {
         log::info("%s: removed", job.id.c_str());
     } else {
         const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
+        maybe_warn_delay(job, age);  // before the file leaves active/: the notice copies its headers
         auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
         // An agent down (being restarted by master): retry soon; the message is kept either way.
         if (job.agent_unreachable) wait = std::min(wait, kAgentDownRetry);

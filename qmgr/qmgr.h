@@ -30,6 +30,7 @@ struct Settings {
     std::chrono::seconds minimal_backoff{300};
     std::chrono::seconds maximal_backoff{4000};
     std::chrono::seconds maximal_lifetime{5 * 86400};
+    std::chrono::seconds delay_warning{0};  // 0: no delay notices
     std::size_t active_limit = 20000;
     std::size_t local_concurrency = 2;
     std::vector<std::string> local_domains;
@@ -55,6 +56,12 @@ struct Job {
     std::vector<std::unique_ptr<Delivery>> deliveries;
     std::size_t unanswered = 0;      // deliveries still waiting for their agent
     bool agent_unreachable = false;  // retried after kAgentDownRetry, not a full backoff
+    struct Deferred {
+        std::size_t index;
+        std::string dsn, reason, relay;
+        queue::RecipientState state;
+    };
+    std::vector<Deferred> deferred;  // this round's deferrals, for a delay notice
 };
 
 class QueueManager {
@@ -75,12 +82,9 @@ private:
     void finish(Job& job);
     void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
                          const char* relay);
-    struct Bounce {
-        std::size_t index;          // into the envelope's recipients
-        std::string dsn, reason, relay;
-        queue::RecipientState state;  // Bounced, or Expired
-    };
+    using Bounce = Job::Deferred;  // index into the envelope, dsn, reason, relay, the state to set
     void bounce_recipients(Job& job, const std::vector<Bounce>& bounces);
+    void maybe_warn_delay(Job& job, std::chrono::seconds age);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
                        const char* status, const std::string& text);
     void retire(Job* job);

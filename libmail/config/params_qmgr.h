@@ -18,12 +18,15 @@ inline constexpr ParamSpec kQmgrMessageActiveLimit{"qmgr_message_active_limit", 
 inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int, "2", 1,
     1000, "Most deliveries to local at the same time."};
 
+inline constexpr ParamSpec kDelayWarningTime{"delay_warning_time", ParamType::Time, "0h", 0, 100 * 86400,
+    "After this long in the queue the sender gets one notice that the message is still being tried (NOTIFY permitting); 0: never."};
 inline constexpr ParamSpec kTransportMaps{"transport_maps", ParamType::List, "", 0, 0,
     "Tables (transport(5)) that route an address, a domain or .parent domain to transport:nexthop, or error:text."};
 
 inline constexpr const ParamSpec* kQmgrParams[] = {
     &kQueueRunDelay, &kMinimalBackoffTime, &kMaximalBackoffTime, &kMaximalQueueLifetime,
     &kQmgrMessageActiveLimit, &kLocalDestinationConcurrencyLimit, &kTransportMaps,
+    &kDelayWarningTime,
 };
 
 }  // namespace tern::config

@@ -18,8 +18,9 @@ class Bounces(unittest.TestCase):
         cls.t.add_user("alice@example.test", "alice-pw")
         transport = os.path.join(cls.t.etc, "transport")
         with open(transport, "w") as f:
-            f.write("blocked.test error:mail for blocked.test is not accepted\n")
-        cls.t.postconf("-e", "transport_maps=texthash:" + transport)
+            f.write("blocked.test error:mail for blocked.test is not accepted\n"
+                    "slow.test nowhere:\n")  # a transport with no agent: always deferred
+        cls.t.postconf("-e", "transport_maps=texthash:" + transport, "delay_warning_time=1s")
         cls.t.start()
 
     @classmethod
@@ -72,6 +73,31 @@ class Bounces(unittest.TestCase):
         for path in self.t.all_files("alice@example.test"):
             with open(path, "rb") as f:
                 self.assertNotIn(b"a bounce itself", f.read())
+
+    def test_sender_hears_once_that_mail_is_still_being_tried(self):
+        t = self.t
+        with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.sendmail("alice@example.test", ["waiting@slow.test"], b"Subject: slow one\r\n\r\nx\r\n")
+        wait_for(lambda: "to=<waiting@slow.test>" in t.log(), timeout=10)
+        time.sleep(1.5)  # older than delay_warning_time now
+        for _ in range(2):
+            t.run("-f", program="postqueue")
+            time.sleep(0.5)
+        raw = t.wait_message("alice@example.test", "Delayed Mail (still being retried)")
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        parts = list(msg.iter_parts())
+        fields = {}
+        for block in parts[1].get_payload():
+            for k, v in block.items():
+                fields[k] = v
+        self.assertEqual(fields["Action"], "delayed")
+        self.assertEqual(fields["Final-Recipient"], "rfc822; waiting@slow.test")
+        self.assertIn("Will-Retry-Until", fields)
+        self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
+        self.assertEqual(t.log().count("sender delay notification"), 1)
+        self.assertEqual(len(t.queue_files("deferred")), 1)  # the message itself is still queued
 
 
 if __name__ == "__main__":
