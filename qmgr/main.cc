@@ -7,6 +7,7 @@
 
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_qmgr.h"
+#include "libmail/config/params_smtp.h"
 #include "libmail/core/log.h"
 #include "libmail/dsn/settings.h"
 #include "libmail/server/server.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
         s.local_domains = cfg.get_list(config::kMyDestination);
         for (auto& d : cfg.get_list(config::kVirtualMailboxDomains)) s.local_domains.push_back(d);
         s.transport_maps = std::move(transport_maps);
+        s.relayhost = cfg.get(config::kRelayhost);
         s.dsn = dsn::load_settings(cfg);
         manager.emplace(ctx.base, ctx.queue_dir, std::move(s));
         manager->start();

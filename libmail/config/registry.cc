@@ -11,6 +11,7 @@
 #include "libmail/config/params_master.h"
 #include "libmail/config/params_qmgr.h"
 #include "libmail/config/params_restrictions.h"
+#include "libmail/config/params_smtp.h"
 #include "libmail/config/params_smtpd.h"
 #include "libmail/config/params_tls.h"
 #include "libmail/maps/params_maps.h"
@@ -38,6 +39,7 @@ std::vector<const ParamSpec*> build() {
     add(kRestrictionsParams);
     add(kTlsParams);
     add(kCleanupParams);
+    add(kSmtpParams);
     return all;
 }
 

@@ -132,6 +132,7 @@ std::string master_cf(const SandboxSpec& s) {
            "pickup unix n - n 60 1 pickup\n"
            "qmgr unix n - n 300 1 qmgr\n"
            "local unix - n n - - local\n"
+           "smtp unix - - n - - smtp\n"
            "auth unix - n n - - authd\n"
            "# Added with their issues: imaps " + at(993) + ", pop3s " + at(995) + "\n";
 }
