@@ -186,14 +186,7 @@ void Connection::handle_event(short what) {
         return fail("4.4.1", "connect to " + relay() + ": " + why);
     }
     if (stage_ == Stage::TlsHandshake) {
-        std::string why;
-        while (const unsigned long e = bufferevent_get_openssl_error(bev_)) {
-            if (ERR_GET_LIB(e) == 0) continue;
-            char buf[256];
-            ERR_error_string_n(e, buf, sizeof buf);
-            if (!why.empty()) why += "; ";
-            why += buf;
-        }
+        const std::string why = tls::take_errors(bev_);
         return fail("4.7.5", "TLS handshake with " + relay() + " failed" + (why.empty() ? "" : ": " + why));
     }
     if (what & BEV_EVENT_TIMEOUT) return fail("4.4.2", "conversation with " + peer() + " timed out while " + phase_);

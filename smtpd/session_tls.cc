@@ -91,15 +91,7 @@ void Session::on_tls_connected() {
 }
 
 void Session::log_tls_failure() {
-    std::string why;
-    while (const unsigned long e = bufferevent_get_openssl_error(bev_)) {
-        // libevent also queues SSL_get_error()'s bare result (library 0): not an OpenSSL error string.
-        if (ERR_GET_LIB(e) == 0) continue;
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!why.empty()) why += "; ";
-        why += buf;
-    }
+    std::string why = tls::take_errors(bev_);
     if (why.empty()) why = "lost connection";
     log::info("SSL_accept error from %s: %s", client().c_str(), why.c_str());
 }

@@ -1,5 +1,7 @@
 #include "libmail/tls/server_context.h"
 
+#include <event2/bufferevent_ssl.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -73,6 +75,19 @@ Result<ProtocolRange> parse_protocols(std::string_view text) {
 std::string take_errors() {
     std::string out;
     while (unsigned long e = ERR_get_error()) {
+        std::array<char, 256> buf{};
+        ERR_error_string_n(e, buf.data(), buf.size());
+        if (!out.empty()) out += "; ";
+        out += buf.data();
+    }
+    return out;
+}
+
+std::string take_errors(bufferevent* bev) {
+    std::string out;
+    while (const unsigned long e = bufferevent_get_openssl_error(bev)) {
+        // libevent also queues SSL_get_error()'s bare result (library 0): not an OpenSSL error string.
+        if (ERR_GET_LIB(e) == 0) continue;
         std::array<char, 256> buf{};
         ERR_error_string_n(e, buf.data(), buf.size());
         if (!out.empty()) out += "; ";

@@ -5,6 +5,8 @@
 // daemons, which is how a renewed certificate is taken up.
 #pragma once
 
+#include <event2/bufferevent.h>
+
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -50,5 +52,8 @@ private:
 std::string describe_session(const SSL* ssl);
 // The queued OpenSSL errors as one line (and the queue emptied); "" when none.
 std::string take_errors();
+// The same for the errors libevent kept for a TLS bufferevent (a failed
+// handshake); "" when there are none.
+std::string take_errors(bufferevent* bev);
 
 }  // namespace tern::tls

@@ -18,6 +18,7 @@
 #include "libmail/core/log.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_file.h"
+#include "t/unit/file_size_limit.h"
 #include "t/unit/temp_dir.h"
 
 using namespace tern;
@@ -346,20 +347,12 @@ TEST_CASE("a message without headers or blank line gets headers and a separator"
 }
 
 TEST_CASE("a failed queue write is a 451 and leaves nothing in incoming/", "[cleanup]") {
-    // DESIGN.md invariant 4. RLIMIT_FSIZE makes write(2) fail with EFBIG, as a
-    // full disk would, without a seam in the writer.
+    // DESIGN.md invariant 4: a write error (EFBIG here, as a full disk) is a 4xx.
     Fixture f;
-    struct sigaction ign {}, old_sa {};
-    ign.sa_handler = SIG_IGN;
-    REQUIRE(::sigaction(SIGXFSZ, &ign, &old_sa) == 0);
-    rlimit old_lim{};
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
-    rlimit lim = old_lim;
-    lim.rlim_cur = 100 * 1024;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    std::optional<tern::test::FileSizeLimit> limit(std::in_place, 100 * 1024);
+    REQUIRE(limit->ok());
     auto out = f.run("Subject: big\n\n" + std::string(400 * 1024, 'b') + "\n", f.options(), 8192);
-    ::setrlimit(RLIMIT_FSIZE, &old_lim);
-    ::sigaction(SIGXFSZ, &old_sa, nullptr);
+    limit.reset();
     CHECK(out.verdict.action == Action::Tempfail);
     CHECK(out.verdict.reply.line() == "451 4.3.0 Error: queue file write error");
     CHECK(f.files_in("incoming") == 0);

@@ -2,11 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <set>
 
 #include "libmail/core/file_io.h"
@@ -14,6 +13,7 @@
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_id.h"
 #include "libmail/queue/queue_writer.h"
+#include "t/unit/file_size_limit.h"
 
 using namespace tern;
 using namespace tern::queue;
@@ -169,17 +169,9 @@ TEST_CASE("a writer dropped before commit leaves nothing in incoming", "[queue]"
 }
 
 TEST_CASE("a failed write is reported and leaves nothing in incoming", "[queue]") {
-    // RLIMIT_FSIZE makes write(2) fail with EFBIG past the limit: a real write
-    // failure, as a full disk would give, without a seam in the writer.
     TempQueue q;
-    struct sigaction ign {}, old_sa {};
-    ign.sa_handler = SIG_IGN;
-    REQUIRE(::sigaction(SIGXFSZ, &ign, &old_sa) == 0);
-    rlimit old_lim{};
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
-    rlimit lim = old_lim;
-    lim.rlim_cur = 100 * 1024;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    std::optional<tern::test::FileSizeLimit> limit(std::in_place, 100 * 1024);
+    REQUIRE(limit->ok());
     bool failed = false;
     std::string message;
     {
@@ -192,8 +184,7 @@ TEST_CASE("a failed write is reported and leaves nothing in incoming", "[queue]"
                 if (auto r = w->commit(); !r) failed = true, message = r.error().message;
         }
     }
-    ::setrlimit(RLIMIT_FSIZE, &old_lim);
-    ::sigaction(SIGXFSZ, &old_sa, nullptr);
+    limit.reset();
     CHECK(failed);
     CHECK(message.find("write") != std::string::npos);
     CHECK(q.files("incoming").empty());
