@@ -212,6 +212,85 @@ class Sendmail(unittest.TestCase):
         self.assertEqual(os.listdir(os.path.join(self.t.queue, "maildrop")), [])
 
 
+    # --- mail/mailx and cron (issue #3) -------------------------------------------
+    def s_nail(self, *args, body, mta=None):
+        """Runs Debian's mail/mailx (s-nail) with Tern's sendmail as its MTA, the
+        way a user's "mail -s SUBJECT rcpt" runs it, with MAIL_CONFIG naming the
+        instance. No ~/.mailrc (HOME is an empty directory); /etc/s-nail.rc is read."""
+        home = os.path.join(self.t.dir, "snail-home")
+        os.makedirs(home, exist_ok=True)
+        env = dict(os.environ)
+        env["MAIL_CONFIG"] = self.t.etc
+        env["HOME"] = home
+        env.pop("MAILRC", None)
+        cmd = ["s-nail", "-S", "mta=" + (mta or tool("sendmail")), "-S", "sendwait"] + list(args)
+        return subprocess.run(cmd, input=body, capture_output=True, timeout=30, env=env)
+
+    def recording_mta(self):
+        """A wrapper that records the argv s-nail gives its MTA, then runs our sendmail."""
+        wrapper = os.path.join(self.t.dir, "mta-wrapper")
+        argv_log = os.path.join(self.t.dir, "mta-argv")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\nexec '%s' \"$@\"\n" % (argv_log, tool("sendmail")))
+        os.chmod(wrapper, 0o755)
+        return wrapper, argv_log
+
+    def test_s_nail_mail_s_delivers_through_sendmail(self):
+        p = self.s_nail("-s", "mailx subject one", "alice@example.test", body=b"a body from s-nail\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, b"")
+        data = self.delivered("alice@example.test", b"Subject: mailx subject one")
+        head, body = data.split(b"\n\n", 1)
+        self.assertIn(b"\nTo: alice@example.test\n", head)
+        self.assertIn(b"\nUser-Agent: s-nail", head)
+        self.assertIn(b"\nFrom: ", head)  # added by sendmail: s-nail writes none
+        self.assertEqual(body, b"a body from s-nail\n")
+
+    def test_every_option_s_nail_passes_is_accepted(self):
+        # What s-nail v14.9 runs: "-i" always, "-f ADDR" for -r, "-m" for metoo,
+        # "-v" for -v, then its mta-arguments (here a classic -oem), "--", the recipients.
+        wrapper, argv_log = self.recording_mta()
+        cases = [
+            ((), ["-i", "--"]),
+            (("-r", "bob@example.test"), ["-i", "-f", "bob@example.test", "--"]),
+            (("-S", "metoo"), ["-i", "-m", "--"]),
+            (("-v",), ["-i", "-v", "--"]),
+            (("-S", "mta-arguments=-oem"), ["-i", "-oem", "--"]),
+        ]
+        for n, (options, expected) in enumerate(cases):
+            with self.subTest(options=options):
+                subject = "mailx options %d" % n
+                p = self.s_nail(*options, "-s", subject, "alice@example.test", "carol@example.test",
+                                body=b"line one\n.\nline three\n", mta=wrapper)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertNotIn(b"sendmail:", p.stderr)  # no warning, no error from our sendmail
+                with open(argv_log) as f:
+                    self.assertEqual(f.read().splitlines(), expected + ["alice@example.test", "carol@example.test"])
+                for rcpt in ("alice@example.test", "carol@example.test"):
+                    data = self.delivered(rcpt, ("Subject: %s\n" % subject).encode())
+                    self.assertTrue(data.endswith(b"\n\nline one\n.\nline three\n"), data)  # -i: the dot stays
+                    if options and options[0] == "-r":
+                        self.assertIn(b"Return-Path: <bob@example.test>", data)
+
+    def test_cron_invocations_are_accepted(self):
+        # Debian's cron: "sendmail -i -FCronDaemon -B8BITMIME -oem USER";
+        # cronie: "sendmail -FCronDaemon -i -odi -oem -oi -t -f USER" (recipients from To:).
+        invocations = [
+            ("debian cron", ["-i", "-FCronDaemon", "-B8BITMIME", "-oem", "alice@example.test"]),
+            ("cronie", ["-FCronDaemon", "-i", "-odi", "-oem", "-oi", "-t", "-f", "root"]),
+        ]
+        for name, args in invocations:
+            with self.subTest(name):
+                message = ("To: alice@example.test\nSubject: Cron <root@host> %s job\n"
+                           "Content-Type: text/plain; charset=UTF-8\n\noutput of the job\n" % name).encode()
+                p = self.sendmail(*args, input=message, env_config=True)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stderr, b"")
+                data = self.delivered("alice@example.test", ("Subject: Cron <root@host> %s job" % name).encode())
+                self.assertIn(b"\nFrom: CronDaemon <", self.headers(data))
+                self.assertTrue(data.endswith(b"\n\noutput of the job\n"), data)
+
+
 class PickupKill(unittest.TestCase):
     """DESIGN.md invariant 3 for pickup: kill -9 at any moment loses nothing
     (a maildrop file goes only after its message is in incoming/)."""
