@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/core/unique_fd.h"
+#include "libmail/queue/delivery_log.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_location.h"
@@ -95,29 +98,37 @@ ipc::AttrList Deliverer::handle(const ipc::AttrList& request, const AccountState
     }
     const std::string path = request.get_or("path", "");
     const std::string sender = request.get_or("sender", "");
+    std::string queue_id = request.get_or("queue_id", "");
+    if (queue_id.empty()) queue_id = path.substr(path.rfind('/') + 1);
     const auto rcpts = request.get_all("rcpt");
     const auto indexes = request.get_all("rcpt_index");
     if (rcpts.size() != indexes.size()) log::panic("malformed delivery request from qmgr");
+    queue::Delays delays;
+    auto answer = [&](std::string_view rcpt, const RecipientResult& r) {
+        reply.add("rcpt_index", r.rcpt_index);
+        reply.add("status", r.status);
+        reply.add("dsn", r.dsn);
+        reply.add("reason", r.reason);
+        queue::log_recipient_result(queue_id, rcpt, "local", delays, r.dsn, r.status, r.reason);
+    };
     auto fail_all = [&](const std::string& reason) {
-        for (auto idx : indexes) {
-            reply.add("rcpt_index", std::string(idx));
-            reply.add("status", "deferred");
-            reply.add("dsn", "4.3.0");
-            reply.add("reason", reason);
-        }
+        for (std::size_t i = 0; i < rcpts.size(); ++i)
+            answer(rcpts[i], {std::string(indexes[i]), "deferred", "4.3.0", reason});
         return reply;
     };
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) return fail_all("cannot open queue file: " + sys_error("open", path).message);
     auto qf = queue::read_queue_file(fd.get(), path);
     if (!qf) return fail_all("cannot read queue file: " + qf.error().message);
+    const double arrival = static_cast<double>(qf->env.arrival_sec) + qf->env.arrival_usec / 1e6;
     for (std::size_t i = 0; i < rcpts.size(); ++i) {
+        const double started = queue::now_seconds();
         auto r = deliver_one(fd.get(), QueueFileRef{*qf}, sender, std::string(rcpts[i]), std::string(indexes[i]),
                              accounts);
-        reply.add("rcpt_index", r.rcpt_index);
-        reply.add("status", r.status);
-        reply.add("dsn", r.dsn);
-        reply.add("reason", r.reason);
+        const double now = queue::now_seconds();
+        delays.before_active = std::max(0.0, started - arrival);
+        delays.transmission = now - started;
+        answer(rcpts[i], r);
     }
     return reply;
 }

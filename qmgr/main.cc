@@ -12,6 +12,7 @@
 #include "libmail/dsn/settings.h"
 #include "libmail/server/server.h"
 #include "qmgr/qmgr.h"
+#include "qmgr/scheduler_settings.h"
 
 int main(int argc, char** argv) {
     using namespace tern;
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
         s.maximal_lifetime = cfg.get_time(config::kMaximalQueueLifetime);
         s.delay_warning = cfg.get_time(config::kDelayWarningTime);
         s.active_limit = static_cast<std::size_t>(cfg.get_int(config::kQmgrMessageActiveLimit));
-        s.local_concurrency = static_cast<std::size_t>(cfg.get_int(config::kLocalDestinationConcurrencyLimit));
+        s.scheduler = qmgr::scheduler_settings(cfg);
         s.local_domains = cfg.get_list(config::kMyDestination);
         for (auto& d : cfg.get_list(config::kVirtualMailboxDomains)) s.local_domains.push_back(d);
         s.transport_maps = std::move(transport_maps);

@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "libmail/core/file_io.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/dsn/report_writer.h"
+#include "libmail/queue/delivery_log.h"
 #include "libmail/queue/queue_dirs.h"
 #include "qmgr/retry.h"
 
@@ -22,20 +22,6 @@ namespace {
 constexpr std::size_t kMaxStatusFileBytes = 1024 * 1024;  // defer/ and bounce/ logs per message
 constexpr std::size_t kMaxTriggerBytes = 64;
 constexpr std::chrono::seconds kAgentDownRetry{60};
-
-double now_seconds() {
-    timeval tv{};
-    ::gettimeofday(&tv, nullptr);
-    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
-}
-
-// Postfix's delay style: two significant digits below 10 s, whole seconds above (never an exponent).
-std::string format_delay(double seconds) {
-    char buf[32];
-    if (seconds < 0) seconds = 0;
-    std::snprintf(buf, sizeof buf, seconds < 10 ? "%.2g" : "%.0f", seconds);
-    return buf;
-}
 
 constexpr const char* kDelayWarnedMark = "delay_warning=sent";
 
@@ -62,7 +48,12 @@ QueueManager::QueueManager(event_base* base, std::string queue_dir, Settings s)
     : base_(base),
       queue_dir_(std::move(queue_dir)),
       s_(std::move(s)),
-      router_(s_.local_domains, s_.relayhost, std::move(s_.transport_maps)) {
+      router_(s_.local_domains, s_.relayhost, std::move(s_.transport_maps)),
+      scheduler_(
+          base, s_.scheduler, [this](Delivery* d) { send(*d->job, *d); },
+          [this](Delivery* d, const std::string& dsn, const std::string& reason) {
+              settle(*d->job, *d, nullptr, reason, dsn);
+          }) {
     reaper_.reset(event_new(base_, -1, 0, on_reap, this));
     periodic_.reset(event_new(base_, -1, EV_PERSIST, on_periodic, this));
     const timeval every{static_cast<time_t>(s_.queue_run_delay.count()), 0};
@@ -126,8 +117,10 @@ void QueueManager::enqueue(const std::string& id) {
     waiting_.push_back(id);
 }
 
+// Every message in active/ is read into memory (qmgr_message_active_limit
+// bounds how many) and its deliveries are handed to the scheduler.
 void QueueManager::pump() {
-    while (!waiting_.empty() && jobs_.size() < s_.local_concurrency) {
+    while (!waiting_.empty()) {
         const std::string id = waiting_.front();
         waiting_.pop_front();
         begin(id);
@@ -160,7 +153,7 @@ void QueueManager::begin(const std::string& id) {
     log::info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", id.c_str(), env.sender.c_str(),
               static_cast<unsigned long long>(job->qf.file_size), env.recipients.size());
 
-    const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
+    const auto age = std::chrono::seconds(static_cast<long long>(queue::now_seconds()) - env.arrival_sec);
     Job* raw = job.get();
     jobs_.emplace(raw, std::move(job));
     std::vector<Bounce> bounces;
@@ -188,6 +181,7 @@ void QueueManager::begin(const std::string& id) {
                                  [&](const auto& d) { return d->route == *route; });
         if (same == raw->deliveries.end()) {
             raw->deliveries.push_back(std::make_unique<Delivery>());
+            raw->deliveries.back()->job = raw;
             raw->deliveries.back()->route = *route;
             same = std::prev(raw->deliveries.end());
         }
@@ -199,16 +193,27 @@ void QueueManager::begin(const std::string& id) {
         finish(*raw);
         return;
     }
-    // Copied first: a delivery whose agent cannot be reached settles (and may
-    // finish the job) at once.
-    std::vector<Delivery*> all;
-    for (auto& d : raw->deliveries) all.push_back(d.get());
-    for (Delivery* d : all) send(*raw, *d);
+    raw->fd.reset();  // reopened when a delivery goes out: a waiting job holds no descriptor
+    for (auto& d : raw->deliveries) scheduler_.add(d->route, d.get());
+}
+
+// The queue file, opened again when needed (-1 if it cannot be: the
+// recipient states then stay Pending, and are tried again, never lost).
+int QueueManager::job_fd(Job& job) {
+    if (!job.fd) {
+        const std::string path = queue::queue_path(queue_dir_, "active", job.id);
+        job.fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+        if (!job.fd) log::warning("%s: open %s: %m", job.id.c_str(), path.c_str());
+    }
+    return job.fd.get();
 }
 
 // One request to the delivery agent of d's transport (Postfix's delivery
 // request: the queue file, the sender, the recipients and their indexes).
 void QueueManager::send(Job& job, Delivery& d) {
+    d.started = true;
+    ++job.out;
+    (void)job_fd(job);  // held while the agent works, so settling needs no open()
     const std::string path = queue::queue_path(queue_dir_, "active", job.id);
     ipc::AttrList req{{"request", "deliver"}, {"queue_id", job.id}, {"path", path}, {"sender", job.qf.env.sender},
                       {"nexthop", d.route.nexthop}};
@@ -237,10 +242,23 @@ void QueueManager::send(Job& job, Delivery& d) {
     d.channel->send(req);
 }
 
-void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure) {
+void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure,
+                          const std::string& failure_dsn) {
     d.answered = true;
+    if (d.started) {
+        --job.out;
+        Feedback f;  // a reply without a hop status: the destination works, whatever the recipients' fate
+        if (!reply) {
+            f.kind = Feedback::Kind::Neutral;  // the agent died or is down: nothing learned about the destination
+        } else if (auto hop = reply->get("hop_status")) {
+            f.kind = Feedback::Kind::HopFailure;
+            f.dsn = std::string(*hop);
+            f.reason = reply->get_or("hop_reason", "");
+        }
+        scheduler_.done(d.route, f);
+    }
     auto& rcpts = job.qf.env.recipients;
-    const char* relay = d.route.transport.c_str();
+    const char* relay = "none";  // what no agent answered for was not handed to a relay
     std::vector<bool> answered(rcpts.size(), false);
     std::vector<Bounce> bounces;
     if (reply) {
@@ -250,28 +268,28 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
         const auto reason = reply->get_all("reason");
         const auto relays = reply->get_all("relay");  // smtp: "host[addr]:port" per recipient
         if (status.size() != idx.size() || dsn.size() != idx.size() || reason.size() != idx.size())
-            log::panic("%s: malformed reply from %s", job.id.c_str(), relay);
+            log::panic("%s: malformed reply from %s", job.id.c_str(), d.route.transport.c_str());
         for (std::size_t k = 0; k < idx.size(); ++k) {
             auto i = parse_number<std::size_t>(idx[k]);
             if (!i || *i >= rcpts.size() || std::find(d.rcpts.begin(), d.rcpts.end(), *i) == d.rcpts.end())
-                log::panic("%s: reply from %s names no recipient it was given", job.id.c_str(), relay);
+                log::panic("%s: reply from %s names no recipient it was given", job.id.c_str(),
+                           d.route.transport.c_str());
             auto& r = rcpts[*i];
             answered[*i] = true;
             const std::string d_code(dsn[k]), why(reason[k]);
             const std::string shown = relays.size() == idx.size() && !relays[k].empty() ? std::string(relays[k])
-                                                                                         : std::string(relay);
+                                                                                         : d.route.transport;
             if (status[k] == "sent") {
                 // The delivery is on disk or acknowledged remotely; record it before anything else.
-                if (auto w = queue::set_recipient_state(job.fd.get(), r, queue::RecipientState::Delivered); !w) {
+                if (auto w = queue::set_recipient_state(job_fd(job), r, queue::RecipientState::Delivered); !w) {
                     log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
                     continue;  // stays Pending: delivered once more later, never lost
                 }
-                r.state = queue::RecipientState::Delivered;
-                log_recipient(job, r, shown.c_str(), d_code, "sent", why);
+                r.state = queue::RecipientState::Delivered;  // the agent has logged it
             } else if (status[k] == "bounced") {
-                bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced});
+                bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced, true});
             } else {
-                defer_recipient(job, r, d_code, why, shown.c_str());
+                defer_recipient(job, r, d_code, why, shown.c_str(), true);
             }
         }
     }
@@ -279,9 +297,10 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
     // Anything the agent did not answer for is deferred (it died, or was unreachable).
     for (std::size_t i : d.rcpts)
         if (rcpts[i].state == queue::RecipientState::Pending && !answered[i])
-            defer_recipient(job, rcpts[i], "4.3.0", failure.empty() ? "no result from " + d.route.transport : failure,
-                            relay);
+            defer_recipient(job, rcpts[i], failure_dsn,
+                            failure.empty() ? "no result from " + d.route.transport : failure, relay);
     if (--job.unanswered == 0) finish(job);
+    else if (job.out == 0) job.fd.reset();  // the rest waits in the scheduler
 }
 
 // The notice to the sender is queued (and on disk) before any recipient is
@@ -306,12 +325,12 @@ void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounce
     dsn::Settings ds = s_.dsn;
     ds.now = now;
     ds.original_queue_id = job.id;
-    auto notices = dsn::queue_notices(queue_dir_, job.fd.get(), job.qf, results, ds);
+    auto notices = dsn::queue_notices(queue_dir_, job_fd(job), job.qf, results, ds);
     if (!notices) {
         log::warning("%s: cannot queue the delivery status notice: %s", job.id.c_str(),
                      notices.error().message.c_str());
         for (const auto& b : bounces)
-            defer_recipient(job, rcpts[b.index], "4.3.0", "cannot queue the bounce notice", b.relay.c_str());
+            defer_recipient(job, rcpts[b.index], "4.3.0", "cannot queue the bounce notice", b.relay.c_str(), b.logged);
         return;
     }
     for (const auto& id : *notices)
@@ -319,23 +338,24 @@ void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounce
     for (const auto& b : bounces) {
         auto& r = rcpts[b.index];
         append_status(queue::queue_path(queue_dir_, "bounce", job.id), r.address, b.dsn, b.reason);
-        if (auto w = queue::set_recipient_state(job.fd.get(), r, b.state); !w) {
+        if (auto w = queue::set_recipient_state(job_fd(job), r, b.state); !w) {
             log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
             continue;  // stays Pending: tried again (and reported again), never lost
         }
         r.state = b.state;
-        log_recipient(job, r, b.relay.c_str(), b.dsn, b.state == queue::RecipientState::Expired ? "expired" : "bounced",
-                      b.reason);
+        if (!b.logged)
+            log_recipient(job, r, b.relay.c_str(), b.dsn,
+                          b.state == queue::RecipientState::Expired ? "expired" : "bounced", b.reason);
     }
     if (!notices->empty()) notices_queued_ = true;
 }
 
 void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                                   const char* relay) {
+                                   const char* relay, bool logged) {
     append_status(queue::queue_path(queue_dir_, "defer", job.id), r.address, dsn, reason);
-    log_recipient(job, r, relay, dsn, "deferred", reason);
+    if (!logged) log_recipient(job, r, relay, dsn, "deferred", reason);
     const auto index = static_cast<std::size_t>(&r - job.qf.env.recipients.data());
-    job.deferred.push_back(Bounce{index, dsn, reason, relay, queue::RecipientState::Pending});
+    job.deferred.push_back(Bounce{index, dsn, reason, relay, queue::RecipientState::Pending, logged});
 }
 
 // delay_warning_time (Postfix): once a message has waited that long, its
@@ -361,7 +381,7 @@ void QueueManager::maybe_warn_delay(Job& job, std::chrono::seconds age) {
     ds.now = now;
     ds.original_queue_id = job.id;
     if (s_.maximal_lifetime.count() > 0) ds.will_retry_until = job.qf.env.arrival_sec + s_.maximal_lifetime.count();
-    auto notices = dsn::queue_notices(queue_dir_, job.fd.get(), job.qf, results, ds);
+    auto notices = dsn::queue_notices(queue_dir_, job_fd(job), job.qf, results, ds);
     if (!notices) {
         log::warning("%s: cannot queue the delay notice: %s", job.id.c_str(), notices.error().message.c_str());
         return;  // tried again at the next deferral
@@ -371,16 +391,15 @@ void QueueManager::maybe_warn_delay(Job& job, std::chrono::seconds age) {
     if (!notices->empty()) notices_queued_ = true;
 }
 
+// A result qmgr decided itself (expiry, suspension, routing), in the agents' line shape.
 void QueueManager::log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
-                                 const char* status, const std::string& text) {
+                                 const char* status, const std::string& text) const {
     const auto& env = job.qf.env;
-    const double now = now_seconds();
     const double arrival = static_cast<double>(env.arrival_sec) + env.arrival_usec / 1e6;
-    const double in_flight = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
-    const double before = std::max(0.0, now - arrival - in_flight);
-    log::info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/0/0/%s, dsn=%s, status=%s (%s)", job.id.c_str(),
-              r.address.c_str(), relay, format_delay(now - arrival).c_str(), format_delay(before).c_str(),
-              format_delay(in_flight).c_str(), dsn.c_str(), status, printable(text, 300).c_str());
+    queue::Delays delays;
+    delays.in_qmgr = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+    delays.before_active = std::max(0.0, queue::now_seconds() - arrival - delays.in_qmgr);
+    queue::log_recipient_result(job.id, r.address, relay, delays, dsn, status, text);
 }
 
 void QueueManager::finish(Job& job) {
@@ -394,7 +413,7 @@ void QueueManager::finish(Job& job) {
         ::unlink(queue::queue_path(queue_dir_, "bounce", job.id).c_str());
         log::info("%s: removed", job.id.c_str());
     } else {
-        const auto age = std::chrono::seconds(static_cast<long long>(now_seconds()) - env.arrival_sec);
+        const auto age = std::chrono::seconds(static_cast<long long>(queue::now_seconds()) - env.arrival_sec);
         maybe_warn_delay(job, age);  // before the file leaves active/: the notice copies its headers
         auto wait = next_backoff(age, s_.minimal_backoff, s_.maximal_backoff);
         // An agent down (being restarted by master): retry soon; the message is kept either way.

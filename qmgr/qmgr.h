@@ -22,6 +22,7 @@
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
 #include "qmgr/routing.h"
+#include "qmgr/scheduler.h"
 
 namespace tern::qmgr {
 
@@ -32,34 +33,41 @@ struct Settings {
     std::chrono::seconds maximal_lifetime{5 * 86400};
     std::chrono::seconds delay_warning{0};  // 0: no delay notices
     std::size_t active_limit = 20000;
-    std::size_t local_concurrency = 2;
+    SchedulerSettings scheduler;
     std::vector<std::string> local_domains;
     std::string relayhost;
     std::unique_ptr<maps::MapList> transport_maps;
     dsn::Settings dsn;
 };
 
-// The recipients of one message that go to one agent and nexthop.
+struct Job;
+
+// The recipients of one message that go to one agent and nexthop. It waits in
+// the scheduler until its destination has room, then goes to the agent.
 struct Delivery {
+    Job* job = nullptr;
     Route route;
     std::vector<std::size_t> rcpts;               // indexes into the envelope's recipients
     std::unique_ptr<ipc::AttrChannel> channel;
+    bool started = false;   // sent to the agent: its end is the scheduler's feedback
     bool answered = false;
 };
 
 // One message being delivered.
 struct Job {
     std::string id;
-    UniqueFd fd;
+    UniqueFd fd;                     // open while deliveries are out (job_fd), so waiting jobs hold no descriptor
     queue::QueueFile qf;
     std::chrono::steady_clock::time_point started;
     std::vector<std::unique_ptr<Delivery>> deliveries;
-    std::size_t unanswered = 0;      // deliveries still waiting for their agent
+    std::size_t unanswered = 0;      // deliveries not settled yet (waiting or out)
+    std::size_t out = 0;             // deliveries at their agent now
     bool agent_unreachable = false;  // retried after kAgentDownRetry, not a full backoff
     struct Deferred {
         std::size_t index;
         std::string dsn, reason, relay;
         queue::RecipientState state;
+        bool logged = false;  // the delivery agent has logged this result
     };
     std::vector<Deferred> deferred;  // this round's deferrals, for a delay notice
 };
@@ -77,16 +85,18 @@ private:
     void enqueue(const std::string& id);
     void pump();
     void begin(const std::string& id);
+    int job_fd(Job& job);
     void send(Job& job, Delivery& d);
-    void settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure);
+    void settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure,
+                const std::string& failure_dsn = "4.3.0");
     void finish(Job& job);
     void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                         const char* relay);
+                         const char* relay, bool logged = false);
     using Bounce = Job::Deferred;  // index into the envelope, dsn, reason, relay, the state to set
     void bounce_recipients(Job& job, const std::vector<Bounce>& bounces);
     void maybe_warn_delay(Job& job, std::chrono::seconds age);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
-                       const char* status, const std::string& text);
+                       const char* status, const std::string& text) const;
     void retire(Job* job);
     static void on_periodic(evutil_socket_t, short, void* ctx) noexcept;
     static void on_reap(evutil_socket_t, short, void* ctx) noexcept;
@@ -96,6 +106,7 @@ private:
     std::string queue_dir_;
     Settings s_;
     Router router_;
+    Scheduler scheduler_;
     std::deque<std::string> waiting_;             // in active/, not yet started
     std::set<std::string> known_;                 // waiting or in flight
     std::unordered_map<Job*, std::unique_ptr<Job>> jobs_;

@@ -2,14 +2,13 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-#include <cstdio>
 
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/core/unique_fd.h"
+#include "libmail/queue/delivery_log.h"
 #include "libmail/queue/queue_file.h"
 #include "smtp/message_encoding.h"
 
@@ -29,22 +28,8 @@ std::string soften_dsn(std::string dsn) {
     return dsn;
 }
 
-double now_seconds() {
-    timeval tv{};
-    ::gettimeofday(&tv, nullptr);
-    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-// Postfix's delay format: up to 2 significant decimals, "0" for nothing.
-std::string fmt_delay(double s) {
-    if (s < 0.005) return "0";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, s < 1 ? "%.2f" : s < 10 ? "%.2g" : "%.0f", s);
-    return buf;
 }
 
 }  // namespace
@@ -186,7 +171,7 @@ void Delivery::start() {
     if (!rd) return finish_all("deferred", "4.3.0", "cannot read queue file: " + rd.error().message);
     const auto& env = qf->env;
     arrival_ = static_cast<double>(env.arrival_sec) + env.arrival_usec / 1e6;
-    before_ = std::max(0.0, now_seconds() - arrival_);
+    before_ = std::max(0.0, queue::now_seconds() - arrival_);
     // DSN parameters of each recipient come from the queue file, by index.
     for (auto& r : rcpts_) {
         auto i = parse_number<std::size_t>(r.index);
@@ -246,7 +231,7 @@ void Delivery::lookup_mx() {
             return finish_all("bounced", "5.1.2", name + "Host not found");
         case dns::Answer::Status::TempFail:
         case dns::Answer::Status::Bogus:
-            return finish_all("deferred", "4.4.3", name + "Host not found, try again");
+            return fail_hop("4.4.3", name + "Host not found, try again");
         }
     });
 }
@@ -256,7 +241,7 @@ void Delivery::resolve_host(std::size_t i) {
     if (i >= hosts_.size()) {
         if (!any_host_found_ && hosts_.size() == 1 && last_dsn_ == "5.1.2")
             return finish_all("bounced", last_dsn_, last_reason_);
-        return finish_all("deferred", soften_dsn(last_dsn_), last_reason_);
+        return fail_hop(soften_dsn(last_dsn_), last_reason_);
     }
     const std::string host = hosts_[i];
     if (is_ip_literal(host)) {
@@ -364,6 +349,13 @@ void Delivery::transmit() {
     });
 }
 
+void Delivery::fail_hop(const std::string& dsn, const std::string& reason) {
+    hop_failed_ = true;
+    last_dsn_ = dsn;
+    last_reason_ = reason;
+    finish_all("deferred", dsn, reason);
+}
+
 void Delivery::finish_all(const std::string& status, const std::string& dsn, const std::string& reason) {
     for (auto& r : rcpts_) r.result = {status, dsn, reason};
     reply();
@@ -373,8 +365,11 @@ void Delivery::reply() {
     if (replied_) return;
     replied_ = true;
     const double total = seconds_since(started_);
-    const double setup = connected_at_.time_since_epoch().count() ? std::chrono::duration<double>(connected_at_ - started_).count() : total;
-    const double xfer = connected_at_.time_since_epoch().count() ? seconds_since(connected_at_) : 0;
+    const bool connected = connected_at_.time_since_epoch().count() != 0;
+    queue::Delays delays;
+    delays.before_active = before_;
+    delays.setup = connected ? std::chrono::duration<double>(connected_at_ - started_).count() : total;
+    delays.transmission = connected ? seconds_since(connected_at_) : 0;
     ipc::AttrList out;
     for (const auto& r : rcpts_) {
         Outcome o = r.result;
@@ -383,10 +378,13 @@ void Delivery::reply() {
         out.add("status", o.status);
         out.add("dsn", o.dsn);
         out.add("reason", o.reason);
-        log::info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/0/%s/%s, dsn=%s, status=%s (%s)", queue_id_.c_str(),
-                  printable(r.r.address).c_str(), relay_.c_str(), fmt_delay(before_ + total).c_str(),
-                  fmt_delay(before_).c_str(), fmt_delay(setup).c_str(), fmt_delay(xfer).c_str(), o.dsn.c_str(),
-                  o.status.c_str(), printable(o.reason, 1000).c_str());
+        out.add("relay", relay_);
+        queue::log_recipient_result(queue_id_, r.r.address, relay_, delays, o.dsn, o.status, o.reason);
+    }
+    // The destination itself failed (no server reachable, DNS down): qmgr's scheduler slows down or suspends it.
+    if (hop_failed_) {
+        out.add("hop_status", last_dsn_);
+        out.add("hop_reason", last_reason_);
     }
     auto fn = std::move(done_);
     done_ = nullptr;

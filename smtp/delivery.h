@@ -86,6 +86,7 @@ private:
     };
 
     void finish_all(const std::string& status, const std::string& dsn, const std::string& reason);
+    void fail_hop(const std::string& dsn, const std::string& reason);  // every recipient deferred: the site failed
     void lookup_mx();
     void resolve_host(std::size_t i);
     void try_next_address();
@@ -118,6 +119,7 @@ private:
     std::string last_dsn_ = "4.4.1", last_reason_ = "no server for the destination";
     std::string relay_ = "none";
     bool replied_ = false;
+    bool hop_failed_ = false;
 };
 
 }  // namespace tern::smtp_client

@@ -16,7 +16,23 @@ inline constexpr ParamSpec kMaximalQueueLifetime{"maximal_queue_lifetime", Param
 inline constexpr ParamSpec kQmgrMessageActiveLimit{"qmgr_message_active_limit", ParamType::Int, "20000", 1, 10000000,
     "Most messages in the active queue at once."};
 inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int, "2", 1,
-    1000, "Most deliveries to local at the same time."};
+    1000, "Most deliveries through local to one domain at the same time."};
+
+// The scheduler (qmgr/scheduler.h): per-destination concurrency and pacing.
+inline constexpr ParamSpec kDefaultDestinationConcurrencyLimit{"default_destination_concurrency_limit", ParamType::Int,
+    "20", 1, 1000, "Most deliveries to one destination (transport and next hop) at the same time."};
+inline constexpr ParamSpec kSmtpDestinationConcurrencyLimit{"smtp_destination_concurrency_limit", ParamType::Int,
+    "$default_destination_concurrency_limit", 1, 1000, "Most deliveries through smtp to one destination at the same time."};
+inline constexpr ParamSpec kInitialDestinationConcurrency{"initial_destination_concurrency", ParamType::Int, "5", 1, 1000,
+    "Deliveries a destination starts with at once; each window's worth of successes adds one, up to its limit."};
+inline constexpr ParamSpec kDefaultDestinationRateDelay{"default_destination_rate_delay", ParamType::Time, "0s", 0, 3600,
+    "Time between two deliveries to one destination (one at a time when set); 0: no pacing."};
+inline constexpr ParamSpec kSmtpDestinationRateDelay{"smtp_destination_rate_delay", ParamType::Time,
+    "$default_destination_rate_delay", 0, 3600, "Time between two deliveries through smtp to one destination."};
+inline constexpr ParamSpec kDefaultDestinationConcurrencyFailedCohortLimit{
+    "default_destination_concurrency_failed_cohort_limit", ParamType::Int, "1", 1, 100,
+    "Windows' worth of connection-level failures in a row after which a destination is dead: its mail waits "
+    "minimal_backoff_time without a try."};
 
 inline constexpr ParamSpec kDelayWarningTime{"delay_warning_time", ParamType::Time, "0h", 0, 100 * 86400,
     "After this long in the queue the sender gets one notice that the message is still being tried (NOTIFY permitting); 0: never."};
@@ -26,7 +42,9 @@ inline constexpr ParamSpec kTransportMaps{"transport_maps", ParamType::List, "",
 inline constexpr const ParamSpec* kQmgrParams[] = {
     &kQueueRunDelay, &kMinimalBackoffTime, &kMaximalBackoffTime, &kMaximalQueueLifetime,
     &kQmgrMessageActiveLimit, &kLocalDestinationConcurrencyLimit, &kTransportMaps,
-    &kDelayWarningTime,
+    &kDelayWarningTime, &kDefaultDestinationConcurrencyLimit, &kSmtpDestinationConcurrencyLimit,
+    &kInitialDestinationConcurrency, &kDefaultDestinationRateDelay, &kSmtpDestinationRateDelay,
+    &kDefaultDestinationConcurrencyFailedCohortLimit,
 };
 
 }  // namespace tern::config
