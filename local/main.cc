@@ -93,5 +93,10 @@ int main(int argc, char** argv) {
         });
         svc.clients.emplace(raw, std::move(c));
     };
+    hooks.before_exit = [&](tern::server::Context&) {
+        svc.clients.clear();
+        svc.graveyard.clear();
+        svc.graveyard_gate.reset();
+    };
     return tern::server::run(argc, argv, "local", std::move(hooks));
 }

@@ -38,5 +38,6 @@ int main(int argc, char** argv) {
         srv.emplace(ctx.base, *pickup, std::chrono::seconds(60));
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer&) { srv->accept_trigger(std::move(fd)); };
+    hooks.before_exit = [&](server::Context&) { srv.reset(); };
     return server::run(argc, argv, "pickup", std::move(hooks));
 }

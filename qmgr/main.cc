@@ -45,5 +45,6 @@ int main(int argc, char** argv) {
         manager->start();
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer&) { manager->accept_trigger(std::move(fd)); };
+    hooks.before_exit = [&](server::Context&) { manager.reset(); };
     return server::run(argc, argv, "qmgr", std::move(hooks));
 }

@@ -58,5 +58,6 @@ int main(int argc, char** argv) {
         srv->accept(std::move(fd), peer);
     };
     hooks.is_idle = [&](server::Context&) { return !srv || srv->session_count() == 0; };
+    hooks.before_exit = [&](server::Context&) { srv.reset(); };
     return server::run(argc, argv, "smtpd", std::move(hooks));
 }

@@ -197,6 +197,7 @@ int run(int argc, char** argv, const std::string& program, Hooks hooks) {
     if (rt.hooks.after_drop) rt.hooks.after_drop(rt.ctx);
 
     event_base_dispatch(base.get());
+    if (rt.hooks.before_exit) rt.hooks.before_exit(rt.ctx);
     rt.listener.reset();
     rt.idle_check.reset();
     rt.term.reset();

@@ -54,6 +54,9 @@ struct Hooks {
     std::function<void(Context&, UniqueFd, const Peer&)> on_connection;
     // After SIGHUP: true when the process may exit now. Default: always.
     std::function<bool(Context&)> is_idle;
+    // After the loop ends, while the event base still exists: free what holds
+    // events (an event freed after its base is a use after free).
+    std::function<void(Context&)> before_exit;
 };
 
 // Runs the daemon and returns the process exit code. Configuration errors
