@@ -109,6 +109,7 @@ ipc::AttrList Deliverer::handle(const ipc::AttrList& request, const AccountState
         reply.add("status", r.status);
         reply.add("dsn", r.dsn);
         reply.add("reason", r.reason);
+        reply.add("action", "delivered");  // final delivery: a success notice when NOTIFY=SUCCESS
         queue::log_recipient_result(queue_id, rcpt, "local", delays, r.dsn, r.status, r.reason);
     };
     auto fail_all = [&](const std::string& reason) {

@@ -261,12 +261,14 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
     const char* relay = "none";  // what no agent answered for was not handed to a relay
     std::vector<bool> answered(rcpts.size(), false);
     std::vector<Bounce> bounces;
+    std::vector<Sent> sent;
     if (reply) {
         const auto idx = reply->get_all("rcpt_index");
         const auto status = reply->get_all("status");
         const auto dsn = reply->get_all("dsn");
         const auto reason = reply->get_all("reason");
         const auto relays = reply->get_all("relay");  // smtp: "host[addr]:port" per recipient
+        const auto actions = reply->get_all("action");  // delivered | relayed | "" (passed on with the DSN request)
         if (status.size() != idx.size() || dsn.size() != idx.size() || reason.size() != idx.size())
             log::panic("%s: malformed reply from %s", job.id.c_str(), d.route.transport.c_str());
         for (std::size_t k = 0; k < idx.size(); ++k) {
@@ -280,12 +282,9 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
             const std::string shown = relays.size() == idx.size() && !relays[k].empty() ? std::string(relays[k])
                                                                                          : d.route.transport;
             if (status[k] == "sent") {
-                // The delivery is on disk or acknowledged remotely; record it before anything else.
-                if (auto w = queue::set_recipient_state(job_fd(job), r, queue::RecipientState::Delivered); !w) {
-                    log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
-                    continue;  // stays Pending: delivered once more later, never lost
-                }
-                r.state = queue::RecipientState::Delivered;  // the agent has logged it
+                const std::string_view action = actions.size() == idx.size() ? actions[k] : std::string_view();
+                sent.push_back(Sent{*i, action == "delivered" ? dsn::Action::Delivered : dsn::Action::Relayed,
+                                    action == "delivered" || action == "relayed", d_code, why, shown});
             } else if (status[k] == "bounced") {
                 bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced, true});
             } else {
@@ -293,6 +292,7 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
             }
         }
     }
+    mark_delivered(job, sent);
     bounce_recipients(job, bounces);
     // Anything the agent did not answer for is deferred (it died, or was unreachable).
     for (std::size_t i : d.rcpts)
@@ -303,6 +303,58 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
     else if (job.out == 0) job.fd.reset();  // the rest waits in the scheduler
 }
 
+namespace {
+
+dsn::RecipientResult dsn_result(const std::string& address, dsn::Action action, const std::string& status,
+                                const std::string& reason, const std::string& relay, std::time_t now) {
+    dsn::RecipientResult r;
+    r.address = address;
+    r.action = action;
+    r.status = status;
+    const bool remote = relay.find('[') != std::string::npos;
+    r.diagnostic = (remote ? "smtp; " : "x-tern; ") + reason;
+    if (remote) r.remote_mta = relay.substr(0, relay.find('['));
+    r.last_attempt = now;
+    return r;
+}
+
+}  // namespace
+
+// The deliveries are on disk or acknowledged remotely: recorded before
+// anything else. A success notice (NOTIFY=SUCCESS: "delivered" by local,
+// "relayed" to a server without DSN) is queued first, as for bounces; one
+// that cannot be queued is logged, and the delivery stands.
+void QueueManager::mark_delivered(Job& job, const std::vector<Sent>& sent) {
+    auto& rcpts = job.qf.env.recipients;
+    std::vector<dsn::RecipientResult> results;
+    const std::time_t now = ::time(nullptr);
+    for (const auto& x : sent)
+        if (x.report && (rcpts[x.index].notify & queue::kNotifySuccess))
+            results.push_back(dsn_result(rcpts[x.index].address, x.action, x.dsn, x.reason, x.relay, now));
+    if (!results.empty()) {
+        dsn::Settings ds = s_.dsn;
+        ds.now = now;
+        ds.original_queue_id = job.id;
+        auto notices = dsn::queue_notices(queue_dir_, job_fd(job), job.qf, results, ds);
+        if (!notices) {
+            log::warning("%s: cannot queue the delivery status notification: %s", job.id.c_str(),
+                         notices.error().message.c_str());
+        } else {
+            for (const auto& id : *notices)
+                log::info("%s: sender delivery status notification: %s", job.id.c_str(), id.c_str());
+            if (!notices->empty()) notices_queued_ = true;
+        }
+    }
+    for (const auto& x : sent) {
+        auto& r = rcpts[x.index];
+        if (auto w = queue::set_recipient_state(job_fd(job), r, queue::RecipientState::Delivered); !w) {
+            log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+            continue;  // stays Pending: delivered once more later, never lost
+        }
+        r.state = queue::RecipientState::Delivered;
+    }
+}
+
 // The notice to the sender is queued (and on disk) before any recipient is
 // marked Bounced: a crash in between sends it twice, never not at all. If it
 // cannot be queued, the recipients stay Pending and are deferred.
@@ -311,17 +363,8 @@ void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounce
     auto& rcpts = job.qf.env.recipients;
     std::vector<dsn::RecipientResult> results;
     const std::time_t now = ::time(nullptr);
-    for (const auto& b : bounces) {
-        dsn::RecipientResult r;
-        r.address = rcpts[b.index].address;
-        r.action = dsn::Action::Failed;
-        r.status = b.dsn;
-        const bool remote = b.relay.find('[') != std::string::npos;
-        r.diagnostic = (remote ? "smtp; " : "x-tern; ") + b.reason;
-        if (remote) r.remote_mta = b.relay.substr(0, b.relay.find('['));
-        r.last_attempt = now;
-        results.push_back(std::move(r));
-    }
+    for (const auto& b : bounces)
+        results.push_back(dsn_result(rcpts[b.index].address, dsn::Action::Failed, b.dsn, b.reason, b.relay, now));
     dsn::Settings ds = s_.dsn;
     ds.now = now;
     ds.original_queue_id = job.id;

@@ -94,6 +94,13 @@ private:
                          const char* relay, bool logged = false);
     using Bounce = Job::Deferred;  // index into the envelope, dsn, reason, relay, the state to set
     void bounce_recipients(Job& job, const std::vector<Bounce>& bounces);
+    struct Sent {
+        std::size_t index;
+        dsn::Action action;
+        bool report;  // a success notice is due when NOTIFY asks for one
+        std::string dsn, reason, relay;
+    };
+    void mark_delivered(Job& job, const std::vector<Sent>& sent);
     void maybe_warn_delay(Job& job, std::chrono::seconds age);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
                        const char* status, const std::string& text) const;

@@ -293,6 +293,7 @@ void Delivery::on_ready(bool ok, const std::string& dsn, const std::string& reas
 void Delivery::transmit() {
     relay_ = conn_->relay();
     const Capabilities& caps = conn_->caps();
+    remote_dsn_ = caps.dsn;
     // RFC 6531 3.4: an SMTPUTF8 message cannot go to a server that does not offer it.
     if (smtputf8_ && !caps.smtputf8) {
         svc_.put(hop_.text(), std::move(conn_));
@@ -379,6 +380,8 @@ void Delivery::reply() {
         out.add("dsn", o.dsn);
         out.add("reason", o.reason);
         out.add("relay", relay_);
+        // RFC 3461 5.2: a server that offers DSN takes the request over; otherwise, success is "relayed".
+        out.add("action", remote_dsn_ ? "" : "relayed");
         queue::log_recipient_result(queue_id_, r.r.address, relay_, delays, o.dsn, o.status, o.reason);
     }
     // The destination itself failed (no server reachable, DNS down): qmgr's scheduler slows down or suspends it.

@@ -120,6 +120,7 @@ private:
     std::string relay_ = "none";
     bool replied_ = false;
     bool hop_failed_ = false;
+    bool remote_dsn_ = false;  // the server offered DSN: NOTIFY went on with the message
 };
 
 }  // namespace tern::smtp_client

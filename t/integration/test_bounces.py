@@ -1,31 +1,79 @@
 """Bounces with a DSN (RFC 3464) that Python's email parser reads as
 multipart/report: a recipient refused by transport_maps "error:" is bounced
-at once, and the notice reaches the sender's Maildir (issue #4)."""
+at once, and the notice reaches the sender's Maildir (issue #4). Also delay
+notices, double bounces, and success notices when NOTIFY=SUCCESS asks: for
+a local delivery ("delivered"), and for a relay to a server that does not
+offer DSN ("relayed", an aiosmtpd sink)."""
 import email
 import email.policy
 import os
 import smtplib
+import socket
 import time
 import unittest
 
+from aiosmtpd.controller import Controller
+
 from tern_instance import Instance, wait_for
+
+
+class Sink:
+    """An SMTP server without DSN (aiosmtpd offers none) that keeps what it gets."""
+
+    def __init__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.messages = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 2.0.0 Ok: kept"
+
+
+def notice_about(t, address, subject):
+    """Waits for the success notice in address's Maildir about the message with subject."""
+    def find():
+        for path in t.all_files(address):
+            with open(path, "rb") as f:
+                data = f.read()
+            if b"Successful Mail Delivery Report" in data and subject.encode() in data:
+                return data
+        return None
+    wait_for(lambda: find() is not None, timeout=15)
+    return find()
+
+
+def status_fields(msg):
+    """The fields of a DSN's message/delivery-status part, blocks merged."""
+    fields = {}
+    for block in list(msg.iter_parts())[1].get_payload():
+        for k, v in block.items():
+            fields[k] = v
+    return fields
 
 
 class Bounces(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.sink = Sink()
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
+        cls.t.add_user("bob@example.test", "bob-pw")
         transport = os.path.join(cls.t.etc, "transport")
         with open(transport, "w") as f:
             f.write("blocked.test error:mail for blocked.test is not accepted\n"
-                    "slow.test nowhere:\n")  # a transport with no agent: always deferred
+                    "slow.test nowhere:\n"  # a transport with no agent: always deferred
+                    "nodsn.test smtp:[127.0.0.1]:%d\n" % cls.sink.port)
         cls.t.postconf("-e", "transport_maps=texthash:" + transport, "delay_warning_time=1s")
         cls.t.start()
 
     @classmethod
     def tearDownClass(cls):
         cls.t.cleanup()
+        cls.sink.controller.stop()
 
     def test_bounce_is_a_multipart_report_in_the_senders_maildir(self):
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
@@ -98,6 +146,46 @@ class Bounces(unittest.TestCase):
         self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
         self.assertEqual(t.log().count("sender delay notification"), 1)
         self.assertEqual(len(t.queue_files("deferred")), 1)  # the message itself is still queued
+
+    def test_success_notice_for_a_local_delivery_when_asked(self):
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.mail("alice@example.test", ["RET=HDRS"])
+            s.rcpt("bob@example.test", ["NOTIFY=SUCCESS,FAILURE"])
+            s.data(b"Subject: please confirm\r\n\r\nbody\r\n")
+        self.t.wait_message("bob@example.test", "please confirm")
+        raw = notice_about(self.t, "alice@example.test", "please confirm")
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        fields = status_fields(msg)
+        self.assertEqual(fields["Action"], "delivered")
+        self.assertEqual(fields["Final-Recipient"], "rfc822; bob@example.test")
+        self.assertEqual(fields["Status"], "2.0.0")
+        self.assertIn("sender delivery status notification:", self.t.log())
+
+    def test_no_success_notice_unless_asked(self):
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.sendmail("alice@example.test", ["bob@example.test"], b"Subject: quiet one\r\n\r\nbody\r\n")
+        self.t.wait_message("bob@example.test", "quiet one")
+        time.sleep(1)
+        for path in self.t.all_files("alice@example.test"):
+            with open(path, "rb") as f:
+                self.assertNotIn(b"quiet one", f.read())
+
+    def test_relayed_notice_for_a_server_without_dsn(self):
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.ehlo("client.test")
+            s.mail("alice@example.test")
+            s.rcpt("carol@nodsn.test", ["NOTIFY=SUCCESS"])
+            s.data(b"Subject: over the fence\r\n\r\nbody\r\n")
+        wait_for(lambda: any(b"over the fence" in m for m in self.sink.messages), timeout=15)
+        raw = notice_about(self.t, "alice@example.test", "over the fence")
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        fields = status_fields(msg)
+        self.assertEqual(fields["Action"], "relayed")
+        self.assertEqual(fields["Final-Recipient"], "rfc822; carol@nodsn.test")
+        self.assertIn("250 2.0.0 Ok: kept", fields["Diagnostic-Code"])
+        self.assertEqual(fields["Remote-MTA"], "dns; 127.0.0.1")
 
 
 if __name__ == "__main__":
