@@ -186,7 +186,11 @@ void Connection::handle_event(short what) {
         return fail("4.4.1", "connect to " + relay() + ": " + why);
     }
     if (stage_ == Stage::TlsHandshake) {
-        const std::string why = tls::take_errors(bev_);
+        std::string why = tls::take_errors(bev_);
+        // A server that closes or stalls in the middle of the handshake leaves OpenSSL
+        // nothing to say: name what happened, so the reason is not a bare "failed".
+        if (why.empty() && (what & BEV_EVENT_TIMEOUT)) why = "timed out";
+        if (why.empty() && (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) why = "lost connection";
         return fail("4.7.5", "TLS handshake with " + relay() + " failed" + (why.empty() ? "" : ": " + why));
     }
     if (what & BEV_EVENT_TIMEOUT) return fail("4.4.2", "conversation with " + peer() + " timed out while " + phase_);
@@ -243,23 +247,23 @@ void Connection::after_ehlo() {
             write("STARTTLS\r\n");
             expect(s_.helo_timeout, "sending STARTTLS", [this](const ServerReply& r) {
                 if (r.code == 220) return start_tls();
-                if (s_.tls_level == TlsLevel::Encrypt)
+                if (tls_required())
                     return fail("4.7.4", "TLS is required, but host " + peer() + " refused to start TLS: " + r.text());
                 log::info("%s refused STARTTLS (%s): continuing in clear text", peer().c_str(), r.text().c_str());
                 authenticate();
             });
             return;
         }
-        if (s_.tls_level == TlsLevel::Encrypt)
+        if (tls_required())
             return fail("4.7.4", "TLS is required, but was not offered by host " + peer());
     }
-    if (s_.tls_level == TlsLevel::Encrypt && !tls_active_)
+    if (tls_required() && !tls_active_)
         return fail("4.7.4", "TLS is required, but not available for host " + peer());
     authenticate();
 }
 
 void Connection::start_tls() {
-    SSL* ssl = s_.tls ? s_.tls->new_ssl(host_) : nullptr;
+    SSL* ssl = s_.tls ? s_.tls->new_ssl(host_, s_.tls_match) : nullptr;
     if (!ssl) return fail("4.7.5", "cannot start TLS with " + relay() + ": " + tls::take_errors());
     // Anything the server sent after its 220 is not to be trusted (RFC 3207 6).
     evbuffer* in = bufferevent_get_input(bev_);
@@ -284,8 +288,14 @@ void Connection::on_tls_ready() {
     stage_ = Stage::Open;
     tls_active_ = true;
     SSL* ssl = bufferevent_openssl_get_ssl(bev_);
-    log::info("%s TLS connection established to %s: %s", tls::trust_word(ssl), relay().c_str(),
-              tls::describe_session(ssl).c_str());
+    const bool must_verify = s_.tls_level >= TlsLevel::Verify;
+    // The verify and secure levels authenticate the server: a chain to a trusted CA and a matching name.
+    if (must_verify && !tls::verified(ssl)) {
+        log::info("Untrusted TLS connection established to %s: %s", relay().c_str(), tls::describe_session(ssl).c_str());
+        return fail("4.7.5", "Server certificate not verified");
+    }
+    log::info("%s TLS connection established to %s: %s", must_verify ? "Verified" : tls::trust_word(ssl),
+              relay().c_str(), tls::describe_session(ssl).c_str());
     if (s_.wrappermode) {
         expect(s_.helo_timeout, "receiving the initial server greeting", [this](const ServerReply& r) {
             if (r.code != 220) return fail(r.dsn(), "host " + peer() + " refused to talk to me: " + r.text());

@@ -23,7 +23,7 @@
 
 namespace tern::smtp_client {
 
-enum class TlsLevel { None, May, Encrypt };
+enum class TlsLevel { None, May, Encrypt, Verify, Secure };  // smtp/tls_policy.h
 
 struct Settings {
     std::string helo_name = "localhost";
@@ -32,6 +32,7 @@ struct Settings {
     std::chrono::seconds mail_timeout{300};
     std::chrono::seconds data_done_timeout{600};
     TlsLevel tls_level = TlsLevel::May;
+    std::vector<std::string> tls_match;          // names for Verify/Secure (tls_policy.h match_names)
     bool wrappermode = false;                    // smtp_tls_wrappermode
     const tls::ClientContext* tls = nullptr;     // null: no TLS at all
     std::string bind_address, bind_address6;
@@ -116,6 +117,7 @@ private:
     void after_ehlo();
     void authenticate();
     std::string said(const ServerReply& r, std::string_view in_reply_to) const;
+    bool tls_required() const { return s_.tls_level >= TlsLevel::Encrypt; }
 
     event_base* base_;
     Settings s_;

@@ -192,6 +192,13 @@ void Delivery::start() {
     auto hop = parse_nexthop(hop_text);
     if (!hop) return finish_all("deferred", "4.3.5", "bad next hop \"" + printable(hop_text) + "\"");
     hop_ = *hop;
+    // Looked up by the next hop as written (before the default port is filled in).
+    auto policy = lookup_tls_policy(svc_.tls_policy_maps.get(), hop_, svc_.settings().tls_level);
+    if (!policy) {
+        log::warning("%s", policy.error().message.c_str());
+        return finish_all("deferred", "4.7.5", "TLS policy lookup error for " + hop_.text());
+    }
+    tls_policy_ = *policy;
     if (hop_.port == 0) hop_.port = svc_.default_port;
 
     if (auto cached = svc_.take(hop_.text())) {
@@ -275,7 +282,10 @@ void Delivery::try_next_address() {
     Target t = addrs_.front();
     addrs_.erase(addrs_.begin());
     if (conn_) svc_.retire(std::move(conn_));
-    conn_ = std::make_unique<Connection>(svc_.base(), svc_.settings(), t.host, t.addr, hop_.port, svc_.credentials(hop_));
+    Settings s = svc_.settings();
+    s.tls_level = tls_policy_.level;
+    s.tls_match = match_names(tls_policy_, hop_, t.host);
+    conn_ = std::make_unique<Connection>(svc_.base(), s, t.host, t.addr, hop_.port, svc_.credentials(hop_));
     conn_->open([this](bool ok, const std::string& dsn, const std::string& reason) { on_ready(ok, dsn, reason); });
 }
 

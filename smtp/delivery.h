@@ -21,6 +21,7 @@
 #include "libmail/maps/map.h"
 #include "smtp/connection.h"
 #include "smtp/destination.h"
+#include "smtp/tls_policy.h"
 
 namespace tern::smtp_client {
 
@@ -40,6 +41,7 @@ public:
     std::chrono::seconds cache_time{2};               // smtp_connection_cache_time_limit
     bool sasl_enable = false;
     std::unique_ptr<maps::MapList> password_maps;
+    std::unique_ptr<maps::MapList> tls_policy_maps;   // smtp_tls_policy_maps; null: none
     std::size_t max_message_bytes = 0;                // 0: no limit on what is read from the queue
 
     // "user:password" for nexthop (tried as "[host]:port", "[host]", then host); empty when none.
@@ -108,6 +110,7 @@ private:
     double before_ = 0;  // seconds between arrival and this request
 
     NextHop hop_;
+    TlsPolicy tls_policy_;
     std::vector<std::string> hosts_;
     std::size_t host_i_ = 0;
     std::vector<Target> addrs_;   // addresses of hosts_[host_i_ - 1] still to try

@@ -4,6 +4,7 @@
 #include "libmail/config/params_smtp.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "smtp/tls_policy.h"
 
 namespace tern::smtp_client {
 
@@ -18,21 +19,20 @@ std::unique_ptr<Service> make_service(server::Context& ctx) {
     s.bind_address = cfg.get(config::kSmtpBindAddress);
     s.bind_address6 = cfg.get(config::kSmtpBindAddress6);
     s.wrappermode = cfg.get_bool(config::kSmtpTlsWrappermode);
-    const std::string level = to_lower(cfg.get(config::kSmtpTlsSecurityLevel));
-    if (level == "none" || level.empty()) s.tls_level = TlsLevel::None;
-    else if (level == "may") s.tls_level = TlsLevel::May;
-    else if (level == "encrypt") s.tls_level = TlsLevel::Encrypt;
-    else log::fatal("smtp_tls_security_level: unsupported level \"%s\" (none, may, encrypt)", printable(level).c_str());
+    auto level = parse_tls_level(cfg.get(config::kSmtpTlsSecurityLevel));
+    if (!level) log::fatal("smtp_tls_security_level: %s", level.error().message.c_str());
+    s.tls_level = *level;
+    // Always built: smtp_tls_policy_maps may ask for TLS where the default level does not.
     // Lives as long as the process (never freed: OpenSSL's own exit handlers may run first).
     static tls::ClientContext* tls_ctx = nullptr;
-    if (s.tls_level != TlsLevel::None || s.wrappermode) {
-        tls::ClientSettings ts;
-        ts.protocols = cfg.get(config::kSmtpTlsProtocols);
-        auto c = tls::ClientContext::create(ts);
-        if (!c) log::fatal("smtp TLS: %s", c.error().message.c_str());
-        tls_ctx = c->release();
-        s.tls = tls_ctx;
-    }
+    tls::ClientSettings ts;
+    ts.protocols = cfg.get(config::kSmtpTlsProtocols);
+    ts.ca_file = cfg.get(config::kSmtpTlsCaFile);
+    ts.ca_path = cfg.get(config::kSmtpTlsCaPath);
+    auto c = tls::ClientContext::create(ts);
+    if (!c) log::fatal("smtp TLS: %s", c.error().message.c_str());
+    tls_ctx = c->release();
+    s.tls = tls_ctx;
     auto resolver = dns::Resolver::create(ctx.base, dns::Options::from_config(cfg));
     if (!resolver) log::fatal("DNS resolver: %s", resolver.error().message.c_str());
     auto svc = std::make_unique<Service>(ctx.base, std::move(s), std::move(*resolver));
@@ -41,6 +41,11 @@ std::unique_ptr<Service> make_service(server::Context& ctx) {
         log::fatal("relayhost: bad value \"%s\"", printable(svc->relayhost).c_str());
     svc->default_port = static_cast<int>(cfg.get_int(config::kSmtpDestinationPort));
     svc->cache_time = cfg.get_time(config::kSmtpConnectionCacheTimeLimit);
+    if (const auto specs = cfg.get_list(config::kSmtpTlsPolicyMaps); !specs.empty()) {
+        auto maps = maps::MapList::open(specs);
+        if (!maps) log::fatal("smtp_tls_policy_maps: %s", maps.error().message.c_str());
+        svc->tls_policy_maps = std::make_unique<maps::MapList>(std::move(*maps));
+    }
     svc->sasl_enable = cfg.get_bool(config::kSmtpSaslAuthEnable);
     if (svc->sasl_enable) {
         auto maps = maps::MapList::open(cfg.get_list(config::kSmtpSaslPasswordMaps));

@@ -29,7 +29,14 @@ inline constexpr ParamSpec kSmtpBindAddress6{"smtp_bind_address6", ParamType::St
 inline constexpr ParamSpec kSmtpHeloName{"smtp_helo_name", ParamType::String, "$myhostname", 0, 0,
     "Host name smtp sends in EHLO and HELO."};
 inline constexpr ParamSpec kSmtpTlsSecurityLevel{"smtp_tls_security_level", ParamType::String, "may", 0, 0,
-    "none: never STARTTLS; may: STARTTLS when offered, else clear text; encrypt: defer mail rather than send it without TLS."};
+    "none: never STARTTLS; may: STARTTLS when offered, else clear text; encrypt: defer mail rather than send it without "
+    "TLS; verify: also require a certificate from a trusted CA naming the MX host; secure: naming the destination domain."};
+inline constexpr ParamSpec kSmtpTlsPolicyMaps{"smtp_tls_policy_maps", ParamType::List, "", 0, 0,
+    "Tables of next hop or domain (or .parent domain) -> \"LEVEL [match=NAME:...]\": a TLS level per destination."};
+inline constexpr ParamSpec kSmtpTlsCaFile{"smtp_tls_CAfile", ParamType::String, "", 0, 0,
+    "File of trusted CA certificates (PEM) for the verify and secure levels; empty: the system's CA store."};
+inline constexpr ParamSpec kSmtpTlsCaPath{"smtp_tls_CApath", ParamType::String, "", 0, 0,
+    "Directory of trusted CA certificates (hashed, as c_rehash makes it); empty: the system's CA store."};
 inline constexpr ParamSpec kSmtpTlsWrappermode{"smtp_tls_wrappermode", ParamType::Bool, "no", 0, 0,
     "TLS from the first byte (port 465, RFC 8314) instead of STARTTLS; meant for a relayhost."};
 inline constexpr ParamSpec kSmtpTlsProtocols{"smtp_tls_protocols", ParamType::String, ">=TLSv1.2", 0, 0,
@@ -42,6 +49,7 @@ inline constexpr const ParamSpec* kSmtpParams[] = {
     &kRelayhost, &kSmtpDestinationPort, &kSmtpConnectTimeout, &kSmtpHeloTimeout, &kSmtpMailTimeout,
     &kSmtpDataDoneTimeout, &kSmtpConnectionCacheTimeLimit, &kSmtpBindAddress, &kSmtpBindAddress6, &kSmtpHeloName,
     &kSmtpTlsSecurityLevel, &kSmtpTlsWrappermode, &kSmtpTlsProtocols, &kSmtpSaslAuthEnable, &kSmtpSaslPasswordMaps,
+    &kSmtpTlsPolicyMaps, &kSmtpTlsCaFile, &kSmtpTlsCaPath,
 };
 
 }  // namespace tern::config
