@@ -103,6 +103,7 @@ std::string Connection::said(const ServerReply& r, std::string_view in_reply_to)
 }
 
 void Connection::read_cb(bufferevent*, void* ctx) noexcept { static_cast<Connection*>(ctx)->handle_input(); }
+void Connection::write_cb(bufferevent*, void* ctx) noexcept { static_cast<Connection*>(ctx)->feed_data(); }
 void Connection::event_cb(bufferevent*, short what, void* ctx) noexcept {
     static_cast<Connection*>(ctx)->handle_event(what);
 }
@@ -193,8 +194,11 @@ void Connection::handle_event(short what) {
         if (why.empty() && (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) why = "lost connection";
         return fail("4.7.5", "TLS handshake with " + relay() + " failed" + (why.empty() ? "" : ": " + why));
     }
-    if (what & BEV_EVENT_TIMEOUT) return fail("4.4.2", "conversation with " + peer() + " timed out while " + phase_);
-    return fail("4.4.2", "lost connection with " + peer() + " while " + phase_);
+    // After the final ".", the server may have taken the message already (Postfix's wording).
+    const std::string may_repeat = phase_ == "sending end of data" ? " -- message may be sent more than once" : "";
+    if (what & BEV_EVENT_TIMEOUT)
+        return fail("4.4.2", "conversation with " + peer() + " timed out while " + phase_ + may_repeat);
+    return fail("4.4.2", "lost connection with " + peer() + " while " + phase_ + may_repeat);
 }
 
 void Connection::handle_input() {
@@ -406,6 +410,43 @@ void Connection::quit(std::function<void()> closed) {
     });
 }
 
+// The message goes out as the server takes it: at most kDataHighWater bytes
+// wait in the output buffer, refilled when it drains below kDataLowWater.
+// A server that stops reading times out after smtp_data_done_timeout.
+namespace {
+constexpr std::size_t kDataHighWater = 256 * 1024;
+constexpr std::size_t kDataLowWater = 64 * 1024;
+}  // namespace
+
+void Connection::stream_data(std::shared_ptr<DataSource> source, ReplyFn done) {
+    data_ = std::move(source);
+    data_done_ = std::move(done);
+    phase_ = "sending message body";
+    const timeval tv{static_cast<time_t>(s_.data_done_timeout.count()), 0};
+    bufferevent_set_timeouts(bev_, &tv, &tv);
+    bufferevent_setwatermark(bev_, EV_WRITE, kDataLowWater, 0);
+    bufferevent_setcb(bev_, read_cb, write_cb, event_cb, this);
+    feed_data();
+}
+
+void Connection::feed_data() {
+    if (!data_ || failed_ || !bev_) return;
+    evbuffer* out = bufferevent_get_output(bev_);
+    std::string piece;
+    while (data_ && evbuffer_get_length(out) < kDataHighWater) {
+        piece.clear();
+        auto end = data_->next(piece);
+        if (!end) return fail("4.3.0", "cannot send the message: " + end.error().message);
+        write(piece);
+        if (!*end) continue;
+        data_.reset();
+        bufferevent_setcb(bev_, read_cb, nullptr, event_cb, this);
+        bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
+        expect(s_.data_done_timeout, "sending end of data", std::move(data_done_));
+        data_done_ = nullptr;
+    }
+}
+
 void Connection::send(const Transaction& tx, SentFn sent) {
     struct State {
         std::vector<Outcome> out;
@@ -414,7 +455,7 @@ void Connection::send(const Transaction& tx, SentFn sent) {
         bool mail_failed = false;
         SentFn sent;
         std::vector<std::string> cmds;
-        std::string data;
+        std::shared_ptr<DataSource> data;
         std::size_t next_cmd = 0;  // without PIPELINING: the next command to send
     };
     auto st = std::make_shared<State>();
@@ -469,10 +510,7 @@ void Connection::send(const Transaction& tx, SentFn sent) {
                 if (st->accepted[i]) st->out[i] = classify(r, "DATA");
             return finish(true);
         }
-        write(st->data);
-        st->data.clear();
-        st->data.shrink_to_fit();
-        expect(s_.data_done_timeout, "sending message body", on_data_done);
+        stream_data(std::move(st->data), on_data_done);
     };
     auto on_mail = [this, st, finish, classify, pipelining](const ServerReply& r) {
         if (r.positive()) return;

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "libmail/tls/client_context.h"
+#include "smtp/data_source.h"
 #include "smtp/reply_reader.h"
 
 namespace tern::smtp_client {
@@ -53,7 +55,7 @@ struct TxRecipient {
 struct Transaction {
     std::string sender;
     std::vector<TxRecipient> rcpts;
-    std::string data;          // DATA payload: CRLF, dot-stuffed, ends with ".\r\n" (encode_data)
+    std::shared_ptr<DataSource> data;  // DATA payload, sent as it is produced (data_source.h)
     std::uint64_t size = 0;    // message size for SIZE=
     bool body_8bitmime = false;
     bool smtputf8 = false;
@@ -105,12 +107,15 @@ private:
     enum class Stage { Connecting, TlsHandshake, Open, Closed };
 
     static void read_cb(bufferevent*, void* ctx) noexcept;
+    static void write_cb(bufferevent*, void* ctx) noexcept;
     static void event_cb(bufferevent*, short what, void* ctx) noexcept;
     void handle_input();
     void handle_event(short what);
     void fail(const std::string& dsn, const std::string& reason);
     void write(std::string_view text);
     void expect(std::chrono::seconds timeout, std::string phase, ReplyFn fn);
+    void stream_data(std::shared_ptr<DataSource> source, ReplyFn done);
+    void feed_data();
     void start_tls();
     void on_tls_ready();
     void send_ehlo();
@@ -135,6 +140,8 @@ private:
     std::string phase_;                                   // "while ..." for error reasons
     std::function<void(const std::string&, const std::string&)> on_fail_;
     ReadyFn ready_;
+    std::shared_ptr<DataSource> data_;   // the message being sent, while DATA streams
+    ReplyFn data_done_;                  // then: the reply to the final "."
 };
 
 // The command lines of a transaction (without CRLF), for tests and for send():

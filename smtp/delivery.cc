@@ -157,19 +157,14 @@ void Delivery::start() {
     if (queue_id_.empty()) queue_id_ = path.substr(path.rfind('/') + 1);
     for (std::size_t i = 0; i < rcpts.size(); ++i) rcpts_.push_back({std::string(indexes[i]), {std::string(rcpts[i]), "", 0}, {}});
 
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) return finish_all("deferred", "4.3.0", "cannot open queue file: " + sys_error("open", path).message);
-    auto qf = queue::read_queue_file(fd.get(), path);
+    queue_fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!queue_fd_) return finish_all("deferred", "4.3.0", "cannot open queue file: " + sys_error("open", path).message);
+    auto qf = queue::read_queue_file(queue_fd_.get(), path);
     if (!qf) return finish_all("deferred", "4.3.0", "cannot read queue file: " + qf.error().message);
-    if (svc_.max_message_bytes && qf->content_bytes > svc_.max_message_bytes)
-        return finish_all("bounced", "5.3.4", "message too large for the smtp client");
-    message_.reserve(qf->content_bytes);
-    auto rd = queue::read_content(fd.get(), *qf, [&](std::string_view chunk) -> Result<void> {
-        message_ += chunk;
-        return {};
-    });
-    if (!rd) return finish_all("deferred", "4.3.0", "cannot read queue file: " + rd.error().message);
-    const auto& env = qf->env;
+    qf_ = std::move(*qf);
+    auto eight_bit = content_has_8bit();
+    if (!eight_bit) return finish_all("deferred", "4.3.0", "cannot read queue file: " + eight_bit.error().message);
+    const auto& env = qf_.env;
     arrival_ = static_cast<double>(env.arrival_sec) + env.arrival_usec / 1e6;
     before_ = std::max(0.0, queue::now_seconds() - arrival_);
     // DSN parameters of each recipient come from the queue file, by index.
@@ -181,7 +176,7 @@ void Delivery::start() {
         }
     }
     auto attr = [&](std::string_view n) { const std::string* v = env.attr(n); return v ? *v : std::string(); };
-    eight_bit_ = iequals(attr("body"), "8BITMIME") || has_8bit(message_);
+    eight_bit_ = iequals(attr("body"), "8BITMIME") || *eight_bit;
     smtputf8_ = iequals(attr("smtputf8"), "yes");
     ret_ = attr("ret");
     envid_ = attr("envid");
@@ -310,11 +305,12 @@ void Delivery::transmit() {
         return finish_all("bounced", "5.6.7",
                           "SMTPUTF8 is required, but was not offered by host " + relay_.substr(0, relay_.rfind(':')));
     }
-    std::string body = message_;
-    bool send_8bit = eight_bit_;
+    Transaction tx;
+    tx.size = qf_.content_bytes;
+    tx.body_8bitmime = eight_bit_;
     if (eight_bit_ && !caps.eightbitmime) {
         // RFC 6152 3: never send 8-bit data to a server that did not offer 8BITMIME.
-        auto converted = downgrade_8bit(message_);
+        auto converted = downgrade();
         if (!converted) {
             svc_.put(hop_.text(), std::move(conn_));
             return finish_all("deferred", "4.6.3",
@@ -322,21 +318,20 @@ void Delivery::transmit() {
                                   " does not announce 8BITMIME and the message cannot be converted: " +
                                   converted.error().message);
         }
-        body = std::move(*converted);
-        send_8bit = false;
+        tx.size = converted->size();
+        tx.data = std::make_shared<StringSource>(encode_data(*converted));
+        tx.body_8bitmime = false;
+    } else {
+        tx.data = std::make_shared<QueueFileSource>(queue_fd_.get(), qf_);  // sent as it is read
     }
     // RFC 1870 6: a message larger than the server's SIZE would only be refused after DATA.
-    if (caps.has_size && caps.size_limit > 0 && body.size() > caps.size_limit) {
+    if (caps.has_size && caps.size_limit > 0 && tx.size > caps.size_limit) {
         svc_.put(hop_.text(), std::move(conn_));
         return finish_all("bounced", "5.3.4",
-                          "message size " + std::to_string(body.size()) + " exceeds size limit " +
+                          "message size " + std::to_string(tx.size) + " exceeds size limit " +
                               std::to_string(caps.size_limit) + " of server " + relay_.substr(0, relay_.rfind(':')));
     }
-    Transaction tx;
     tx.sender = sender_;
-    tx.size = body.size();
-    tx.data = encode_data(body);
-    tx.body_8bitmime = send_8bit;
     tx.smtputf8 = smtputf8_;
     tx.ret = ret_;
     tx.envid = envid_;
@@ -358,6 +353,31 @@ void Delivery::transmit() {
         else svc_.retire(std::move(conn_));
         reply();
     });
+}
+
+Result<bool> Delivery::content_has_8bit() {
+    queue::ContentReader reader(queue_fd_.get(), qf_);
+    std::string chunk;
+    for (;;) {
+        auto more = reader.next(chunk);
+        if (!more) return more.error();
+        if (!*more) return false;
+        if (has_8bit(chunk)) return true;
+    }
+}
+
+// The conversion to quoted-printable needs the whole message: bounded, as a rare case.
+Result<std::string> Delivery::downgrade() {
+    if (qf_.content_bytes > kMaxConvertedBytes)
+        return Error("message larger than " + std::to_string(kMaxConvertedBytes) + " bytes");
+    std::string whole;
+    whole.reserve(qf_.content_bytes);
+    auto rd = queue::read_content(queue_fd_.get(), qf_, [&](std::string_view chunk) -> Result<void> {
+        whole += chunk;
+        return {};
+    });
+    if (!rd) return Error("cannot read queue file: " + rd.error().message);
+    return downgrade_8bit(whole);
 }
 
 void Delivery::fail_hop(const std::string& dsn, const std::string& reason) {

@@ -18,7 +18,9 @@
 
 #include "libmail/dns/resolver.h"
 #include "libmail/ipc/attr_codec.h"
+#include "libmail/core/unique_fd.h"
 #include "libmail/maps/map.h"
+#include "libmail/queue/queue_file.h"
 #include "smtp/connection.h"
 #include "smtp/destination.h"
 #include "smtp/tls_policy.h"
@@ -42,7 +44,6 @@ public:
     bool sasl_enable = false;
     std::unique_ptr<maps::MapList> password_maps;
     std::unique_ptr<maps::MapList> tls_policy_maps;   // smtp_tls_policy_maps; null: none
-    std::size_t max_message_bytes = 0;                // 0: no limit on what is read from the queue
 
     // "user:password" for nexthop (tried as "[host]:port", "[host]", then host); empty when none.
     Credentials credentials(const NextHop& hop);
@@ -89,6 +90,9 @@ private:
 
     void finish_all(const std::string& status, const std::string& dsn, const std::string& reason);
     void fail_hop(const std::string& dsn, const std::string& reason);  // every recipient deferred: the site failed
+    Result<bool> content_has_8bit();
+    Result<std::string> downgrade();
+    static constexpr std::uint64_t kMaxConvertedBytes = 64 * 1024 * 1024;
     void lookup_mx();
     void resolve_host(std::size_t i);
     void try_next_address();
@@ -101,7 +105,8 @@ private:
     Done done_;
     std::string queue_id_;
     std::vector<Rcpt> rcpts_;
-    std::string message_;
+    UniqueFd queue_fd_;          // the message is read from here as it is sent
+    queue::QueueFile qf_;
     std::string sender_;
     bool eight_bit_ = false, smtputf8_ = false;
     std::string ret_, envid_;

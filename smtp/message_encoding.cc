@@ -58,24 +58,35 @@ bool has_8bit(std::string_view s) {
     return false;
 }
 
-std::string encode_data(std::string_view message) {
-    std::string out;
-    out.reserve(message.size() + message.size() / 40 + 8);
-    bool at_line_start = true;
-    for (std::size_t i = 0; i < message.size(); ++i) {
-        const char c = message[i];
-        if (at_line_start && c == '.') out += '.';  // RFC 5321 4.5.2
+void DataEncoder::add(std::string_view piece, std::string& out) {
+    out.reserve(out.size() + piece.size() + piece.size() / 40 + 8);
+    for (const char c : piece) {
+        if (at_line_start_ && c == '.') out += '.';  // RFC 5321 4.5.2
         if (c == '\n') {
-            if (out.empty() || out.back() != '\r') out += '\r';
+            if (!after_cr_) out += '\r';  // an existing CRLF is not doubled
             out += '\n';
-            at_line_start = true;
+            at_line_start_ = true;
+            after_cr_ = false;
             continue;
         }
         out += c;
-        at_line_start = false;
+        at_line_start_ = false;
+        after_cr_ = c == '\r';
     }
-    if (!at_line_start) out += "\r\n";
+}
+
+void DataEncoder::finish(std::string& out) {
+    if (!at_line_start_) out += "\r\n";
     out += ".\r\n";
+    at_line_start_ = true;
+    after_cr_ = false;
+}
+
+std::string encode_data(std::string_view message) {
+    std::string out;
+    DataEncoder e;
+    e.add(message, out);
+    e.finish(out);
     return out;
 }
 

@@ -19,6 +19,17 @@ bool has_8bit(std::string_view s);
 // DATA payload: CRLF line ends, dot-stuffed, ending in CRLF "." CRLF.
 std::string encode_data(std::string_view message);
 
+// The same, piece by piece, for a message sent as it is read.
+class DataEncoder {
+public:
+    void add(std::string_view piece, std::string& out);  // appends the encoded piece
+    void finish(std::string& out);                        // appends the end (CRLF if needed, ".", CRLF)
+
+private:
+    bool at_line_start_ = true;
+    bool after_cr_ = false;  // the last byte written was '\r'
+};
+
 // Quoted-printable of a body with LF line ends (RFC 2045 6.7): lines at most
 // 76 characters, soft breaks "=", "=" and 8-bit bytes and trailing blanks
 // escaped. The output keeps LF line ends.

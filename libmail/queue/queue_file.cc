@@ -182,25 +182,31 @@ Result<QueueFile> read_queue_file(const std::string& path) {
     return read_queue_file(fd.get(), path);
 }
 
+Result<bool> ContentReader::next(std::string& chunk) {
+    if (seen_ >= total_) return false;
+    char hdr[kRecordHeaderBytes];
+    if (auto r = pread_all(fd_, hdr, sizeof hdr, pos_, "queue file"); !r) return r.error();
+    if (hdr[0] != static_cast<char>(RecordType::Content)) return Error("queue file changed while reading content");
+    const std::uint32_t len = record_length(hdr);
+    if (len > kMaxContentChunk || len > total_ - seen_) return Error("queue file changed while reading content");
+    chunk.resize(len);
+    if (len)
+        if (auto r = pread_all(fd_, chunk.data(), len, pos_ + static_cast<off_t>(kRecordHeaderBytes), "queue file"); !r)
+            return r.error();
+    seen_ += len;
+    pos_ += static_cast<off_t>(kRecordHeaderBytes + len);
+    return true;
+}
+
 Result<void> read_content(int fd, const QueueFile& qf, const std::function<Result<void>(std::string_view)>& fn) {
-    off_t pos = qf.content_offset;
+    ContentReader reader(fd, qf);
     std::string chunk;
-    std::uint64_t seen = 0;
-    while (seen < qf.content_bytes) {
-        char hdr[kRecordHeaderBytes];
-        if (auto r = pread_all(fd, hdr, sizeof hdr, pos, "queue file"); !r) return r.error();
-        if (hdr[0] != static_cast<char>(RecordType::Content)) return Error("queue file changed while reading content");
-        const std::uint32_t len = record_length(hdr);
-        if (len > kMaxContentChunk) return Error("queue file changed while reading content");
-        chunk.resize(len);
-        if (len)
-            if (auto r = pread_all(fd, chunk.data(), len, pos + static_cast<off_t>(kRecordHeaderBytes), "queue file"); !r)
-                return r.error();
+    for (;;) {
+        auto more = reader.next(chunk);
+        if (!more) return more.error();
+        if (!*more) return {};
         if (auto r = fn(chunk); !r) return r.error();
-        seen += len;
-        pos += static_cast<off_t>(kRecordHeaderBytes + len);
     }
-    return {};
 }
 
 Result<void> set_recipient_state(int fd, const Recipient& r, RecipientState s) {

@@ -86,6 +86,21 @@ struct QueueFile {
 [[nodiscard]] Result<void> read_content(int fd, const QueueFile& qf,
                                         const std::function<Result<void>(std::string_view)>& fn);
 
+// The message content one Content record at a time, for a reader that sends
+// it as it goes (smtp) and never holds more than one record (kMaxContentChunk).
+class ContentReader {
+public:
+    ContentReader(int fd, const QueueFile& qf) : fd_(fd), pos_(qf.content_offset), total_(qf.content_bytes) {}
+    // The next record's bytes in chunk (replacing what was there); false when
+    // all content has been read.
+    [[nodiscard]] Result<bool> next(std::string& chunk);
+
+private:
+    int fd_;
+    off_t pos_;
+    std::uint64_t total_, seen_ = 0;
+};
+
 // Settles a recipient in place: pwrite of the state byte, then fsync.
 [[nodiscard]] Result<void> set_recipient_state(int fd, const Recipient& r, RecipientState s);
 

@@ -448,7 +448,8 @@ class ScriptedServers(unittest.TestCase):
         d = self.smtp()
         res = d.deliver(["a@remote.test"], MSG, nexthop=self.hop(s))
         self.assertEqual(res[0][0], "deferred", res)
-        self.assertIn("lost connection with 127.0.0.1[127.0.0.1] while sending message body", res[0][2])
+        self.assertIn("lost connection with 127.0.0.1[127.0.0.1] while sending end of data -- message may be sent "
+                      "more than once", res[0][2])
 
     def test_421_in_the_middle_of_data_defers(self):
         s = self.server(after_data_line="421")

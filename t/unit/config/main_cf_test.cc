@@ -93,8 +93,11 @@ TEST_CASE("defaults: computed and config_directory", "[config]") {
 }
 
 TEST_CASE("every registered parameter is well-formed and its default valid", "[config]") {
+    // Lower case, as Postfix's names are, but for its few upper-case ones (smtp_tls_CAfile).
     const auto name_ok = [](std::string_view n) {
-        return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+        return !n.empty() && n.front() >= 'a' && n.front() <= 'z' && std::all_of(n.begin(), n.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
     };
     for (const ParamSpec* p : all_params()) {
         INFO(p->name);

@@ -45,3 +45,19 @@ TEST_CASE("messages that cannot be converted say why", "[smtp_client][8bit]") {
     CHECK_FALSE(downgrade_8bit("Subject: caf\xc3\xa9\n\nbody\n"));
     CHECK_FALSE(downgrade_8bit("Content-Transfer-Encoding: base64\n\n\xc3\xa9\n"));
 }
+
+TEST_CASE("DATA encoding piece by piece equals the whole, wherever the pieces break", "[smtp_client][encoding]") {
+    const std::string message = "Subject: x\r\n\n.dot\n..two\r\nlast line without end";
+    for (std::size_t cut1 = 0; cut1 <= message.size(); ++cut1) {
+        for (std::size_t cut2 = cut1; cut2 <= message.size(); cut2 += 3) {
+            DataEncoder e;
+            std::string out;
+            e.add(std::string_view(message).substr(0, cut1), out);
+            e.add(std::string_view(message).substr(cut1, cut2 - cut1), out);
+            e.add(std::string_view(message).substr(cut2), out);
+            e.finish(out);
+            REQUIRE(out == encode_data(message));
+        }
+    }
+    CHECK(encode_data(message) == "Subject: x\r\n\r\n..dot\r\n...two\r\nlast line without end\r\n.\r\n");
+}
