@@ -23,11 +23,12 @@ import unittest
 from tern_instance import Instance, tool, wait_for
 
 
-def closed_port():
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def refusing_socket():
+    """A loopback socket bound but never listening: connections to its port are
+    refused, and no other program can take the port while it is held."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s
 
 
 def section(report, title):
@@ -52,7 +53,19 @@ def section(report, title):
 class Pflogsumm(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.t = t = Instance()
+        cls.refusing = refusing_socket()
+        cls.t = Instance()
+        try:
+            cls.configure_and_start()
+            cls.send_traffic()
+        except BaseException:
+            cls.tearDownClass()  # which does not run when setUpClass fails
+            raise
+        cls.log_path = os.path.join(cls.t.dir, "log", "mail.log")
+
+    @classmethod
+    def configure_and_start(cls):
+        t = cls.t
         t.add_user("alice@example.test", "alice-pw")
         t.add_user("bob@example.test", "bob-pw")
         zone = os.path.join(t.etc, "test.zone")
@@ -60,15 +73,9 @@ class Pflogsumm(unittest.TestCase):
             f.write("remote.test. MX 10 mx.remote.test.\n"
                     "mx.remote.test. A 127.0.0.1\n"
                     "nullmx.test. MX 0 .\n")
-        t.postconf("-e", "dns_zone_file=" + zone, "smtp_destination_port=%d" % closed_port())
-        try:
-            t.start()
-            wait_for(lambda: os.path.exists(os.path.join(t.queue, "public", "pickup")), timeout=15)
-            cls.send_traffic()
-        except BaseException:
-            t.cleanup()  # tearDownClass does not run when setUpClass fails
-            raise
-        cls.log_path = os.path.join(t.dir, "log", "mail.log")
+        t.postconf("-e", "dns_zone_file=" + zone, "smtp_destination_port=%d" % cls.refusing.getsockname()[1])
+        t.start()
+        wait_for(lambda: os.path.exists(os.path.join(t.queue, "public", "pickup")), timeout=15)
 
     @classmethod
     def send_traffic(cls):
@@ -103,6 +110,7 @@ class Pflogsumm(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.t.cleanup()
+        cls.refusing.close()
 
     def pflogsumm(self):
         p = subprocess.run(["pflogsumm", "--syslog-name=tern", self.log_path], capture_output=True, text=True,
