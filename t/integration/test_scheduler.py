@@ -2,7 +2,7 @@
 slow destination that does not hold up the others, a dead destination whose
 mail waits without a try, and a rate delay. A Tern instance sends; the
 remote servers are aiosmtpd sinks on loopback, reached through
-transport_maps, one of them slow on purpose."""
+transport_maps, one of them slow on purpose, one on IPv6."""
 import asyncio
 import os
 import re
@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from tern_instance import Instance, wait_for
 
 
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def closed_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]  # nothing listens there once the socket is closed
 
 
@@ -27,14 +27,14 @@ class Sink:
     """An SMTP server that records each message's arrival time and subject,
     optionally taking `delay` seconds before answering DATA."""
 
-    def __init__(self, delay=0.0):
+    def __init__(self, delay=0.0, host="127.0.0.1"):
         self.delay = delay
         self.received = []  # (monotonic time, subject)
         self.busy = 0
         self.most_busy = 0
         self.lock = threading.Lock()
-        self.port = closed_port()  # free now; aiosmtpd cannot start on port 0
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.port = closed_port(host)  # free now; aiosmtpd cannot start on port 0
+        self.controller = Controller(self, hostname=host, port=self.port)
         self.controller.start()
 
     async def handle_DATA(self, server, session, envelope):
@@ -63,6 +63,7 @@ class Scheduler(unittest.TestCase):
         cls.slow = Sink(delay=3.0)
         cls.fast = Sink()
         cls.paced = Sink()
+        cls.v6 = Sink(host="::1")
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
         transport = os.path.join(cls.t.etc, "transport")
@@ -71,10 +72,15 @@ class Scheduler(unittest.TestCase):
             f.write("fast.test smtp:[127.0.0.1]:%d\n" % cls.fast.port)
             f.write("dead.test smtp:[127.0.0.1]:%d\n" % closed_port())
             f.write("paced.test paced:[127.0.0.1]:%d\n" % cls.paced.port)
+            # By name: no MX for mx.v6.test, so its AAAA record (RFC 5321 5.1 implicit MX).
+            f.write("v6.test smtp:mx.v6.test:%d\n" % cls.v6.port)
+        zone = os.path.join(cls.t.etc, "test.zone")
+        with open(zone, "w") as f:
+            f.write("mx.v6.test. AAAA ::1\n")
         with open(os.path.join(cls.t.etc, "master.cf"), "a") as f:
             # A second smtp service with its own pacing, as an admin would set one up.
             f.write("paced unix - - n - - smtp\n")
-        cls.t.postconf("-e", "transport_maps=texthash:" + transport,
+        cls.t.postconf("-e", "transport_maps=texthash:" + transport, "dns_zone_file=" + zone,
                        "smtp_destination_concurrency_limit=4",
                        "default_destination_rate_delay=1s",
                        "smtp_destination_rate_delay=0s",
@@ -84,7 +90,7 @@ class Scheduler(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.t.cleanup()
-        for s in (cls.slow, cls.fast, cls.paced):
+        for s in (cls.slow, cls.fast, cls.paced, cls.v6):
             s.stop()
 
     def submit(self, rcpt, subjects):
@@ -129,6 +135,11 @@ class Scheduler(unittest.TestCase):
         gaps = [b - a for a, b in zip(times, times[1:])]
         self.assertTrue(all(g >= 0.9 for g in gaps), gaps)
         print("rate delay 1s: gaps %s" % ", ".join("%.2fs" % g for g in gaps))
+
+    def test_ipv6_by_the_implicit_mx(self):
+        self.submit("eve@v6.test", ["over-v6"])
+        wait_for(lambda: "over-v6" in self.v6.subjects(), timeout=15)
+        self.assertRegex(self.t.log(), r"to=<eve@v6\.test>, relay=mx\.v6\.test\[::1\]:\d+, .*status=sent")
 
 
 if __name__ == "__main__":
