@@ -269,6 +269,7 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
         const auto reason = reply->get_all("reason");
         const auto relays = reply->get_all("relay");  // smtp: "host[addr]:port" per recipient
         const auto actions = reply->get_all("action");  // delivered | relayed | "" (passed on with the DSN request)
+        const auto diagnostics = reply->get_all("diagnostic");  // smtp: "smtp; 550 5.1.1 ..." per recipient
         if (status.size() != idx.size() || dsn.size() != idx.size() || reason.size() != idx.size())
             log::panic("%s: malformed reply from %s", job.id.c_str(), d.route.transport.c_str());
         for (std::size_t k = 0; k < idx.size(); ++k) {
@@ -279,16 +280,17 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
             auto& r = rcpts[*i];
             answered[*i] = true;
             const std::string d_code(dsn[k]), why(reason[k]);
+            const std::string diagnostic = diagnostics.size() == idx.size() ? std::string(diagnostics[k]) : "";
             const std::string shown = relays.size() == idx.size() && !relays[k].empty() ? std::string(relays[k])
                                                                                          : d.route.transport;
             if (status[k] == "sent") {
                 const std::string_view action = actions.size() == idx.size() ? actions[k] : std::string_view();
                 sent.push_back(Sent{*i, action == "delivered" ? dsn::Action::Delivered : dsn::Action::Relayed,
-                                    action == "delivered" || action == "relayed", d_code, why, shown});
+                                    action == "delivered" || action == "relayed", d_code, why, shown, diagnostic});
             } else if (status[k] == "bounced") {
-                bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced, true});
+                bounces.push_back(Bounce{*i, d_code, why, shown, queue::RecipientState::Bounced, true, diagnostic});
             } else {
-                defer_recipient(job, r, d_code, why, shown.c_str(), true);
+                defer_recipient(job, r, d_code, why, shown.c_str(), true, diagnostic);
             }
         }
     }
@@ -305,14 +307,16 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
 
 namespace {
 
+// diagnostic: the server's reply as the agent gave it; else our own reason text.
 dsn::RecipientResult dsn_result(const std::string& address, dsn::Action action, const std::string& status,
-                                const std::string& reason, const std::string& relay, std::time_t now) {
+                                const std::string& reason, const std::string& relay, const std::string& diagnostic,
+                                std::time_t now) {
     dsn::RecipientResult r;
     r.address = address;
     r.action = action;
     r.status = status;
     const bool remote = relay.find('[') != std::string::npos;
-    r.diagnostic = (remote ? "smtp; " : "x-tern; ") + reason;
+    r.diagnostic = diagnostic.empty() ? "x-tern; " + reason : diagnostic;
     if (remote) r.remote_mta = relay.substr(0, relay.find('['));
     r.last_attempt = now;
     return r;
@@ -330,7 +334,7 @@ void QueueManager::mark_delivered(Job& job, const std::vector<Sent>& sent) {
     const std::time_t now = ::time(nullptr);
     for (const auto& x : sent)
         if (x.report && (rcpts[x.index].notify & queue::kNotifySuccess))
-            results.push_back(dsn_result(rcpts[x.index].address, x.action, x.dsn, x.reason, x.relay, now));
+            results.push_back(dsn_result(rcpts[x.index].address, x.action, x.dsn, x.reason, x.relay, x.diagnostic, now));
     if (!results.empty()) {
         dsn::Settings ds = s_.dsn;
         ds.now = now;
@@ -364,7 +368,8 @@ void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounce
     std::vector<dsn::RecipientResult> results;
     const std::time_t now = ::time(nullptr);
     for (const auto& b : bounces)
-        results.push_back(dsn_result(rcpts[b.index].address, dsn::Action::Failed, b.dsn, b.reason, b.relay, now));
+        results.push_back(
+            dsn_result(rcpts[b.index].address, dsn::Action::Failed, b.dsn, b.reason, b.relay, b.diagnostic, now));
     dsn::Settings ds = s_.dsn;
     ds.now = now;
     ds.original_queue_id = job.id;
@@ -394,11 +399,11 @@ void QueueManager::bounce_recipients(Job& job, const std::vector<Bounce>& bounce
 }
 
 void QueueManager::defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                                   const char* relay, bool logged) {
+                                   const char* relay, bool logged, const std::string& diagnostic) {
     append_status(queue::queue_path(queue_dir_, "defer", job.id), r.address, dsn, reason);
     if (!logged) log_recipient(job, r, relay, dsn, "deferred", reason);
     const auto index = static_cast<std::size_t>(&r - job.qf.env.recipients.data());
-    job.deferred.push_back(Bounce{index, dsn, reason, relay, queue::RecipientState::Pending, logged});
+    job.deferred.push_back(Bounce{index, dsn, reason, relay, queue::RecipientState::Pending, logged, diagnostic});
 }
 
 // delay_warning_time (Postfix): once a message has waited that long, its
@@ -416,7 +421,7 @@ void QueueManager::maybe_warn_delay(Job& job, std::chrono::seconds age) {
         r.address = job.qf.env.recipients[d.index].address;
         r.action = dsn::Action::Delayed;
         r.status = d.dsn;
-        r.diagnostic = "x-tern; " + d.reason;
+        r.diagnostic = d.diagnostic.empty() ? "x-tern; " + d.reason : d.diagnostic;
         r.last_attempt = now;
         results.push_back(std::move(r));
     }

@@ -67,7 +67,8 @@ struct Job {
         std::size_t index;
         std::string dsn, reason, relay;
         queue::RecipientState state;
-        bool logged = false;  // the delivery agent has logged this result
+        bool logged = false;     // the delivery agent has logged this result
+        std::string diagnostic{};  // the agent's Diagnostic-Code ("smtp; 550 ..."); "": from reason
     };
     std::vector<Deferred> deferred;  // this round's deferrals, for a delay notice
 };
@@ -91,14 +92,14 @@ private:
                 const std::string& failure_dsn = "4.3.0");
     void finish(Job& job);
     void defer_recipient(Job& job, queue::Recipient& r, const std::string& dsn, const std::string& reason,
-                         const char* relay, bool logged = false);
+                         const char* relay, bool logged = false, const std::string& diagnostic = "");
     using Bounce = Job::Deferred;  // index into the envelope, dsn, reason, relay, the state to set
     void bounce_recipients(Job& job, const std::vector<Bounce>& bounces);
     struct Sent {
         std::size_t index;
         dsn::Action action;
         bool report;  // a success notice is due when NOTIFY asks for one
-        std::string dsn, reason, relay;
+        std::string dsn, reason, relay, diagnostic;
     };
     void mark_delivered(Job& job, const std::vector<Sent>& sent);
     void maybe_warn_delay(Job& job, std::chrono::seconds age);

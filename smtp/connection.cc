@@ -479,7 +479,7 @@ void Connection::send(const Transaction& tx, SentFn sent) {
         finish(false);
     };
     auto classify = [this](const ServerReply& r, std::string_view cmd) {
-        return Outcome{r.code >= 500 ? "bounced" : "deferred", r.dsn(), said(r, cmd)};
+        return Outcome{r.code >= 500 ? "bounced" : "deferred", r.dsn(), said(r, cmd), r.text()};
     };
     const bool pipelining = caps_.pipelining;
     // Sends command i (without PIPELINING, only after the previous reply).
@@ -490,7 +490,7 @@ void Connection::send(const Transaction& tx, SentFn sent) {
     auto on_data_done = [this, st, finish, classify](const ServerReply& r) {
         for (std::size_t i = 0; i < st->out.size(); ++i) {
             if (!st->accepted[i]) continue;
-            if (r.positive()) st->out[i] = {"sent", r.dsn(), r.text()};
+            if (r.positive()) st->out[i] = {"sent", r.dsn(), r.text(), r.text()};
             else st->out[i] = classify(r, "end of DATA");
         }
         finish(true);

@@ -67,6 +67,7 @@ struct Outcome {
     std::string status;   // sent | deferred | bounced
     std::string dsn;
     std::string reason;
+    std::string reply{};  // the server's own reply ("550 5.1.1 ..."), a DSN's Diagnostic-Code; "" when none
 };
 
 class Connection {

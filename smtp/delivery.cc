@@ -410,6 +410,7 @@ void Delivery::reply() {
         out.add("dsn", o.dsn);
         out.add("reason", o.reason);
         out.add("relay", relay_);
+        out.add("diagnostic", o.reply.empty() ? "" : "smtp; " + o.reply);  // RFC 3464 2.3.6
         // RFC 3461 5.2: a server that offers DSN takes the request over; otherwise, success is "relayed".
         out.add("action", remote_dsn_ ? "" : "relayed");
         queue::log_recipient_result(queue_id_, r.r.address, relay_, delays, o.dsn, o.status, o.reason);

@@ -18,7 +18,7 @@ from tern_instance import Instance, wait_for
 
 
 class MoodySink:
-    """later@ gets 450 on its first try, then 250; never@ always gets 450."""
+    """later@ gets 450 on its first try, then 250; never@ always gets 450; nobody@ gets 550."""
 
     def __init__(self):
         with socket.socket() as s:
@@ -33,6 +33,8 @@ class MoodySink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
             n = self.tries[address] = self.tries.get(address, 0) + 1
+        if address.startswith("nobody@"):
+            return "550 5.1.1 <%s>: Recipient address rejected: no such user" % address
         if address.startswith("never@") or (address.startswith("later@") and n == 1):
             return "450 4.2.0 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
@@ -82,7 +84,7 @@ class Retry(unittest.TestCase):
 
     def test_mail_past_maximal_queue_lifetime_returns_expired(self):
         self.send("never@moody.test", "never going to work")
-        raw = self.t.wait_message("alice@example.test", "Undelivered Mail Returned to Sender", timeout=30)
+        raw = self.t.wait_message("alice@example.test", "never@moody.test", timeout=30)
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         self.assertEqual(msg.get_content_type(), "multipart/report")
         fields = {}
@@ -95,6 +97,22 @@ class Retry(unittest.TestCase):
         self.assertGreaterEqual(self.sink.tries["never@moody.test"], 2)
         self.assertRegex(self.t.log(), r"to=<never@moody\.test>, relay=none, .*dsn=4\.4\.7, status=expired "
                                        r"\(message expired after maximal_queue_lifetime\)")
+
+    def test_5xx_from_the_remote_bounces_at_once_with_its_reply(self):
+        self.send("nobody@moody.test", "to nobody")
+        raw = self.t.wait_message("alice@example.test", "nobody@moody.test", timeout=15)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(msg["Subject"], "Undelivered Mail Returned to Sender")
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        fields = {}
+        for block in list(msg.iter_parts())[1].get_payload():
+            for k, v in block.items():
+                fields[k] = v
+        self.assertEqual(fields["Action"], "failed")
+        self.assertEqual(fields["Status"], "5.1.1")
+        self.assertEqual(fields["Remote-MTA"], "dns; 127.0.0.1")
+        self.assertIn("smtp; 550 5.1.1 <nobody@moody.test>: Recipient address rejected", fields["Diagnostic-Code"])
+        self.assertEqual(self.sink.tries["nobody@moody.test"], 1)  # final: never tried again
 
 
 if __name__ == "__main__":
