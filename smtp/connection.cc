@@ -22,6 +22,10 @@ namespace tern::smtp_client {
 
 namespace {
 
+// Streaming DATA (stream_data): how much may wait in an output buffer.
+constexpr std::size_t kDataHighWater = 256 * 1024;
+constexpr std::size_t kDataLowWater = 64 * 1024;
+
 std::string notify_words(std::uint8_t bits) {
     if (bits & queue::kNotifyNever) return "NEVER";
     std::string out;
@@ -272,6 +276,12 @@ void Connection::start_tls() {
     // Anything the server sent after its 220 is not to be trusted (RFC 3207 6).
     evbuffer* in = bufferevent_get_input(bev_);
     evbuffer_drain(in, evbuffer_get_length(in));
+    // The TLS filter moves what it encrypts into the socket's bufferevent, which
+    // takes any amount unless it has a write high-water mark: without one the whole
+    // message would sit there (not streamed), and the final "." would count as sent
+    // while most of the body had not left, so a server lost in the middle of the
+    // body would read "while sending end of data".
+    bufferevent_setwatermark(bev_, EV_WRITE, kDataLowWater, kDataHighWater);
     bufferevent* wrapped = bufferevent_openssl_filter_new(base_, bev_, ssl, BUFFEREVENT_SSL_CONNECTING,
                                                           BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     if (!wrapped) {
@@ -411,13 +421,9 @@ void Connection::quit(std::function<void()> closed) {
 }
 
 // The message goes out as the server takes it: at most kDataHighWater bytes
-// wait in the output buffer, refilled when it drains below kDataLowWater.
+// wait in the output buffer (and as much again below the TLS filter, see
+// start_tls), refilled when it drains below kDataLowWater.
 // A server that stops reading times out after smtp_data_done_timeout.
-namespace {
-constexpr std::size_t kDataHighWater = 256 * 1024;
-constexpr std::size_t kDataLowWater = 64 * 1024;
-}  // namespace
-
 void Connection::stream_data(std::shared_ptr<DataSource> source, ReplyFn done) {
     data_ = std::move(source);
     data_done_ = std::move(done);
