@@ -96,6 +96,8 @@ class FaultCase:
             f.write("mx.sink.test. A 127.0.0.1\n")
             for d in ("drop", "late421", "greet421", "silent", "tlsdrop", "tlsstall", "fine", "split"):
                 f.write("%s.test. MX 10 mx.sink.test.\n" % d)
+            # Nothing listens on 127.0.0.2 until test_receiver_down_then_back starts a server there.
+            f.write("down.test. MX 10 mx.down.test.\nmx.down.test. A 127.0.0.2\n")
         cls.t.postconf("-e", "dns_zone_file=" + zone,
                        "smtp_destination_port=%d" % cls.sink.port,
                        "smtp_tls_security_level=" + cls.tls_level,
@@ -232,6 +234,23 @@ class ProtocolFaults(FaultCase, unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual((self.sink.received_by(marker, fine), self.sink.received_by(marker, split)), (1, 1))
         COUNTS["delivered_once"] += 1
+
+    @unittest.expectedFailure  # qmgr bug reported to the lead: postqueue -f does not revive a dead destination
+    def test_receiver_down_then_back(self):
+        # The receiver is not there at all (connection refused), long enough for qmgr to
+        # suspend the destination; it comes back and the admin runs postqueue -f. As with
+        # Postfix (QMGR_REQ_FLUSH_DEAD), the flush tries the destination again at once.
+        markers = ["fault-down-%d-%s" % (i, uuid.uuid4().hex[:8]) for i in range(6)]
+        for m in markers:
+            code, text, qid = submit(self.t, "bob@down.test", message(m, "bob@down.test"))
+            self.assertEqual(code, 250, text)
+        wait_for(lambda: len(self.t.queue_files("deferred")) == len(markers), timeout=30, interval=0.1)
+        self.assertEqual(len(queue_locations(self.t)), len(markers))
+        back = SmtpSink(host="127.0.0.2", port=self.sink.port)
+        self.addCleanup(back.close)
+        self.t.run("-f", program="postqueue")
+        wait_for(lambda: all(back.count(m) == 1 for m in markers), timeout=15, interval=0.1)
+        wait_for(lambda: not queue_locations(self.t), timeout=15, interval=0.1)
 
 
 class ProtocolFaultsEncrypt(FaultCase, unittest.TestCase):

@@ -124,6 +124,11 @@ class SmtpSink:
     def pause(self):
         """Stops listening: new connections are refused until resume()."""
         if self.listener:
+            # shutdown first: close() alone leaves a thread blocked in accept() listening.
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.listener.close()
             self.listener = None
 
