@@ -69,6 +69,8 @@ int Master::run(int ready_fd) {
     }
     const auto& cfg = *cfg_;
     server::setup_logging(cfg, "master");
+    // Children compare their parent with this to notice that master died (server::run).
+    ::setenv(server::kMasterPidVariable, std::to_string(::getpid()).c_str(), 1);
     const std::string queue_dir = cfg.get(config::kQueueDirectory);
     const std::string data_dir = cfg.get(config::kDataDirectory);
     uid_t owner_uid = ::getuid();

@@ -98,6 +98,7 @@ void QueueManager::on_trigger(char code) {
         scan_incoming();
         break;
     case ipc::kTriggerFlush:
+        scheduler_.revive_all();  // the admin says the sites are back: no waiting out a dead mark
         scan_incoming();
         scan_deferred(true);
         break;

@@ -92,6 +92,16 @@ bool Scheduler::dead(Destination& d, Clock::time_point now) {
     return false;
 }
 
+void Scheduler::revive_all() {
+    for (auto& [key, d] : destinations_) {
+        if (d.dead_until == Clock::time_point{} && d.failed_cohorts == 0) continue;
+        d.dead_until = {};
+        d.failed_cohorts = 0;
+        d.window = first_window(d.limits, s_.initial_concurrency);
+    }
+    kick();
+}
+
 void Scheduler::kick() { event_active(kick_.get(), EV_TIMEOUT, 0); }
 
 void Scheduler::on_kick(evutil_socket_t, short, void* ctx) noexcept { static_cast<Scheduler*>(ctx)->pump(); }

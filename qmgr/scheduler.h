@@ -65,6 +65,7 @@ public:
     void add(const Route& route, Delivery* d);                  // queue a delivery
     void done(const Route& route, const Feedback& f);           // a started delivery has ended
     void pump();                                                // start and suspend what can be
+    void revive_all();  // postqueue -f: every destination may be tried again at once (Postfix's flush of dead sites)
 
     // For tests and logs.
     std::size_t window(const Route& route) const;

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "libmail/config/params_global.h"
 #include "libmail/core/log.h"
 #include "libmail/core/privs.h"
+#include "libmail/core/text.h"
 #include "libmail/event/event_ptrs.h"
 
 namespace tern::server {
@@ -157,7 +159,29 @@ std::pair<std::string, std::string> split_override(const std::string& arg) {
     return {name, value};
 }
 
+namespace {
+
+// A daemon leaves when master does, as Postfix's do: otherwise it would keep
+// the listening sockets and the next "tern start" could not bind them. The
+// kernel sends SIGTERM when the parent dies; a privilege drop clears that
+// setting, so it is made after the last drop, and a master that died before
+// it took effect is noticed by the parent pid having changed.
+bool follow_master(pid_t master) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) log::warning("prctl(PR_SET_PDEATHSIG): %m");
+    return ::getppid() == master;
+}
+
+// The pid of the master this daemon belongs to; a daemon started by hand follows its parent.
+pid_t master_pid() {
+    const char* env = std::getenv(kMasterPidVariable);
+    auto pid = env ? parse_number<pid_t>(env) : std::nullopt;
+    return pid ? *pid : ::getppid();
+}
+
+}  // namespace
+
 int run(int argc, char** argv, const std::string& program, Hooks hooks) {
+    const pid_t master = master_pid();
     ::signal(SIGPIPE, SIG_IGN);
     Args args = parse_args(argc, argv, program);
     auto cfg = config::Config::load(args.config_dir, args.overrides);
@@ -177,6 +201,10 @@ int run(int argc, char** argv, const std::string& program, Hooks hooks) {
 
     if (rt.hooks.before_drop) rt.hooks.before_drop(rt.ctx);
     drop_privileges(*cfg, rt.hooks.run_as ? rt.hooks.run_as(*cfg) : cfg->get(config::kMailOwner));
+    if (!follow_master(master)) {
+        log::warning("master has gone away: exiting");
+        return 1;
+    }
 
     EventBasePtr base(event_base_new());
     if (!base) log::fatal("event_base_new failed");

@@ -59,6 +59,9 @@ struct Hooks {
     std::function<void(Context&)> before_exit;
 };
 
+// The environment variable in which master gives its pid to its children.
+inline constexpr const char* kMasterPidVariable = "TERN_MASTER_PID";
+
 // Runs the daemon and returns the process exit code. Configuration errors
 // are printed as "fatal: FILE:LINE: ..." and return 1 before anything starts.
 int run(int argc, char** argv, const std::string& program, Hooks hooks);

@@ -235,7 +235,6 @@ class ProtocolFaults(FaultCase, unittest.TestCase):
         self.assertEqual((self.sink.received_by(marker, fine), self.sink.received_by(marker, split)), (1, 1))
         COUNTS["delivered_once"] += 1
 
-    @unittest.expectedFailure  # qmgr bug reported to the lead: postqueue -f does not revive a dead destination
     def test_receiver_down_then_back(self):
         # The receiver is not there at all (connection refused), long enough for qmgr to
         # suspend the destination; it comes back and the admin runs postqueue -f. As with

@@ -202,3 +202,20 @@ TEST_CASE("failures of messages that come one by one add up", "[qmgr][scheduler]
     h.run();
     CHECK(h.suspended.size() == 1);
 }
+
+TEST_CASE("a flush (revive_all) lets a dead destination be tried at once", "[qmgr][scheduler]") {
+    auto s = settings();
+    s.initial_concurrency = 1;
+    Harness h(std::move(s));
+    h.add(kRemote, 0, 1);
+    h.run();
+    h.sched->done(kRemote, Feedback{Feedback::Kind::HopFailure, "4.4.1", "Connection refused"});
+    h.run();
+    REQUIRE(h.sched->is_dead(kRemote));
+    h.sched->revive_all();
+    h.add(kRemote, 1, 2);
+    h.run();
+    CHECK_FALSE(h.sched->is_dead(kRemote));
+    CHECK(h.started.size() == 2);
+    CHECK(h.suspended.empty());
+}
