@@ -3,7 +3,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "libmail/core/log.h"
 #include "libmail/ipc/attr_channel.h"
@@ -30,7 +32,16 @@ void send_trigger(const std::string& queue_dir, const std::string& service, char
     const std::string path = service_path(queue_dir, false, service);
     auto fd = connect_unix(path);
     if (!fd) {
-        log::warning("trigger %s: %s", path.c_str(), fd.error().message.c_str());
+        // A full backlog means triggers are already waiting: this one adds nothing (Postfix is
+        // silent too). Otherwise the service is down; said at most once a minute, as a busy
+        // smtpd would say it for every message while master restarts qmgr.
+        if (fd.error().code == EAGAIN) return;
+        static std::time_t last_warning = 0;
+        const std::time_t now = std::time(nullptr);
+        if (now - last_warning >= 60) {
+            last_warning = now;
+            log::warning("trigger %s: %s", path.c_str(), fd.error().message.c_str());
+        }
         return;
     }
     // MSG_NOSIGNAL: a command (postqueue -f) must not die of SIGPIPE if qmgr is going away.
