@@ -55,6 +55,9 @@ private:
     [[nodiscard]] Stop stop_at(std::size_t floor, std::size_t line, int boundary, bool closing) const;
     [[nodiscard]] Stop scan_to_boundary(std::size_t from, std::size_t floor) const;
     void apply_header(Entity& e, const Header& h, bool in_digest) const;
+    [[nodiscard]] std::uint64_t count_body_lines(const Entity& e) const;
+    [[nodiscard]] std::uint64_t line_ends(Range r) const;
+    [[nodiscard]] std::uint64_t body_line_ends(const Entity& e) const;
     Plan plan_body(Entity& e, std::size_t depth);
     void mark_over_limit(Entity& e) {
         e.over_limit = true;
@@ -139,6 +142,42 @@ void Parser::apply_header(Entity& e, const Header& h, bool in_digest) const {
             if (c != ' ' && c != '\t') loc += c;
         e.location = std::move(loc);
     }
+}
+
+std::uint64_t Parser::line_ends(Range r) const {
+    const std::string_view s = r.in(m_);
+    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// LFs in the body of an entity whose body_lines is known.
+std::uint64_t Parser::body_line_ends(const Entity& e) const {
+    const bool partial_last = e.body.length > 0 && m_[e.body.end() - 1] != '\n';
+    return e.body_lines - (partial_last ? 1 : 0);
+}
+
+// count_lines(m_, e.body), from the counts of the children where there are
+// some, so that deep nesting costs one pass over the message, not one per level.
+std::uint64_t Parser::count_body_lines(const Entity& e) const {
+    if (e.body.length == 0) return 0;
+    std::uint64_t lf = 0;
+    switch (e.kind) {
+    case EntityKind::Leaf:
+        lf = line_ends(e.body);
+        break;
+    case EntityKind::Message:  // the encapsulated header and body fill the body exactly
+        lf = line_ends(e.children.front().header) + body_line_ends(e.children.front());
+        break;
+    case EntityKind::Multipart: {
+        std::size_t pos = e.body.offset;
+        for (const auto& c : e.children) {  // preamble and delimiters, then each part
+            lf += line_ends({pos, c.header.offset - pos}) + line_ends(c.header) + body_line_ends(c);
+            pos = c.body.end();
+        }
+        lf += line_ends({pos, e.body.end() - pos});  // the last delimiters and the epilogue
+        break;
+    }
+    }
+    return lf + (m_[e.body.end() - 1] != '\n' ? 1 : 0);
 }
 
 Parser::Plan Parser::plan_body(Entity& e, std::size_t depth) {
@@ -259,7 +298,7 @@ Stop Parser::parse_entity(Entity& e, std::size_t start, std::size_t depth, bool 
     }
     }
     e.body = {body_start, stop.content_end - body_start};
-    e.body_lines = count_lines(m_, e.body);
+    e.body_lines = count_body_lines(e);
     return stop;
 }
 

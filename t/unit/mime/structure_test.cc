@@ -85,6 +85,9 @@ TEST_CASE("nested multipart/mixed with alternative, attachment and message/rfc82
     CHECK(root.header == Range{0, m.find("This is")});
     CHECK(root.body == Range{m.find("This is"), m.size() - m.find("This is")});  // the epilogue is in it
     REQUIRE(root.children.size() == 3);
+    // Lines of a multipart body are counted from its parts: the same as counting them.
+    CHECK(root.body_lines == 38);
+    CHECK(root.body_lines == count_lines(m, root.body));
 
     const Entity& alt = root.children[0];
     CHECK(alt.kind == EntityKind::Multipart);
