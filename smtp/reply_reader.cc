@@ -38,6 +38,9 @@ std::string ServerReply::enhanced_status() const {
 }
 
 std::string ServerReply::dsn() const {
+    // RFC 3463 has classes 2, 4 and 5 only: a 3xx where a final reply was due is a
+    // protocol error, to be tried again (X.5.0: other protocol status).
+    if (code / 100 != 2 && code / 100 != 4 && code / 100 != 5) return "4.5.0";
     std::string s = enhanced_status();
     if (!s.empty()) return s;
     return std::to_string(code / 100) + ".0.0";

@@ -22,9 +22,10 @@ struct ServerReply {
     std::string text() const;
     // The RFC 3463 enhanced status of the first line ("5.1.1"), or "" when it has none.
     std::string enhanced_status() const;
-    // The enhanced status, or one derived from the code ("4.0.0", "5.0.0", "2.0.0").
+    // The enhanced status, or one derived from the code ("4.0.0", "5.0.0", "2.0.0");
+    // "4.5.0" for a 3xx (never a final status).
     std::string dsn() const;
-    bool positive() const { return code >= 200 && code < 400; }
+    bool positive() const { return code >= 200 && code < 300; }  // 2xx: the only success of MAIL, RCPT, DATA's end
     bool transient() const { return code >= 400 && code < 500; }
 };
 

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const ServerReply r = reader.take();
         if (r.code < 200 || r.code > 599) __builtin_trap();
         const std::string dsn = r.dsn();
-        if (dsn.empty() || (dsn[0] != '2' && dsn[0] != '4' && dsn[0] != '5')) __builtin_trap();
+        if (dsn.empty() || (dsn[0] != '2' && dsn[0] != '4' && dsn[0] != '5')) __builtin_trap();  // RFC 3463 classes
+        if (r.positive() != (r.code / 100 == 2)) __builtin_trap();
         (void)r.text();
         (void)parse_ehlo(r);
     }

@@ -443,6 +443,12 @@ class ScriptedServers(unittest.TestCase):
         self.assertEqual(res[0][:2], ("bounced", "5.7.1"), res)
         self.assertIn("(in reply to end of DATA command)", res[0][2])
 
+    def test_a_3xx_to_the_final_dot_is_not_a_delivery(self):
+        s = self.server(data_reply="354 3.0.0 what now")
+        d = self.smtp()
+        res = d.deliver(["a@remote.test"], MSG, nexthop=self.hop(s))
+        self.assertEqual(res[0][:2], ("deferred", "4.5.0"), res)
+
     def test_disconnect_after_data_defers(self):
         s = self.server(data_reply="disconnect")
         d = self.smtp()

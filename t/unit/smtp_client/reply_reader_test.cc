@@ -32,6 +32,8 @@ TEST_CASE("a reply without an enhanced status gets one from its code", "[smtp_cl
     CHECK(read_all({"354"}).code == 354);
     // A status whose class does not match the code is not taken.
     CHECK(read_all({"250 5.1.1 odd"}).dsn() == "2.0.0");
+    CHECK(read_all({"354 3.0.0 go ahead"}).dsn() == "4.5.0");  // no final status has class 3
+    CHECK_FALSE(read_all({"354 go ahead"}).positive());
 }
 
 TEST_CASE("malformed and oversized replies are protocol errors", "[smtp_client][reply]") {
