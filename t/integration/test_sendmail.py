@@ -115,6 +115,16 @@ class Sendmail(unittest.TestCase):
         data = self.delivered("alice@example.test", b"Subject: dot oi")
         self.assertTrue(data.endswith(b"\n\nbefore\n.\nafter\n"), data)
 
+    def test_grouped_letters_as_in_postfix(self):
+        # "-ti" is -t -i: the recipients come from the header and a lone dot stays content;
+        # "-froot" has its value attached.
+        p = self.sendmail("-ti", "-froot", input=b"To: bob@example.test\nSubject: grouped\n\nbefore\n.\nafter\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, b"")
+        data = self.delivered("bob@example.test", b"Subject: grouped")
+        self.assertTrue(data.endswith(b"\n\nbefore\n.\nafter\n"), data)
+        self.assertIn(b"Return-Path: <root@mail.example.test>", data)
+
     def test_old_options_are_accepted(self):
         p = self.sendmail("-odi", "-oem", "-U", "-Z", "alice@example.test", input=b"Subject: old options\n\nx\n")
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -45,6 +45,37 @@ std::string strip_angles(std::string a) {
     return a;
 }
 
+// -bX (mode) and -oX (old sendmail options), given as the whole word "-bX" / "-oX".
+void apply_word_option(Options& o, char c, const std::string& word) {
+    if (c == 'b') {
+        if (word.size() != 3) throw UsageError("unsupported mode " + word);
+        o.mode = word[2];
+        if (std::strchr("msvp", o.mode) == nullptr) throw UsageError("unsupported mode " + word);
+        return;
+    }
+    if (word == "-oi" || word == "-oitrue") o.ignore_dots = true;
+    // -odi, -odb, -oem, -om, ... mean nothing for Tern (Postfix ignores them too).
+}
+
+void apply_option(Options& o, char c, const std::string& value) {
+    switch (c) {
+    case 't': o.extract = true; break;
+    case 'i': o.ignore_dots = true; break;
+    case 'f':
+    case 'r': o.sender = strip_angles(value); o.sender_given = true; break;
+    case 'F': o.full_name = value; break;
+    case 'C': o.config_dir = value; break;
+    case 'c': o.config_dir = value; break;
+    case 'q': o.mode = 'q'; break;
+    case 'U': case 'v': case 'm': case 'n': case 'N': case 'R': case 'V': case 'B': case 'h':
+    case 'L': case 'O': case 'X': case 'G': case 'A': case '8':
+        break;  // accepted for compatibility, no effect
+    default:
+        std::fprintf(stderr, "sendmail: warning: -%c option ignored\n", c);
+        break;
+    }
+}
+
 Options parse_args(int argc, char** argv) {
     Options o;
     int i = 1;
@@ -55,37 +86,25 @@ Options parse_args(int argc, char** argv) {
             break;
         }
         if (a.size() < 2 || a[0] != '-') break;
-        const char c = a[1];
-        std::string value;
-        if (takes_value(c)) {
-            if (a.size() > 2) value = a.substr(2);
-            else if (i + 1 < argc) value = argv[++i];
-            else throw UsageError("option -" + std::string(1, c) + " requires a value");
-        }
-        switch (c) {
-        case 't': o.extract = true; break;
-        case 'i': o.ignore_dots = true; break;
-        case 'f':
-        case 'r': o.sender = strip_angles(value); o.sender_given = true; break;
-        case 'F': o.full_name = value; break;
-        case 'C': o.config_dir = value; break;
-        case 'c': o.config_dir = value; break;
-        case 'b':
-            if (a.size() != 3) throw UsageError("unsupported mode " + a);
-            o.mode = a[2];
-            if (std::strchr("msvp", o.mode) == nullptr) throw UsageError("unsupported mode " + a);
-            break;
-        case 'o':
-            if (a == "-oi" || a == "-oitrue") o.ignore_dots = true;
-            // -odi, -odb, -oem, -om, ... mean nothing for Tern (Postfix ignores them too).
-            break;
-        case 'q': o.mode = 'q'; break;
-        case 'U': case 'v': case 'm': case 'n': case 'N': case 'R': case 'V': case 'B': case 'h':
-        case 'L': case 'O': case 'X': case 'G': case 'A': case '8':
-            break;  // accepted for compatibility, no effect
-        default:
-            std::fprintf(stderr, "sendmail: warning: -%c option ignored\n", c);
-            break;
+        // Letters group as in Postfix ("-ti" is -t -i); a letter that takes a value
+        // takes the rest of the word, or the next argument. -b and -o are whole words.
+        for (std::size_t j = 1; j < a.size(); ++j) {
+            const char c = a[j];
+            std::string value;
+            if (c == 'b' || c == 'o') {
+                std::string word = "-" + a.substr(j);
+                if (word.size() == 2 && i + 1 < argc) word += argv[++i];  // "-b s", as getopt allows
+                apply_word_option(o, c, word);
+                break;
+            }
+            if (takes_value(c)) {
+                if (j + 1 < a.size()) value = a.substr(j + 1);
+                else if (i + 1 < argc) value = argv[++i];
+                else throw UsageError("option -" + std::string(1, c) + " requires a value");
+                apply_option(o, c, value);
+                break;
+            }
+            apply_option(o, c, value);
         }
     }
     for (; i < argc; ++i) o.recipients.push_back(strip_angles(argv[i]));
