@@ -49,14 +49,6 @@ Result<pid_t> spawn_child(const Service& s, const config::Config& cfg) {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 
-    // Resolve the user before fork: getpwnam after fork is not async-signal-safe.
-    std::optional<UserIds> drop_to;
-    if (running_as_root() && s.entry.unpriv) {
-        auto ids = lookup_user(cfg.get(config::kMailOwner));
-        if (!ids) return Error(ids.error().message);
-        drop_to = *ids;
-    }
-
     const pid_t pid = ::fork();
     if (pid < 0) return sys_error("fork");
     if (pid > 0) return pid;
@@ -72,10 +64,6 @@ Result<pid_t> spawn_child(const Service& s, const config::Config& cfg) {
         child_fail("fcntl");
     }
     ::close_range(kChildListenFd + 1, ~0U, 0);
-    if (drop_to) {
-        if (::setgroups(1, &drop_to->gid) != 0 || ::setgid(drop_to->gid) != 0 || ::setuid(drop_to->uid) != 0)
-            child_fail("drop privileges");
-    }
     ::execv(program.c_str(), argv.data());
     child_fail(program.c_str());
 }

@@ -8,7 +8,21 @@
 
 namespace tern::smtp_client {
 
-std::unique_ptr<Service> make_service(server::Context& ctx) {
+Tables open_tables(const config::Config& cfg) {
+    Tables t;
+    auto open = [](const char* name, const std::vector<std::string>& specs) {
+        auto maps = maps::MapList::open(specs);
+        if (!maps) log::fatal("%s: %s", name, maps.error().message.c_str());
+        return std::make_unique<maps::MapList>(std::move(*maps));
+    };
+    if (const auto specs = cfg.get_list(config::kSmtpTlsPolicyMaps); !specs.empty())
+        t.tls_policy = open("smtp_tls_policy_maps", specs);
+    if (cfg.get_bool(config::kSmtpSaslAuthEnable))
+        t.sasl_passwords = open("smtp_sasl_password_maps", cfg.get_list(config::kSmtpSaslPasswordMaps));
+    return t;
+}
+
+std::unique_ptr<Service> make_service(server::Context& ctx, Tables tables) {
     const config::Config& cfg = *ctx.cfg;
     Settings s;
     s.helo_name = cfg.get(config::kSmtpHeloName);
@@ -41,17 +55,9 @@ std::unique_ptr<Service> make_service(server::Context& ctx) {
         log::fatal("relayhost: bad value \"%s\"", printable(svc->relayhost).c_str());
     svc->default_port = static_cast<int>(cfg.get_int(config::kSmtpDestinationPort));
     svc->cache_time = cfg.get_time(config::kSmtpConnectionCacheTimeLimit);
-    if (const auto specs = cfg.get_list(config::kSmtpTlsPolicyMaps); !specs.empty()) {
-        auto maps = maps::MapList::open(specs);
-        if (!maps) log::fatal("smtp_tls_policy_maps: %s", maps.error().message.c_str());
-        svc->tls_policy_maps = std::make_unique<maps::MapList>(std::move(*maps));
-    }
+    svc->tls_policy_maps = std::move(tables.tls_policy);
     svc->sasl_enable = cfg.get_bool(config::kSmtpSaslAuthEnable);
-    if (svc->sasl_enable) {
-        auto maps = maps::MapList::open(cfg.get_list(config::kSmtpSaslPasswordMaps));
-        if (!maps) log::fatal("smtp_sasl_password_maps: %s", maps.error().message.c_str());
-        svc->password_maps = std::make_unique<maps::MapList>(std::move(*maps));
-    }
+    svc->password_maps = std::move(tables.sasl_passwords);
     return svc;
 }
 

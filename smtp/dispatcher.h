@@ -16,8 +16,16 @@
 
 namespace tern::smtp_client {
 
+// The tables smtp reads, opened before the privilege drop: a password table
+// is often readable by root only (Postfix's sasl_passwd, mode 0600).
+struct Tables {
+    std::unique_ptr<maps::MapList> tls_policy;      // smtp_tls_policy_maps, or null
+    std::unique_ptr<maps::MapList> sasl_passwords;  // smtp_sasl_password_maps, or null
+};
+Tables open_tables(const config::Config& cfg);
+
 // Settings from main.cf (errors are configuration errors: log::fatal).
-std::unique_ptr<Service> make_service(server::Context& ctx);
+std::unique_ptr<Service> make_service(server::Context& ctx, Tables tables);
 
 class Dispatcher {
 public:

@@ -19,8 +19,10 @@ tern::smtp_client::Dispatcher* dispatcher = nullptr;
 
 int main(int argc, char** argv) {
     tern::server::Hooks hooks;
+    tern::smtp_client::Tables tables;
+    hooks.before_drop = [&](tern::server::Context& ctx) { tables = tern::smtp_client::open_tables(*ctx.cfg); };
     hooks.after_drop = [&](tern::server::Context& ctx) {
-        dispatcher = new tern::smtp_client::Dispatcher(tern::smtp_client::make_service(ctx));
+        dispatcher = new tern::smtp_client::Dispatcher(tern::smtp_client::make_service(ctx, std::move(tables)));
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {
         dispatcher->accept(ctx.base, std::move(fd));

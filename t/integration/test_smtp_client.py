@@ -354,7 +354,9 @@ class RelayhostWithAuth(unittest.TestCase):
         pw = os.path.join(d.etc, "sasl_passwd")
         with open(pw, "w") as f:
             f.write("%s alice@example.test:%s\n" % (hop, password))
-        os.chmod(pw, 0o644)
+        # Readable by root only, as Postfix's sasl_passwd is: smtp opens it before dropping
+        # privileges (when the test runs as root, as CI does).
+        os.chmod(pw, 0o600)
         # main.cf names the table; smtp reads it at startup, so restart with it.
         d.proc.terminate()
         d.proc.wait(timeout=10)
