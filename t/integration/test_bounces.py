@@ -8,29 +8,11 @@ import email
 import email.policy
 import os
 import smtplib
-import socket
 import time
 import unittest
 
-from aiosmtpd.controller import Controller
-
+from aio_sink import AioSink
 from tern_instance import Instance, wait_for
-
-
-class Sink:
-    """An SMTP server without DSN (aiosmtpd offers none) that keeps what it gets."""
-
-    def __init__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.messages = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 2.0.0 Ok: kept"
 
 
 def notice_about(t, address, subject):
@@ -58,7 +40,7 @@ def status_fields(msg):
 class Bounces(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sink = Sink()
+        cls.sink = AioSink(ok_reply="250 2.0.0 Ok: kept")  # offers no DSN
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
         cls.t.add_user("bob@example.test", "bob-pw")
@@ -73,7 +55,7 @@ class Bounces(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.t.cleanup()
-        cls.sink.controller.stop()
+        cls.sink.stop()
 
     def test_bounce_is_a_multipart_report_in_the_senders_maildir(self):
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
@@ -178,7 +160,7 @@ class Bounces(unittest.TestCase):
             s.mail("alice@example.test")
             s.rcpt("carol@nodsn.test", ["NOTIFY=SUCCESS"])
             s.data(b"Subject: over the fence\r\n\r\nbody\r\n")
-        wait_for(lambda: any(b"over the fence" in m for m in self.sink.messages), timeout=15)
+        wait_for(lambda: any(b"over the fence" in m for m in self.sink.contents()), timeout=15)
         raw = notice_about(self.t, "alice@example.test", "over the fence")
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         fields = status_fields(msg)

@@ -8,27 +8,18 @@ import email.policy
 import os
 import re
 import smtplib
-import socket
-import threading
 import unittest
 
-from aiosmtpd.controller import Controller
-
+from aio_sink import AioSink
 from tern_instance import Instance, wait_for
 
 
-class MoodySink:
+class MoodySink(AioSink):
     """later@ gets 450 on its first try, then 250; never@ always gets 450; nobody@ gets 550."""
 
     def __init__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
         self.tries = {}
-        self.received = []
-        self.lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        super().__init__()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -39,11 +30,6 @@ class MoodySink:
             return "450 4.2.0 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.received.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 2.0.0 Ok: queued"
 
 
 class Retry(unittest.TestCase):
@@ -63,7 +49,7 @@ class Retry(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.t.cleanup()
-        cls.sink.controller.stop()
+        cls.sink.stop()
 
     def send(self, rcpt, subject):
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
@@ -71,7 +57,7 @@ class Retry(unittest.TestCase):
 
     def test_4xx_then_success_on_a_later_queue_run(self):
         self.send("later@moody.test", "second time lucky")
-        wait_for(lambda: any(b"second time lucky" in c for _, c in self.sink.received), timeout=20)
+        wait_for(lambda: any(b"second time lucky" in c for c in self.sink.contents()), timeout=20)
         log = self.t.log()
         deferred = re.search(r"(\w+): to=<later@moody\.test>, .*dsn=4\.2\.0, status=deferred \(host 127\.0\.0\.1"
                              r"\[127\.0\.0\.1\] said: 450 4\.2\.0 mailbox busy, try again later \(in reply to RCPT TO "

@@ -7,35 +7,21 @@ import asyncio
 import os
 import re
 import smtplib
-import socket
-import threading
 import time
 import unittest
 
-from aiosmtpd.controller import Controller
-
+from aio_sink import AioSink, free_port
 from tern_instance import Instance, wait_for
 
 
-def closed_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]  # nothing listens there once the socket is closed
-
-
-class Sink:
-    """An SMTP server that records each message's arrival time and subject,
-    optionally taking `delay` seconds before answering DATA."""
+class Sink(AioSink):
+    """Counts deliveries under way at once; takes `delay` seconds before answering DATA."""
 
     def __init__(self, delay=0.0, host="127.0.0.1"):
         self.delay = delay
-        self.received = []  # (monotonic time, subject)
         self.busy = 0
         self.most_busy = 0
-        self.lock = threading.Lock()
-        self.port = closed_port(host)  # free now; aiosmtpd cannot start on port 0
-        self.controller = Controller(self, hostname=host, port=self.port)
-        self.controller.start()
+        super().__init__(host)
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -43,18 +29,9 @@ class Sink:
             self.most_busy = max(self.most_busy, self.busy)
         if self.delay:
             await asyncio.sleep(self.delay)
-        m = re.search(rb"^Subject: (.*?)\r?$", envelope.content, re.M)
         with self.lock:
             self.busy -= 1
-            self.received.append((time.monotonic(), m.group(1).decode() if m else ""))
-        return "250 2.0.0 Ok: queued"
-
-    def subjects(self):
-        with self.lock:
-            return [s for _, s in self.received]
-
-    def stop(self):
-        self.controller.stop()
+        return await super().handle_DATA(server, session, envelope)
 
 
 class Scheduler(unittest.TestCase):
@@ -70,7 +47,7 @@ class Scheduler(unittest.TestCase):
         with open(transport, "w") as f:
             f.write("slow.test smtp:[127.0.0.1]:%d\n" % cls.slow.port)
             f.write("fast.test smtp:[127.0.0.1]:%d\n" % cls.fast.port)
-            f.write("dead.test smtp:[127.0.0.1]:%d\n" % closed_port())
+            f.write("dead.test smtp:[127.0.0.1]:%d\n" % free_port())
             f.write("paced.test paced:[127.0.0.1]:%d\n" % cls.paced.port)
             # By name: no MX for mx.v6.test, so its AAAA record (RFC 5321 5.1 implicit MX).
             f.write("v6.test smtp:mx.v6.test:%d\n" % cls.v6.port)
@@ -131,7 +108,7 @@ class Scheduler(unittest.TestCase):
     def test_a_rate_delay_spaces_deliveries(self):
         self.submit("dan@paced.test", ["paced-%d" % i for i in range(3)])
         wait_for(lambda: len(self.paced.received) == 3, timeout=20)
-        times = sorted(t for t, _ in self.paced.received)
+        times = sorted(t for t, _, _ in self.paced.received)
         gaps = [b - a for a, b in zip(times, times[1:])]
         self.assertTrue(all(g >= 0.9 for g in gaps), gaps)
         print("rate delay 1s: gaps %s" % ", ".join("%.2fs" % g for g in gaps))
