@@ -3,12 +3,11 @@
 // OpenSSL one on the same socket once "220 Ready to start TLS" has been
 // flushed; whatever the client sent after STARTTLS and before the handshake
 // is thrown away, so no command can be injected into the TLS session.
-#include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
-#include <openssl/err.h>
 
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/tls/server_tls.h"
 #include "smtpd/session.h"
 
 namespace tern::smtpd {
@@ -40,35 +39,18 @@ Step Session::cmd_starttls(std::string_view args) {
 void Session::start_tls() {
     tls_switch_pending_ = false;
     const tls::ServerContext* ctx = server_.tls();
-    SSL* ssl = ctx ? ctx->new_ssl() : nullptr;
-    if (!ssl) {
-        log::warning("cannot start TLS for %s: %s", client().c_str(),
-                     ctx ? tls::take_errors().c_str() : "no certificate configured");
-        closing_ = true;
-        server_.retire(this);
-        return;
-    }
+    std::size_t discarded = 0;
+    std::string why = "no certificate configured";
     // Pipelined plaintext after STARTTLS is discarded (RFC 3207 6).
-    evbuffer* in = bufferevent_get_input(bev_);
-    if (const std::size_t n = evbuffer_get_length(in); n > 0) {
-        log::info("discarding %zu bytes sent after STARTTLS by %s", n, client().c_str());
-        evbuffer_drain(in, n);
-    }
-    const evutil_socket_t fd = bufferevent_getfd(bev_);
-    event_base* base = bufferevent_get_base(bev_);
-    bufferevent_setfd(bev_, -1);  // the plain bufferevent goes; the socket stays
-    bufferevent_free(bev_);
-    bev_ = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-    if (!bev_) {
-        log::warning("cannot start TLS for %s", client().c_str());
-        SSL_free(ssl);
-        evutil_closesocket(fd);
+    bufferevent* bev = ctx ? tls::start_server_tls(bev_, *ctx, discarded, why) : nullptr;
+    if (ctx) bev_ = bev;  // the plain one is gone either way
+    if (discarded > 0) log::info("discarding %zu bytes sent after STARTTLS by %s", discarded, client().c_str());
+    if (!bev_ || !bev) {
+        log::warning("cannot start TLS for %s: %s", client().c_str(), why.c_str());
         closing_ = true;
         server_.retire(this);
         return;
     }
-    bufferevent_openssl_set_allow_dirty_shutdown(bev_, 1);
     tls_handshaking_ = true;
     set_callbacks(settings_.starttls_timeout);
 }

@@ -2,6 +2,7 @@
 
 #include "libmail/config/params_tls.h"
 #include "libmail/core/log.h"
+#include "libmail/tls/server_tls.h"
 
 namespace tern::smtpd {
 
@@ -20,13 +21,9 @@ Result<std::unique_ptr<tls::ServerContext>> load_tls(const config::Config& cfg) 
         log::info("no smtpd_tls_cert_file: STARTTLS is not offered");
         return std::unique_ptr<tls::ServerContext>();
     }
-    const std::string grade = cfg.get(config::kSmtpdTlsCiphers);
-    std::string list;
-    if (grade == "high") list = cfg.get(config::kTlsHighCipherlist);
-    else if (grade == "medium") list = cfg.get(config::kTlsMediumCipherlist);
-    else return Error("smtpd_tls_ciphers: \"" + grade + "\" is not high or medium");
-    auto ctx = tls::ServerContext::load({cert, cfg.get(config::kSmtpdTlsKeyFile), cfg.get(config::kSmtpdTlsProtocols), list});
-    if (!ctx) return Error("smtpd TLS: " + ctx.error().message);
+    auto ctx = tls::load_server_context(cfg, {"smtpd", cert, cfg.get(config::kSmtpdTlsKeyFile),
+                                              cfg.get(config::kSmtpdTlsProtocols), cfg.get(config::kSmtpdTlsCiphers)});
+    if (!ctx) return Error(ctx.error().message);
     return std::move(*ctx);
 }
 
