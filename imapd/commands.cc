@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
     {"LOGOUT", &Session::cmd_logout, kAny},
     {"ID", &Session::cmd_id, kAny},
     {"LOGIN", &Session::cmd_login, kNotAuth},
+    {"AUTHENTICATE", &Session::cmd_authenticate, kNotAuth},
+    {"STARTTLS", &Session::cmd_starttls, kNotAuth},
     {"SELECT", &Session::cmd_select, kAuth},
     {"EXAMINE", &Session::cmd_examine, kAuth},
     {"LIST", &Session::cmd_list, kAuth},
@@ -45,7 +47,7 @@ const Command* find_command(std::string_view name) {
 
 void Session::cmd_capability(const std::string& tag, Parser& p) {
     if (!p.at_end()) return bad(tag, "CAPABILITY takes no arguments");
-    untagged("CAPABILITY " + std::string(kCapabilities));
+    untagged("CAPABILITY " + capabilities());
     tagged(tag, "OK CAPABILITY completed");
 }
 

@@ -1,7 +1,12 @@
 // imapd: the IMAP4rev1 server (RFC 3501 subset, see imapd/session.h). One
 // process serves many connections on one libevent loop, inside the daemon
 // skeleton of libmail/server. It runs as the mail store owner, asks authd
-// for passwords and reads Maildirs through libmail/store.
+// for passwords and reads Maildirs through libmail/store. TLS: STARTTLS on
+// the imap service, TLS from the first byte where master.cf says
+// -o imapd_tls_wrappermode=yes (imaps); the key is read as root.
+// SECURITY: everything a client sends is untrusted: lines and literals are
+// bounded where they are read; passwords go only to authd, and only inside
+// TLS unless imapd_tls_auth_only = no.
 #include <event2/event.h>
 
 #include <memory>
@@ -18,16 +23,33 @@
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
 #include "libmail/server/mail_access.h"
+#include "libmail/tls/server_tls.h"
 
 namespace tern::imapd {
 namespace {
 
 class Server {
 public:
+    // Before the privilege drop: the key may be readable by root only.
+    void load_tls(server::Context& ctx) {
+        const auto& cfg = *ctx.cfg;
+        auto t = tls::load_server_context(cfg, {"imapd", cfg.get(config::kImapdTlsCertFile),
+                                                cfg.get(config::kImapdTlsKeyFile), cfg.get(config::kImapdTlsProtocols),
+                                                cfg.get(config::kImapdTlsCiphers)});
+        if (!t) log::fatal("%s", t.error().message.c_str());
+        tls_ = std::move(*t);
+        settings_.tls_wrappermode = cfg.get_bool(config::kImapdTlsWrappermode);
+        if (settings_.tls_wrappermode && !tls_) log::fatal("imapd_tls_wrappermode = yes needs imapd_tls_cert_file");
+        if (!tls_) log::info("no imapd_tls_cert_file: STARTTLS is not offered");
+        settings_.tls = tls_.get();
+    }
+
     void setup(server::Context& ctx) {
         base_ = ctx.base;
         const auto& cfg = *ctx.cfg;
         settings_.idle_timeout = cfg.get_time(config::kImapdTimeout);
+        settings_.login_failure_delay = cfg.get_time(config::kImapdLoginFailureDelay);
+        settings_.tls_auth_only = cfg.get_bool(config::kImapdTlsAuthOnly);
         const auto limit = cfg.get_int(config::kMessageSizeLimit);
         // Messages in the store may predate a lower limit: allow some slack, and a
         // fixed ceiling when the limit is off.
@@ -47,6 +69,7 @@ public:
 private:
     event_base* base_ = nullptr;
     Settings settings_;
+    std::unique_ptr<tls::ServerContext> tls_;
     Services services_;
     OwnedSet<Session> sessions_;
 };
@@ -59,6 +82,7 @@ int main(int argc, char** argv) {
     tern::server::Hooks hooks;
     // The mail store owner (virtual_uid_maps static:UID, else mail_owner).
     hooks.run_as = [](const tern::config::Config& cfg) { return tern::store::mailbox_owner(cfg); };
+    hooks.before_drop = [](tern::server::Context& ctx) { srv.load_tls(ctx); };
     hooks.after_drop = [](tern::server::Context& ctx) { srv.setup(ctx); };
     hooks.on_connection = [](tern::server::Context&, tern::UniqueFd fd, const tern::server::Peer& peer) {
         srv.accept(std::move(fd), peer);

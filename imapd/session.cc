@@ -33,7 +33,12 @@ void Session::start() {
     // on_write runs when the output falls to half the FETCH high-water mark.
     bufferevent_setwatermark(bev_.get(), EV_WRITE, kFetchOutputHighWater / 2, 0);
     bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
-    untagged("OK [CAPABILITY " + std::string(kCapabilities) + "] Tern ready.");
+    // Port 993: the greeting waits in the TLS bufferevent until the handshake is done.
+    if (settings_.tls_wrappermode) {
+        start_tls();
+        if (closing_) return;
+    }
+    untagged("OK [CAPABILITY " + capabilities() + "] Tern ready.");
 }
 
 void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(ctx)->handle_input(); }
@@ -44,11 +49,27 @@ void Session::on_write(bufferevent* bev, void* ctx) noexcept {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->finish(nullptr);
         return;
     }
+    if (self->tls_switch_pending_) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_tls();
+        return;
+    }
     if (self->fetch_job_ && self->fetch_job_->paused) self->continue_fetch();
 }
 
 void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    if (what & BEV_EVENT_CONNECTED) {  // the TLS handshake is complete
+        self->on_tls_connected();
+        return;
+    }
+    if (self->tls_handshaking_ && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))) {
+        std::string why = tls::take_errors(self->bev_.get());
+        log::info("TLS handshake failed with [%s]: %s", self->peer_.c_str(),
+                  why.empty() ? "lost connection" : why.c_str());
+        self->peer_gone_ = true;
+        self->finish(nullptr);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT) {
         if ((what & BEV_EVENT_WRITING) || self->closing_) {
             // The client stopped reading: drop what is queued.
@@ -163,6 +184,10 @@ void Session::handle_input() {
         }
         if (idling_) {
             idle_line(line);
+            continue;
+        }
+        if (sasl_) {  // an AUTHENTICATE continuation (RFC 3501 6.2.2)
+            auth_step(sasl_->next(line));
             continue;
         }
         command_ += line;

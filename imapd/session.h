@@ -1,5 +1,6 @@
 // One IMAP4rev1 client connection (RFC 3501 subset; the commands are listed
-// in commands.cc, the capabilities in kCapabilities):
+// in commands.cc, the capabilities in capabilities()), in clear text, after
+// STARTTLS (RFC 3501 6.2.1, RFC 2595) or in TLS from the first byte (993):
 // reads commands with their literals from a bufferevent (line limit
 // kMaxLineOctets, literal limits before/after login), dispatches them through
 // the command table in commands.cc with the state checked first, and writes
@@ -28,7 +29,9 @@
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
+#include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/tls/server_context.h"
 
 namespace tern::imapd {
 
@@ -44,6 +47,8 @@ inline constexpr std::size_t kMaxLiteralOctets = 1024 * 1024;
 // After this many failed LOGINs the connection is closed.
 inline constexpr int kMaxLoginFailures = 3;
 
+// The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
+// SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE";
 
 struct Settings {
@@ -53,6 +58,13 @@ struct Settings {
     // when nothing changed: it compares directory mtimes).
     std::chrono::milliseconds idle_poll{5000};
     std::size_t max_message_bytes = 64 * 1024 * 1024;  // largest message FETCH reads
+    // TLS: nullptr without a certificate (no STARTTLS). Not owned: the Server's.
+    const tls::ServerContext* tls = nullptr;
+    bool tls_wrappermode = false;  // imapd_tls_wrappermode: TLS from the first byte (993)
+    // imapd_tls_auth_only (main.cf default yes): LOGINDISABLED, and LOGIN and
+    // AUTHENTICATE refused, until TLS is active. Off here for sessions built
+    // without a configuration (the unit tests).
+    bool tls_auth_only = false;
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
@@ -79,6 +91,8 @@ public:
     void cmd_logout(const std::string& tag, Parser& p);
     void cmd_id(const std::string& tag, Parser& p);
     void cmd_login(const std::string& tag, Parser& p);
+    void cmd_authenticate(const std::string& tag, Parser& p);
+    void cmd_starttls(const std::string& tag, Parser& p);
     void cmd_select(const std::string& tag, Parser& p);
     void cmd_examine(const std::string& tag, Parser& p);
     void cmd_list(const std::string& tag, Parser& p);
@@ -125,7 +139,18 @@ private:
     static void on_idle_poll(evutil_socket_t, short, void* ctx) noexcept;
 
     // login.cc
-    void login_done(std::string tag, std::string user, const auth::Verdict& v);
+    // What CAPABILITY lists now (RFC 3501 7.2.1, RFC 2595 3.2, RFC 4959).
+    std::string capabilities() const;
+    bool starttls_offered() const { return settings_.tls && !tls_active_; }
+    bool plaintext_auth_allowed() const { return tls_active_ || !settings_.tls_auth_only; }
+    // Sends user and password to authd; login_done answers tag.
+    void check_login(const std::string& tag, std::string user, std::string password, const char* method);
+    void login_done(std::string tag, std::string user, const char* method, const auth::Verdict& v);
+    void auth_step(const sasl::Step& step);  // AUTHENTICATE: the next SASL step
+    // TLS: after "OK Begin TLS negotiation now" has left (STARTTLS), or at
+    // once on the TLS port. Closes the session when it cannot.
+    void start_tls();
+    void on_tls_connected();
     // cmd_select.cc
     void select(const std::string& tag, Parser& p, bool read_only);
     void deselect();
@@ -164,6 +189,15 @@ private:
     bool done_called_ = false;
     bool peer_gone_ = false;   // EOF or error: nothing more can be written
     bool discarding_ = false;  // skipping the rest of an over-long line
+
+    // TLS.
+    bool tls_active_ = false;
+    bool tls_switch_pending_ = false;  // the STARTTLS OK is being flushed
+    bool tls_handshaking_ = false;
+
+    // AUTHENTICATE in progress: continuation lines go to auth_step.
+    std::unique_ptr<sasl::Exchange> sasl_;
+    std::string auth_tag_;
 
     // Login.
     std::string user_;

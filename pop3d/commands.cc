@@ -12,6 +12,8 @@ constexpr Command kCommands[] = {
     {"LIST", Verb::List, false, true}, {"UIDL", Verb::Uidl, false, true},  {"RETR", Verb::Retr, false, true},
     {"TOP", Verb::Top, false, true},   {"DELE", Verb::Dele, false, true},  {"RSET", Verb::Rset, false, true},
     {"NOOP", Verb::Noop, false, true}, {"QUIT", Verb::Quit, true, true},   {"CAPA", Verb::Capa, true, true},
+    {"STLS", Verb::Stls, true, false},  // RFC 2595 4
+    {"AUTH", Verb::Auth, true, false},  // RFC 5034
 };
 
 }  // namespace
@@ -43,14 +45,17 @@ std::optional<std::uint32_t> parse_number_arg(std::string_view s) {
     return parse_number<std::uint32_t>(s);
 }
 
-std::string_view capabilities() {
-    return "TOP\r\n"
-           "UIDL\r\n"
-           "USER\r\n"
-           "RESP-CODES\r\n"
+std::string capabilities(const CapaState& st) {
+    std::string out = "TOP\r\nUIDL\r\n";
+    if (st.authorization) {
+        if (st.plaintext_auth) out += "USER\r\nSASL PLAIN\r\n";
+        if (st.stls) out += "STLS\r\n";
+    }
+    out += "RESP-CODES\r\n"
            "AUTH-RESP-CODE\r\n"
            "PIPELINING\r\n"
            "IMPLEMENTATION Tern\r\n";
+    return out;
 }
 
 void MessageEncoder::end_line(std::string& out) {

@@ -23,7 +23,7 @@ inline constexpr int kMaxErrors = 10;
 
 enum class State { Authorization, Transaction };
 
-enum class Verb { User, Pass, Stat, List, Uidl, Retr, Top, Dele, Rset, Noop, Quit, Capa };
+enum class Verb { User, Pass, Stat, List, Uidl, Retr, Top, Dele, Rset, Noop, Quit, Capa, Stls, Auth };
 
 struct Command {
     std::string_view name;
@@ -47,8 +47,16 @@ CommandLine split_command(std::string_view line);
 // digits. nullopt otherwise. Message numbers must also be >= 1 (caller).
 std::optional<std::uint32_t> parse_number_arg(std::string_view s);
 
-// The CAPA response lines (RFC 2449 5), without the final ".".
-std::string_view capabilities();
+// What CAPA may list for a connection.
+struct CapaState {
+    bool authorization = true;   // AUTHORIZATION state: the login capabilities count
+    bool stls = false;           // STLS offered (a certificate, no TLS yet)
+    bool plaintext_auth = true;  // USER and SASL PLAIN usable now (TLS, or pop3d_tls_auth_only = no)
+};
+// The CAPA response lines (RFC 2449 5, RFC 2595 4, RFC 5034 5), without the
+// final ".": only what works on this connection now. Not listed: LOGIN-DELAY
+// (no delay between logins is enforced) and EXPIRE (no retention policy).
+std::string capabilities(const CapaState& st = {});
 
 // Encodes a stored message (LF or CRLF line ends) for RETR and TOP:
 // every line end becomes CRLF, a line that starts with '.' gets another

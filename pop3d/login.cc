@@ -1,5 +1,8 @@
-// The AUTHORIZATION state (RFC 1939 4, 7): USER and PASS checked by authd,
-// the delay after a failure, and opening the maildrop. Kept apart from the
+// The AUTHORIZATION state (RFC 1939 4, 7): USER and PASS, or AUTH PLAIN
+// (RFC 5034, RFC 4616), checked by authd, the delay after a failure, and
+// opening the maildrop. Passwords are refused in clear while
+// pop3d_tls_auth_only is on, with RFC 2449's [AUTH] code (Dovecot's
+// disable_plaintext_auth). Kept apart from the
 // rest of the session (Dovecot's split) so that it can become its own
 // unprivileged process later.
 #include <event2/event.h>
@@ -13,11 +16,14 @@ namespace tern::pop3d {
 namespace {
 // RFC 5321 4.5.3.1: a mailbox is at most 64 + 1 + 255 octets.
 constexpr std::size_t kMaxUserOctets = 320;
+constexpr std::string_view kPrivacyRequired =
+    "[AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
 }  // namespace
 
 void Session::cmd_user(std::string_view args) {
     const std::string_view name = trim(args);
     if (name.empty()) return bad("Syntax: USER name");
+    if (!plaintext_auth_allowed()) return bad(kPrivacyRequired);
     if (name.size() > kMaxUserOctets) return bad("[AUTH] User name too long");
     user_ = std::string(name);
     ok("Send your password");
@@ -25,20 +31,74 @@ void Session::cmd_user(std::string_view args) {
 
 void Session::cmd_pass(std::string_view args) {
     // RFC 1939 7: the password is the rest of the line, spaces included.
+    if (!plaintext_auth_allowed()) return bad(kPrivacyRequired);
     if (user_.empty()) return bad("USER first");
     if (args.empty()) return bad("Syntax: PASS password");
+    check_login(user_, std::string(args), "USER");
+}
+
+// AUTH mechanism [initial-response] (RFC 5034 4; "=" is an empty one). A bare
+// AUTH lists the mechanisms, as many clients expect (Dovecot does the same).
+void Session::cmd_auth(std::string_view args) {
+    if (args.empty()) {
+        if (!plaintext_auth_allowed()) return send("+OK\r\n.\r\n");
+        return send("+OK\r\nPLAIN\r\n.\r\n");
+    }
+    const auto [name, initial] = split_once(args, ' ');
+    const auto mech = sasl::parse_mechanism(name);
+    if (!mech || *mech != sasl::Mechanism::Plain) return bad("Unsupported authentication mechanism");
+    if (!plaintext_auth_allowed()) return bad(kPrivacyRequired);
+    if (initial.empty() && args.size() > name.size()) return bad("Syntax: AUTH mechanism [initial-response]");
+    user_.clear();
+    sasl_ = std::make_unique<sasl::Exchange>(*mech);
+    auth_step(sasl_->begin(args.size() > name.size() ? std::optional<std::string_view>(initial) : std::nullopt));
+}
+
+void Session::auth_step(const sasl::Step& step) {
+    switch (step.kind) {
+    case sasl::Step::Kind::Challenge:
+        send("+ " + step.challenge + "\r\n");
+        return;
+    case sasl::Step::Kind::Cancelled:  // RFC 5034 4: "*" gets -ERR
+        sasl_.reset();
+        return bad("Authentication cancelled");
+    case sasl::Step::Kind::BadEncoding:
+        sasl_.reset();
+        return bad("Invalid base64 data in response");
+    case sasl::Step::Kind::BadMessage:
+        log::info("authentication failed: method=PLAIN, rip=%s, reason=%s", peer_.c_str(), step.reason.c_str());
+        sasl_.reset();
+        return bad("[AUTH] Authentication failed.");
+    case sasl::Step::Kind::Done:
+        break;
+    }
+    sasl_.reset();
+    const sasl::Credentials& c = step.credentials;
+    // Acting for another identity (RFC 4616 authzid) is not offered.
+    if (!c.authzid.empty() && c.authzid != c.authcid) {
+        log::info("authentication failed: user=<%s>, method=PLAIN, rip=%s, reason=authorization identity refused",
+                  printable(c.authcid).c_str(), peer_.c_str());
+        return bad("[AUTH] Authorization identity not allowed.");
+    }
+    if (c.authcid.size() > kMaxUserOctets) return bad("[AUTH] User name too long");
+    check_login(c.authcid, c.password, "PLAIN");
+}
+
+void Session::check_login(std::string user, std::string password, const char* method) {
     if (!services_.check_password) return err("[SYS/TEMP] Authentication service unavailable.");
     suspend();
-    auth::PasswordRequest req{.user = user_, .password = std::string(args), .client_address = peer_,
+    auth::PasswordRequest req{.user = user, .password = std::move(password), .client_address = peer_,
                               .service = "pop3d"};
-    check_ = services_.check_password(std::move(req), [this, u = user_](const auth::Verdict& v) { login_done(u, v); });
+    check_ = services_.check_password(std::move(req), [this, u = user, method](const auth::Verdict& v) {
+        login_done(u, method, v);
+    });
     if (!check_) {
         err("[SYS/TEMP] Authentication service unavailable.");
         resume_later();
     }
 }
 
-void Session::login_done(const std::string& user, const auth::Verdict& v) {
+void Session::login_done(const std::string& user, const char* method, const auth::Verdict& v) {
     if (closing_) return;
     switch (v.kind) {
     case auth::Verdict::Kind::Ok: {
@@ -50,8 +110,8 @@ void Session::login_done(const std::string& user, const auth::Verdict& v) {
         }
         account_ = account;
         state_ = State::Transaction;
-        log::info("login: user=<%s>, method=USER, rip=%s, messages=%zu", printable(account_).c_str(), peer_.c_str(),
-                  messages_.size());
+        log::info("login: user=<%s>, method=%s, rip=%s%s, messages=%zu", printable(account_).c_str(), method,
+                  peer_.c_str(), tls_active_ ? ", TLS" : "", messages_.size());
         ok("Logged in.");
         return resume_later();
     }

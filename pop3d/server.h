@@ -18,6 +18,9 @@ namespace tern::pop3d {
 
 class Server {
 public:
+    // Before the privilege drop (the key may be readable by root only): the
+    // TLS context from pop3d_tls_*; a configuration error is fatal.
+    void load_tls(server::Context& ctx);
     // Reads the parameters and opens the maps; a configuration error is fatal.
     void setup(server::Context& ctx);
     void accept(UniqueFd fd, const server::Peer& peer);
@@ -26,6 +29,7 @@ public:
 private:
     event_base* base_ = nullptr;
     Settings settings_;
+    std::unique_ptr<tls::ServerContext> tls_;
     Services services_;
     OwnedSet<Session> sessions_;
 };

@@ -11,12 +11,9 @@
 namespace tern::pop3d {
 
 namespace {
-// RETR/TOP refill the output when it drains below this, and stop reading the
-// file while it is above kStreamHighOctets: one message in flight, bounded.
-constexpr std::size_t kStreamLowOctets = 16 * 1024;
+// RETR/TOP stop reading the file while the output is above kStreamHighOctets.
 constexpr std::size_t kStreamHighOctets = 64 * 1024;
 constexpr std::size_t kReadChunkOctets = 16 * 1024;
-constexpr std::size_t kMaxInputOctets = 64 * 1024;
 
 timeval to_timeval(std::chrono::milliseconds ms) {
     return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -49,6 +46,11 @@ void Session::start() {
     bufferevent_setwatermark(bev_.get(), EV_READ, 0, kMaxInputOctets);
     bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
     log::info("connect from %s", peer_.empty() ? "local" : peer_.c_str());
+    // Port 995: the greeting waits in the TLS bufferevent until the handshake is done.
+    if (settings_.tls_wrappermode) {
+        start_tls();
+        if (closing_) return;
+    }
     // RFC 1939 4; no APOP timestamp: passwords are checked by authd only.
     ok("Tern ready.");
 }
@@ -57,6 +59,10 @@ void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(
 
 void Session::on_write(bufferevent* bev, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    if (self->tls_switch_pending_) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_tls();
+        return;
+    }
     if (self->encoder_) {
         self->pump_stream();
         return;
@@ -66,6 +72,18 @@ void Session::on_write(bufferevent* bev, void* ctx) noexcept {
 
 void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    if (what & BEV_EVENT_CONNECTED) {  // the TLS handshake is complete
+        self->on_tls_connected();
+        return;
+    }
+    if (self->tls_handshaking_ && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))) {
+        const std::string why = tls::take_errors(self->bev_.get());
+        log::info("TLS handshake failed with %s: %s", self->peer_.c_str(),
+                  why.empty() ? "lost connection" : why.c_str());
+        self->closing_ = true;
+        self->finish(nullptr);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT) {
         if (!self->closing_ && (what & BEV_EVENT_READING)) {
             self->send("-ERR Timeout, closing connection.\r\n");
@@ -161,7 +179,12 @@ void Session::handle_input() {
             if (evbuffer_get_length(in) >= kMaxLineOctets) skipping_long_line_ = true;
             bad("line too long");
             continue;
-        case LineStatus::Ok: dispatch(line); break;
+        case LineStatus::Ok:
+            if (sasl_)  // an AUTH continuation (RFC 5034 4)
+                auth_step(sasl_->next(line));
+            else
+                dispatch(line);
+            break;
         }
     }
 }
@@ -185,13 +208,17 @@ void Session::dispatch(std::string_view line) {
     case Verb::Noop: return cmd_noop(args);
     case Verb::Quit: return cmd_quit(args);
     case Verb::Capa: return cmd_capa(args);
+    case Verb::Stls: return cmd_stls(args);
+    case Verb::Auth: return cmd_auth(args);
     }
 }
 
 void Session::cmd_capa(std::string_view args) {
     if (!args.empty()) return bad("CAPA takes no arguments");
     std::string out = "+OK Capability list follows\r\n";
-    out += capabilities();
+    out += capabilities({.authorization = state_ == State::Authorization,
+                         .stls = settings_.tls && !tls_active_,
+                         .plaintext_auth = plaintext_auth_allowed()});
     out += ".\r\n";
     send(out);
 }

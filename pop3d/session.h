@@ -1,7 +1,8 @@
-// One POP3 client connection (RFC 1939, RFC 2449 CAPA): reads command lines
+// One POP3 client connection (RFC 1939, RFC 2449 CAPA), in clear text, after
+// STLS (RFC 2595 4) or in TLS from the first byte (995): reads command lines
 // from one bufferevent (limit kMaxLineOctets), checks each command's state in
 // the table of commands.h before its handler runs, and writes replies.
-// AUTHORIZATION (USER/PASS through authd) lives in login.cc; TRANSACTION and
+// AUTHORIZATION (USER/PASS and AUTH PLAIN through authd) lives in login.cc; TRANSACTION and
 // UPDATE in session.cc. RETR/TOP stream one message file through
 // MessageEncoder, never reading the mailbox into memory; input waits
 // (pipelining, RFC 2449 6.6) until the response is queued.
@@ -26,14 +27,28 @@
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
+#include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/tls/server_context.h"
 #include "pop3d/commands.h"
 
 namespace tern::pop3d {
 
+// RETR/TOP refill the output when it drains below this: one message in flight, bounded.
+inline constexpr std::size_t kStreamLowOctets = 16 * 1024;
+// Pipelined input waits in at most this much buffer (libevent stops reading above it).
+inline constexpr std::size_t kMaxInputOctets = 64 * 1024;
+
 struct Settings {
     std::chrono::milliseconds idle_timeout{600 * 1000};  // pop3d_timeout (RFC 1939 3: at least 10 min)
     std::chrono::milliseconds login_failure_delay{2000};  // pop3d_login_failure_delay
+    // TLS: nullptr without a certificate (no STLS). Not owned: the Server's.
+    const tls::ServerContext* tls = nullptr;
+    bool tls_wrappermode = false;  // pop3d_tls_wrappermode: TLS from the first byte (995)
+    // pop3d_tls_auth_only (main.cf default yes): USER, PASS and AUTH refused
+    // until TLS is active. Off here for sessions built without a
+    // configuration (the unit tests).
+    bool tls_auth_only = false;
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
@@ -82,7 +97,15 @@ private:
     // login.cc: AUTHORIZATION state.
     void cmd_user(std::string_view args);
     void cmd_pass(std::string_view args);
-    void login_done(const std::string& user, const auth::Verdict& v);
+    void cmd_auth(std::string_view args);
+    void cmd_stls(std::string_view args);
+    void auth_step(const sasl::Step& step);
+    bool plaintext_auth_allowed() const { return tls_active_ || !settings_.tls_auth_only; }
+    void check_login(std::string user, std::string password, const char* method);
+    void login_done(const std::string& user, const char* method, const auth::Verdict& v);
+    // session_tls.cc
+    void start_tls();
+    void on_tls_connected();
     bool open_maildrop(const std::string& account);
 
     // session.cc: TRANSACTION state.
@@ -113,7 +136,13 @@ private:
     bool suspended_ = false;
     bool skipping_long_line_ = false;
 
+    // TLS
+    bool tls_active_ = false;
+    bool tls_switch_pending_ = false;  // "+OK Begin TLS negotiation" is being flushed
+    bool tls_handshaking_ = false;
+
     // AUTHORIZATION
+    std::unique_ptr<sasl::Exchange> sasl_;  // AUTH in progress: lines go to auth_step
     std::string user_;          // from USER
     std::string account_;       // after a successful PASS
     std::unique_ptr<auth::PasswordCheck> check_;

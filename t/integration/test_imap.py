@@ -19,6 +19,8 @@ class Imap(unittest.TestCase):
     def setUpClass(cls):
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
+        # These tests read mail in clear text; test_imap_tls.py covers TLS and the default.
+        cls.t.postconf("-e", "imapd_tls_auth_only=no")
         cls.t.start()
         # One at a time, so that UID order is sending order.
         for i in range(3):

@@ -18,6 +18,8 @@ class Pop3(unittest.TestCase):
     def setUpClass(cls):
         cls.t = Instance()
         cls.t.add_user("alice@example.test", "alice-pw")
+        # These tests read mail in clear text; test_pop3_tls.py covers TLS and the default.
+        cls.t.postconf("-e", "pop3d_tls_auth_only=no")
         cls.t.start()
         for i in range(3):
             send(cls.t, "alice@example.test", "message %d" % i, body_lines=5)

@@ -135,8 +135,9 @@ class Privileges(unittest.TestCase):
             t.start()
             expected = {"master", "smtpd", "qmgr", "local", "authd", "pop3d", "imapd", "pickup", "smtp"}
             # A child between fork and exec still shows master's name: wait for the exec.
-            # smtpd runs three times: ports 25, 587 and 465.
-            wait_for(lambda: sorted(p for _, p, _ in t.processes()) == sorted(list(expected) + ["smtpd"] * 2),
+            # smtpd runs three times: ports 25, 587 and 465; pop3d and imapd twice: 110 and 995, 143 and 993.
+            wait_for(lambda: sorted(p for _, p, _ in t.processes()) ==
+                     sorted(list(expected) + ["smtpd"] * 2 + ["pop3d", "imapd"]),
                      timeout=10)
             # unpriv=n services start as root and drop at once: give them that moment.
             def root_programs():

@@ -17,7 +17,8 @@ import time
 
 BUILD = os.environ.get("TERN_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BIN = os.path.join(BUILD, "bin")
-PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "pop3": 110, "imap": 143}
+PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "pop3": 110, "imap": 143, "pop3s": 995,
+         "imaps": 993}
 
 
 def tool(name):

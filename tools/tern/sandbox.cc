@@ -104,7 +104,8 @@ std::string main_cf(const SandboxSpec& s, const std::string& owner, const std::s
            "virtual_uid_maps = static:" + std::to_string(vmail.uid) + "\n"
            "virtual_gid_maps = static:" + std::to_string(vmail.gid) + "\n"
            "auth_users_file = " + d + "/etc/users\n"
-           "# A self-signed certificate: STARTTLS on every SMTP port, TLS on 465.\n"
+           "# A self-signed certificate: STARTTLS on every SMTP port, TLS on 465;\n"
+           "# imapd and pop3d use it too (imapd_tls_cert_file = $smtpd_tls_cert_file).\n"
            "smtpd_tls_cert_file = " + d + "/etc/tls/cert.pem\n"
            "smtpd_tls_key_file = " + d + "/etc/tls/key.pem\n";
 }
@@ -127,14 +128,19 @@ std::string master_cf(const SandboxSpec& s) {
            "  -o smtpd_sasl_auth_enable=yes\n"
            "  -o smtpd_sasl_auth_required=yes\n"
            "  -o smtpd_hide_client_address=yes\n" +
+           "# POP3 and IMAP: STLS/STARTTLS, then USER/PASS, AUTH, LOGIN or AUTHENTICATE.\n" +
            at(110) + " inet n n n - - pop3d\n" +
            at(143) + " inet n n n - - imapd\n"
+           "# pop3s and imaps (RFC 8314): TLS from the first byte.\n" +
+           at(995) + " inet n n n - - pop3d\n"
+           "  -o pop3d_tls_wrappermode=yes\n" +
+           at(993) + " inet n n n - - imapd\n"
+           "  -o imapd_tls_wrappermode=yes\n"
            "pickup unix n - n 60 1 pickup\n"
            "qmgr unix n - n 300 1 qmgr\n"
            "local unix - n n - - local\n"
            "smtp unix - - n - - smtp\n"
-           "auth unix - n n - - authd\n"
-           "# Added with their issues: imaps " + at(993) + ", pop3s " + at(995) + "\n";
+           "auth unix - n n - - authd\n";
 }
 
 SandboxSpec parse_spec(const Options& o) {
@@ -216,8 +222,10 @@ int cmd_sandbox(const Options& o) {
     std::printf("  SMTP        127.0.0.1:%d\n", s.port_base + 25);
     std::printf("  submission  127.0.0.1:%d (STARTTLS + AUTH)\n", s.port_base + 587);
     std::printf("  submissions 127.0.0.1:%d (TLS + AUTH)\n", s.port_base + 465);
-    std::printf("  POP3        127.0.0.1:%d\n", s.port_base + 110);
-    std::printf("  IMAP        127.0.0.1:%d\n", s.port_base + 143);
+    std::printf("  POP3        127.0.0.1:%d (STLS), pop3s 127.0.0.1:%d (TLS)\n", s.port_base + 110,
+                s.port_base + 995);
+    std::printf("  IMAP        127.0.0.1:%d (STARTTLS), imaps 127.0.0.1:%d (TLS)\n", s.port_base + 143,
+                s.port_base + 993);
     std::printf("  domain      %s (host %s)\n", s.domain.c_str(), s.hostname.c_str());
     std::printf("  demo user   %s  password: %s\n", demo.c_str(), password.c_str());
     std::printf("  log         %s/log/mail.log\n", s.dir.c_str());

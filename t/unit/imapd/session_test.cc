@@ -160,8 +160,9 @@ bool has(const std::string& hay, const std::string& needle) { return hay.find(ne
 TEST_CASE("greeting, capability, bad and unknown commands, state checks", "[imapd][session]") {
     TempMaildir md;
     Harness h(md.root);
-    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE] Tern ready.\r\n");
-    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE\r\na1 OK"));
+    // No certificate and clear-text passwords allowed (Settings' defaults): AUTH=PLAIN, no STARTTLS.
+    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE AUTH=PLAIN SASL-IR] Tern ready.\r\n");
+    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE AUTH=PLAIN SASL-IR\r\na1 OK"));
     CHECK(has(h.cmd("a2", "FROB"), "a2 BAD Unknown command"));
     CHECK(has(h.cmd("a3", "SELECT INBOX"), "a3 BAD"));
     CHECK(has(h.cmd("a4", "LOGIN"), "a4 BAD"));
