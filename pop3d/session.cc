@@ -172,11 +172,15 @@ void Session::handle_input() {
             skipping_long_line_ = false;
             continue;
         }
-        switch (take_line(in, kMaxLineOctets, line)) {
+        // An AUTH response is base64 of up to two names and a password: it
+        // may be longer than a command line (RFC 5034 4 sets no limit).
+        const std::size_t limit = sasl_ ? sasl::kMaxResponseOctets : kMaxLineOctets;
+        switch (take_line(in, limit, line)) {
         case LineStatus::NeedMore: return;
         case LineStatus::TooLong:
             // The rest of an over-long line may not have arrived yet.
-            if (evbuffer_get_length(in) >= kMaxLineOctets) skipping_long_line_ = true;
+            if (evbuffer_get_length(in) >= limit) skipping_long_line_ = true;
+            sasl_.reset();
             bad("line too long");
             continue;
         case LineStatus::Ok:

@@ -4,6 +4,7 @@ AUTH PLAIN (RFC 5034) with and without an initial response, CAPA listing
 exactly what works; Python's poplib and ssl against a real instance with the
 default pop3d_tls_auth_only = yes."""
 import base64
+import os
 import poplib
 import re
 import smtplib
@@ -159,11 +160,35 @@ class Pop3Tls(unittest.TestCase):
                     "[AUTH] Authentication failed.")
             self.assertEqual(p._shortcmd("AUTH PLAIN"), b"+ ")
             refused(self, lambda: p._shortcmd("*"), "Authentication cancelled")
+            # A response longer than a command line (a long password) still reaches authd.
+            self.assertEqual(p._shortcmd("AUTH PLAIN"), b"+ ")
+            refused(self, lambda: p._shortcmd(plain("alice@example.test", "x" * 900)), "[AUTH] Authentication failed.")
             refused(self, lambda: p._shortcmd("AUTH PLAIN not*base64"), "Invalid base64")
             refused(self, lambda: p._shortcmd("AUTH CRAM-MD5"), "Unsupported authentication mechanism")
             refused(self, lambda: p._shortcmd("AUTH PLAIN " + plain("alice@example.test", "alice-pw", "bob")),
                     "[AUTH] Authorization identity not allowed")
             refused(self, lambda: p.stat(), "Not logged in")
+        finally:
+            close(p)
+
+    def test_authd_unreachable_is_sys_temp(self):
+        sock = os.path.join(self.t.queue, "private", "auth")
+        os.rename(sock, sock + ".away")
+        try:
+            p = self.stls()
+            try:
+                refused(self, lambda: p._shortcmd("AUTH PLAIN " + plain("alice@example.test", "alice-pw")),
+                        "[SYS/TEMP]")
+                p.user("alice@example.test")
+                refused(self, lambda: p.pass_("alice-pw"), "[SYS/TEMP]")
+            finally:
+                close(p)
+        finally:
+            os.rename(sock + ".away", sock)
+        p = self.stls()  # authd back: the same login works
+        try:
+            p.user("alice@example.test")
+            self.assertTrue(p.pass_("alice-pw").startswith(b"+OK"))
         finally:
             close(p)
 
