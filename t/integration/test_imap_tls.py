@@ -167,6 +167,23 @@ class ImapTls(unittest.TestCase):
             close(m)
         self.assertRegex(self.t.log(), r"login: user=<alice@example.test>, method=PLAIN, rip=127\.0\.0\.1, TLS")
 
+    def test_authenticate_with_an_app_password(self):
+        out = self.t.run("user", "app-password", "add", "alice@example.test", "tablet")
+        password = re.search(r"(?m)^([a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4})$", out).group(1)
+        m = self.starttls()
+        try:
+            typ, data = m._simple_command("AUTHENTICATE", "PLAIN", plain("alice@example.test", password))
+            self.assertEqual(typ, "OK", data)
+        finally:
+            close(m)
+        self.t.run("user", "app-password", "remove", "alice@example.test", "tablet")
+        m = self.starttls()
+        try:
+            typ, data = m._simple_command("AUTHENTICATE", "PLAIN", plain("alice@example.test", password))
+            self.assertEqual(typ, "NO", data)
+        finally:
+            close(m)
+
     def test_authenticate_wrong_password_cancel_and_bad_base64(self):
         m = self.starttls()
         try:
