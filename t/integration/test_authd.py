@@ -152,10 +152,10 @@ class DisabledAccounts(unittest.TestCase):
         wait_for(lambda: self.delivered("bob@example.test", "enabled again"), timeout=20)
 
     def test_2_mail_queued_before_disable_is_bounced_by_local(self):
-        # Keep local down (master gone, so nobody restarts it) while the message is accepted,
+        # Keep local down (master frozen, so nobody restarts it) while the message is accepted,
         # disable the account, then start again: local asks authd before delivering.
         t = self.t
-        t.kill9("master")
+        t.freeze("master")
         t.kill9("local")
         before = len(t.log())
         with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10) as s:

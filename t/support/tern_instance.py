@@ -147,6 +147,15 @@ class Instance:
     def pids(self, program=None):
         return [pid for pid, prog, _ in self.processes() if program is None or prog == program]
 
+    def freeze(self, program):
+        """SIGSTOP: the processes stay (their children do not see them die) but do nothing,
+        so a stopped master restarts nobody. kill9_all() ends them."""
+        for pid in self.pids(program):
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+
     def kill9(self, program):
         for pid in self.pids(program):
             try:
