@@ -3,12 +3,15 @@
 // with EXAMINE; the changed FLAGS are then sent with the same response.
 #include <event2/buffer.h>
 
+#include <optional>
+
 #include "imapd/bodystructure.h"
 #include "imapd/envelope.h"
 #include "imapd/fetch_atts.h"
 #include "imapd/flags.h"
 #include "imapd/session.h"
 #include "libmail/core/log.h"
+#include "libmail/mime/structure.h"
 
 namespace tern::imapd {
 
@@ -83,6 +86,11 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         m = info(n);
         if (!m) return;
     }
+    std::optional<mime::Structure> parsed;  // the MIME structure, parsed once when an item needs it
+    auto structure = [&]() -> const mime::Structure& {
+        if (!parsed) parsed = mime::parse_structure(message);
+        return *parsed;
+    };
     std::string out = "* " + std::to_string(n) + " FETCH (";
     auto item = [&](const std::string& text) {
         if (out.back() != '(') out += ' ';
@@ -97,13 +105,13 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::InternalDate: item("INTERNALDATE \"" + format_internaldate(m->internal_date) + "\""); break;
         case FetchKind::Rfc822Size: item("RFC822.SIZE " + std::to_string(m->size)); break;
         case FetchKind::Envelope: item("ENVELOPE " + envelope(header_block(message))); break;
-        case FetchKind::Body:
-        case FetchKind::BodyStructure: item(response_name(a) + " " + body_structure(message)); break;
+        case FetchKind::Body: item("BODY " + body_structure(message, structure(), false)); break;
+        case FetchKind::BodyStructure: item("BODYSTRUCTURE " + body_structure(message, structure(), true)); break;
         case FetchKind::Section:
         case FetchKind::Rfc822:
         case FetchKind::Rfc822Header:
         case FetchKind::Rfc822Text: {
-            const std::string data = section_bytes(message, a);
+            const std::string data = section_bytes(message, structure(), a);
             item(response_name(a) + " " + imap_literal(apply_partial(data, a)));
             break;
         }

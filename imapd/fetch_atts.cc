@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "imapd/bodystructure.h"
+#include "libmail/mime/section.h"
 #include "imapd/envelope.h"
 #include "libmail/core/text.h"
 
@@ -206,36 +206,41 @@ std::string_view apply_partial(std::string_view data, const FetchAtt& a) {
     return data.substr(*a.origin, a.count);
 }
 
-std::string section_bytes(std::string_view message, const FetchAtt& a) {
+namespace {
+
+mime::SectionText section_text(SectionKind k) {
+    switch (k) {
+    case SectionKind::Full: return mime::SectionText::Full;
+    case SectionKind::Header: return mime::SectionText::Header;
+    case SectionKind::Text: return mime::SectionText::Text;
+    case SectionKind::HeaderFields: return mime::SectionText::HeaderFields;
+    case SectionKind::HeaderFieldsNot: return mime::SectionText::HeaderFieldsNot;
+    case SectionKind::Mime: return mime::SectionText::Mime;
+    }
+    return mime::SectionText::Full;
+}
+
+}  // namespace
+
+std::string section_bytes(std::string_view message, const mime::Structure& s, const FetchAtt& a) {
+    mime::Section section;
     switch (a.kind) {
     case FetchKind::Rfc822: return std::string(message);
-    case FetchKind::Rfc822Header: return std::string(header_block(message));
-    case FetchKind::Rfc822Text: return std::string(message.substr(body_offset(message)));
-    case FetchKind::Section: break;
+    case FetchKind::Rfc822Header: section.text = mime::SectionText::Header; break;
+    case FetchKind::Rfc822Text: section.text = mime::SectionText::Text; break;
+    case FetchKind::Section:
+        section.part = a.part;
+        section.text = section_text(a.section);
+        section.fields = a.fields;
+        break;
     default: return {};
     }
-    std::string_view entity = message;  // the part's header + body
-    if (!a.part.empty()) {
-        auto part = find_part(message, a.part);
-        if (!part) return {};
-        entity = *part;
-        // A part that is not a message/rfc822 has no header of its own to
-        // serve as HEADER/TEXT; RFC 3501 6.4.5 only defines those for
-        // message/rfc822 parts, which find_part returns as their inner message.
-        if (a.section == SectionKind::Full) return std::string(part_body(entity));
-        if (a.section == SectionKind::Mime) return std::string(header_block(entity));
-        entity = part_body(entity);
-    }
-    const auto header = header_block(entity);
-    switch (a.section) {
-    case SectionKind::Full: return std::string(entity);
-    case SectionKind::Header: return std::string(header);
-    case SectionKind::Text: return std::string(entity.substr(header.size()));
-    case SectionKind::HeaderFields: return header_fields(header, a.fields, false);
-    case SectionKind::HeaderFieldsNot: return header_fields(header, a.fields, true);
-    case SectionKind::Mime: return std::string(header);
-    }
-    return {};
+    auto bytes = mime::find_section(message, s, section);
+    return bytes ? bytes->to_string(message) : std::string();
+}
+
+std::string section_bytes(std::string_view message, const FetchAtt& a) {
+    return section_bytes(message, mime::parse_structure(message), a);
 }
 
 std::string format_internaldate(std::int64_t epoch_seconds) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "libmail/mime/structure.h"
 #include <string_view>
 #include <vector>
 
@@ -69,9 +71,11 @@ bool needs_message(const FetchAtt& a);
 std::string response_name(const FetchAtt& a);
 
 // The bytes of a Section/RFC822* item from a whole message (CRLF line ends),
-// partial range applied. The message is treated as one part: part "1" is its
-// text unless a MIME walker resolves parts (see bodystructure.h).
-std::string section_bytes(std::string_view message, const FetchAtt& a);
+// before <partial>: parts found through the message's MIME structure (RFC 9051
+// 6.4.5; HEADER and TEXT only of the message and of message/rfc822 parts).
+// "" when the message has no such section.
+std::string section_bytes(std::string_view message, const mime::Structure& s, const FetchAtt& a);
+std::string section_bytes(std::string_view message, const FetchAtt& a);  // parses the structure itself
 
 // Applies <origin.count> (RFC 3501 6.4.5: an origin past the end gives "").
 std::string_view apply_partial(std::string_view data, const FetchAtt& a);

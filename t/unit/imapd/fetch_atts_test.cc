@@ -85,19 +85,57 @@ TEST_CASE("INTERNALDATE has RFC 3501's fixed format in UTC", "[imapd][fetch]") {
 }
 
 TEST_CASE("body structure of a plain and a multipart message", "[imapd][fetch]") {
-    CHECK(body_structure(kMessage) == "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 22 2)");
+    using tern::mime::parse_structure;
+    CHECK(body_structure(kMessage, parse_structure(kMessage), false) ==
+          "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 22 2)");
+    CHECK(body_structure(kMessage, parse_structure(kMessage), true) ==
+          "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 22 2 NIL NIL NIL NIL)");
     const std::string mp =
         "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\npreamble\r\n--XX\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\nfirst\r\n--XX\r\n"
         "Content-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n"
         "--XX--\r\nepilogue\r\n";
-    CHECK(body_structure(mp) ==
-          "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 5 0)"
+    // "first" before the delimiter is one line: the CRLF before "--XX" belongs to the delimiter.
+    CHECK(body_structure(mp, parse_structure(mp), false) ==
+          "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 5 1)"
           "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 4) \"MIXED\")");
+    // BODYSTRUCTURE adds the extension data: MD5, disposition, language, location;
+    // a multipart's parameters.
+    CHECK(body_structure(mp, parse_structure(mp), true) ==
+          "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)"
+          "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 4 NIL NIL NIL NIL) \"MIXED\" "
+          "(\"BOUNDARY\" \"XX\") NIL NIL NIL)");
     Parser p("BODY[2]");
     auto a = parse_fetch_atts(p);
     CHECK(section_bytes(mp, (*a)[0]) == "QUJD");
     Parser m("BODY[1.MIME]");
     auto b = parse_fetch_atts(m);
     CHECK(section_bytes(mp, (*b)[0]) == "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+}
+
+TEST_CASE("sections of a message/rfc822 part; HEADER only where there is a message", "[imapd][fetch]") {
+    const std::string m =
+        "Subject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\nContent-Disposition: inline\r\nContent-Language: en\r\n\r\nfirst line\r\nsecond\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: x@y.test\r\n\r\ninner body\r\n"
+        "--b--\r\n";
+    auto get = [&](const char* att) {
+        Parser p(att);
+        auto a = parse_fetch_atts(p);
+        REQUIRE(a);
+        return section_bytes(m, (*a)[0]);
+    };
+    CHECK(get("BODY[1]") == "first line\r\nsecond");
+    CHECK(get("BODY[1.HEADER]") == "");  // RFC 9051 6.4.5: HEADER is a message's, not a text part's
+    CHECK(get("BODY[1.MIME]") ==
+          "Content-Type: text/plain\r\nContent-Disposition: inline\r\nContent-Language: en\r\n\r\n");
+    CHECK(get("BODY[2.HEADER]") == "Subject: inner\r\nFrom: x@y.test\r\n\r\n");
+    CHECK(get("BODY[2.TEXT]") == "inner body");
+    CHECK(get("BODY[2.HEADER.FIELDS (FROM)]") == "From: x@y.test\r\n\r\n");
+    CHECK(get("BODY[3]") == "");
+    const auto s = body_structure(m, tern::mime::parse_structure(m), true);
+    CHECK(s.find("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 18 2 NIL (\"INLINE\" NIL) \"en\" NIL)") !=
+          std::string::npos);
+    CHECK(s.find("(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" ") != std::string::npos);
+    CHECK(s.find("\"inner\"") != std::string::npos);  // the encapsulated message's envelope
 }
