@@ -6,6 +6,8 @@
 #include "imapd/envelope.h"
 
 #include "libmail/core/text.h"
+#include "libmail/mime/encoded_words.h"
+#include "libmail/mime/search_text.h"
 
 namespace tern::imapd {
 
@@ -272,11 +274,27 @@ bool search_matches(const SearchKey& key, const SearchItem& it) {
         const std::string* m = it.message ? it.message() : nullptr;
         if (!m) return false;
         const std::string_view msg = *m;
-        if (key.kind == K::Text) return icontains(msg, key.text);
-        if (key.kind == K::Body) return icontains(msg.substr(body_offset(msg)), key.text);
-        for (const auto& f : parse_header(header_block(msg)))
-            if (iequals(f.name, key.field) && icontains(f.value, key.text)) return true;
-        return false;
+        // RFC 9051 6.4.4: strings match the decoded text. RFC 2047 words in header
+        // values and transfer-encoded, non-UTF-8 text bodies are decoded first; the
+        // bytes as written still match too, so nothing findable before is lost.
+        auto header_matches = [&](bool any_field) {
+            for (const auto& f : parse_header(header_block(msg)))
+                if ((any_field || iequals(f.name, key.field)) &&
+                    (icontains(f.value, key.text) || icontains(mime::decode_encoded_words(f.value), key.text)))
+                    return true;
+            return false;
+        };
+        auto body_matches = [&] {
+            if (icontains(msg.substr(body_offset(msg)), key.text)) return true;
+            if (!it.decoded_bodies)
+                it.decoded_bodies = mime::body_texts(msg, mime::parse_structure(msg), kMaxDecodedSearchOctets);
+            for (const auto& text : *it.decoded_bodies)
+                if (icontains(text, key.text)) return true;
+            return false;
+        };
+        if (key.kind == K::Header) return header_matches(false);
+        if (key.kind == K::Body) return body_matches();
+        return icontains(msg, key.text) || header_matches(true) || body_matches();
     }
     }
     return false;

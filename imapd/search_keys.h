@@ -44,7 +44,13 @@ struct SearchItem {
     std::int64_t internal_date = 0;
     // The whole message (CRLF), loaded on first use; nullptr when it cannot be read.
     std::function<const std::string*()> message;
+    // Its text/* bodies decoded to UTF-8 (transfer encoding and charset), made
+    // on first use by a BODY or TEXT key and kept for the item's other keys.
+    mutable std::optional<std::vector<std::string>> decoded_bodies;
 };
+
+// At most this much body text is decoded per message for SEARCH.
+inline constexpr std::size_t kMaxDecodedSearchOctets = 16 * 1024 * 1024;
 
 // Whether any key needs the message text.
 bool needs_text(const SearchKey& key);

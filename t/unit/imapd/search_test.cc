@@ -73,3 +73,37 @@ TEST_CASE("unsupported or malformed SEARCH programs are refused", "[imapd][searc
     auto key = parse_search(p, error);
     CHECK((!key || !p.at_end()));
 }
+
+TEST_CASE("SEARCH matches decoded text: RFC 2047 headers, quoted-printable and base64 bodies, charsets",
+          "[imapd][search]") {
+    const std::string message =
+        "From: =?ISO-8859-1?Q?J=F6rg_M=FCller?= <jm@x.test>\r\n"
+        "Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgQmVybGlu?=\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "Sch=F6ne Gr=FC=DFe vom M=\r\neer\r\n"
+        "--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        "PHA+SGFsbG8gV2VsdDwvcD4=\r\n"
+        "--b--\r\n";
+    auto found = [&](const char* program) {
+        Parser p(program);
+        std::string error;
+        auto key = parse_search(p, error);
+        REQUIRE(key);
+        SearchItem it;
+        it.seq = 1;
+        it.uid = 1;
+        it.max_seq = 1;
+        it.max_uid = 1;
+        it.message = [&message]() { return &message; };
+        return search_matches(*key, it);
+    };
+    CHECK(found("CHARSET UTF-8 SUBJECT \"Grüße aus\""));  // B-encoded UTF-8
+    CHECK(found("CHARSET UTF-8 FROM \"Jörg Müller\""));   // Q-encoded Latin-1
+    CHECK(found("FROM jm@x.test"));                      // the bytes as written still match
+    CHECK(found("CHARSET UTF-8 BODY \"Schöne Grüße vom Meer\""));  // QP soft break, Latin-1
+    CHECK(found("BODY \"Hallo Welt\""));                 // base64 HTML part
+    CHECK(found("CHARSET UTF-8 TEXT \"grüße aus berlin\""));  // header, any case of ASCII letters
+    CHECK_FALSE(found("BODY \"Hallo Mond\""));
+    CHECK_FALSE(found("SUBJECT Hamburg"));
+}
