@@ -53,7 +53,9 @@ void Session::continue_fetch() {
         fetch_one(job, job.seqs[job.next++]);
     }
     const bool was_paused = job.paused;
-    if (job.failed)
+    if (job.unknown_cte)
+        tagged(job.tag, "NO [UNKNOWN-CTE] A part has a content transfer encoding the server cannot decode");
+    else if (job.failed)
         tagged(job.tag, "NO [UNAVAILABLE] Some messages could not be read");
     else
         tagged(job.tag, std::string(job.uid ? "OK UID FETCH" : "OK FETCH") + " completed");
@@ -113,6 +115,23 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::Rfc822Text: {
             const std::string data = section_bytes(message, structure(), a);
             item(response_name(a) + " " + imap_literal(apply_partial(data, a)));
+            break;
+        }
+        case FetchKind::Binary:
+        case FetchKind::BinarySize: {
+            auto data = binary_bytes(message, structure(), a);
+            if (!data) {
+                job.unknown_cte = true;  // RFC 3516 4.3: the command ends with NO [UNKNOWN-CTE]
+                break;
+            }
+            if (a.kind == FetchKind::BinarySize) {
+                item(response_name(a) + " " + std::to_string(data->size()));
+            } else {
+                // literal8 (~{n}) only when the content has a NUL, which a literal may not carry.
+                const std::string_view part = apply_partial(*data, a);
+                const bool nul = part.find('\0') != std::string_view::npos;
+                item(response_name(a) + " " + (nul ? "~" : "") + imap_literal(part));
+            }
             break;
         }
         }

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "libmail/mime/section.h"
+#include "libmail/mime/transfer_decode.h"
 #include "imapd/envelope.h"
 #include "libmail/core/text.h"
 
@@ -73,6 +74,21 @@ bool parse_section(Parser& p, FetchAtt& a) {
     return p.consume(']');
 }
 
+// section-binary (RFC 3516): "[" [section-part] "]", the "[" already consumed.
+bool parse_binary_section(Parser& p, FetchAtt& a) {
+    while (true) {
+        auto digits = p.take_while(is_digit);
+        if (digits.empty()) break;
+        auto n = parse_number<std::uint32_t>(digits);
+        if (!n || *n == 0 || a.part.size() >= 20) return false;
+        if (!a.spec.empty()) a.spec += '.';
+        a.spec += std::to_string(*n);
+        a.part.push_back(*n);
+        if (!p.consume('.')) break;
+    }
+    return p.consume(']');
+}
+
 bool parse_partial(Parser& p, FetchAtt& a) {
     if (!p.consume('<')) return true;
     auto origin = p.number();
@@ -105,6 +121,12 @@ std::optional<FetchAtt> parse_one(Parser& p) {
         }
         a.kind = FetchKind::Section;
         if (!parse_section(p, a) || !parse_partial(p, a)) return std::nullopt;
+    } else if (iequals(name, "BINARY") || iequals(name, "BINARY.PEEK") || iequals(name, "BINARY.SIZE")) {
+        const bool size = iequals(name, "BINARY.SIZE");
+        a.kind = size ? FetchKind::BinarySize : FetchKind::Binary;
+        a.peek = iequals(name, "BINARY.PEEK");
+        if (!p.consume('[') || !parse_binary_section(p, a)) return std::nullopt;
+        if (!size && !parse_partial(p, a)) return std::nullopt;
     } else {
         return std::nullopt;
     }
@@ -157,7 +179,8 @@ std::optional<std::vector<FetchAtt>> parse_fetch_atts(Parser& p) {
 }
 
 bool sets_seen(const FetchAtt& a) {
-    return (a.kind == FetchKind::Section && !a.peek) || a.kind == FetchKind::Rfc822 || a.kind == FetchKind::Rfc822Text;
+    return ((a.kind == FetchKind::Section || a.kind == FetchKind::Binary) && !a.peek) || a.kind == FetchKind::Rfc822 ||
+           a.kind == FetchKind::Rfc822Text;
 }
 
 bool needs_message(const FetchAtt& a) {
@@ -174,6 +197,8 @@ bool needs_message(const FetchAtt& a) {
     case FetchKind::Rfc822:
     case FetchKind::Rfc822Header:
     case FetchKind::Rfc822Text:
+    case FetchKind::Binary:
+    case FetchKind::BinarySize:
         return true;
     }
     return true;
@@ -191,11 +216,13 @@ std::string response_name(const FetchAtt& a) {
     case FetchKind::Rfc822: return "RFC822";
     case FetchKind::Rfc822Header: return "RFC822.HEADER";
     case FetchKind::Rfc822Text: return "RFC822.TEXT";
-    case FetchKind::Section: {
-        std::string out = "BODY[" + a.spec + "]";
+    case FetchKind::Section:
+    case FetchKind::Binary: {
+        std::string out = (a.kind == FetchKind::Binary ? "BINARY[" : "BODY[") + a.spec + "]";
         if (a.origin) out += "<" + std::to_string(*a.origin) + ">";
         return out;
     }
+    case FetchKind::BinarySize: return "BINARY.SIZE[" + a.spec + "]";
     }
     return "";
 }
@@ -237,6 +264,16 @@ std::string section_bytes(std::string_view message, const mime::Structure& s, co
     }
     auto bytes = mime::find_section(message, s, section);
     return bytes ? bytes->to_string(message) : std::string();
+}
+
+Result<std::string> binary_bytes(std::string_view message, const mime::Structure& s, const FetchAtt& a) {
+    if (a.part.empty()) return std::string(message);
+    auto part = mime::find_part(s, a.part);
+    if (!part) return std::string();  // no such part: empty, as BODY[] gives
+    const mime::Entity& e = *part->entity;
+    const std::string_view body = message.substr(e.body.offset, e.body.length);
+    if (e.kind != mime::EntityKind::Leaf) return std::string(body);
+    return mime::decode_transfer_encoding(body, e.transfer_encoding);
 }
 
 std::string section_bytes(std::string_view message, const FetchAtt& a) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "libmail/core/result.h"
 #include "libmail/mime/structure.h"
 #include <string_view>
 #include <vector>
@@ -22,6 +23,8 @@ enum class FetchKind {
     BodyStructure,  // BODYSTRUCTURE
     Section,        // BODY[...] and BODY.PEEK[...]
     Rfc822, Rfc822Header, Rfc822Text,
+    Binary,         // BINARY[part] and BINARY.PEEK[part] (RFC 3516): content decoded
+    BinarySize,     // BINARY.SIZE[part]: the decoded size
 };
 
 enum class SectionKind { Full, Header, Text, HeaderFields, HeaderFieldsNot, Mime };
@@ -51,6 +54,7 @@ struct FetchJob {
     bool has_uid = false;
     bool has_flags = false;
     bool failed = false;
+    bool unknown_cte = false;  // a BINARY part had an encoding we cannot undo (RFC 3516 [UNKNOWN-CTE])
     bool paused = false;
 };
 
@@ -76,6 +80,11 @@ std::string response_name(const FetchAtt& a);
 // "" when the message has no such section.
 std::string section_bytes(std::string_view message, const mime::Structure& s, const FetchAtt& a);
 std::string section_bytes(std::string_view message, const FetchAtt& a);  // parses the structure itself
+
+// BINARY[part] (RFC 3516 4.2): the part's content with its transfer encoding
+// undone; the whole message for "[]"; a multipart or message part as it is
+// (neither may have an encoding). An error: an encoding we do not know.
+Result<std::string> binary_bytes(std::string_view message, const mime::Structure& s, const FetchAtt& a);
 
 // Applies <origin.count> (RFC 3501 6.4.5: an origin past the end gives "").
 std::string_view apply_partial(std::string_view data, const FetchAtt& a);

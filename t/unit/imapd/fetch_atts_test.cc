@@ -139,3 +139,36 @@ TEST_CASE("sections of a message/rfc822 part; HEADER only where there is a messa
     CHECK(s.find("(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" ") != std::string::npos);
     CHECK(s.find("\"inner\"") != std::string::npos);  // the encapsulated message's envelope
 }
+
+TEST_CASE("BINARY[part] decodes the transfer encoding; BINARY.SIZE gives the decoded size", "[imapd][fetch]") {
+    const std::string m =
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe=\r\n!\r\n"
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n"
+        "--b\r\nContent-Type: application/x-odd\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+        "--b--\r\n";
+    const auto s = tern::mime::parse_structure(m);
+    auto att = [](const char* text) {
+        Parser p(text);
+        auto a = parse_fetch_atts(p);
+        REQUIRE(a);
+        REQUIRE(p.at_end());
+        return (*a)[0];
+    };
+    CHECK(*binary_bytes(m, s, att("BINARY[1]")) == "Grüße!");
+    CHECK(*binary_bytes(m, s, att("BINARY.PEEK[2]")) == std::string("\x00\x01\x02\xff", 4));
+    CHECK(binary_bytes(m, s, att("BINARY.SIZE[2]"))->size() == 4);
+    CHECK(*binary_bytes(m, s, att("BINARY[]")) == m);
+    CHECK(*binary_bytes(m, s, att("BINARY[9]")) == "");
+    CHECK_FALSE(binary_bytes(m, s, att("BINARY[3]")));  // x-uuencode: [UNKNOWN-CTE]
+    CHECK(response_name(att("BINARY[1]<0.3>")) == "BINARY[1]<0>");
+    CHECK(response_name(att("BINARY.SIZE[2]")) == "BINARY.SIZE[2]");
+    CHECK(sets_seen(att("BINARY[1]")));
+    CHECK_FALSE(sets_seen(att("BINARY.PEEK[1]")));
+    CHECK_FALSE(sets_seen(att("BINARY.SIZE[1]")));
+    for (const char* bad : {"BINARY[1.MIME]", "BINARY[HEADER]", "BINARY.SIZE[1]<0.1>", "BINARY", "BINARY.PEEK"}) {
+        Parser p(bad);
+        auto a = parse_fetch_atts(p);
+        CHECK_FALSE((a && p.at_end()));
+    }
+}
