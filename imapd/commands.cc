@@ -1,5 +1,5 @@
 // The command table (RFC 3501 6) and the commands too small for a file of
-// their own: CAPABILITY, NOOP, LOGOUT, ID, UID.
+// their own: CAPABILITY, NOOP, LOGOUT, ID, NAMESPACE, UID.
 #include "libmail/core/text.h"
 #include "imapd/session.h"
 
@@ -36,6 +36,7 @@ constexpr Command kCommands[] = {
     {"SEARCH", &Session::cmd_search, kSelected},
     {"UID", &Session::cmd_uid, kSelected},
     {"IDLE", &Session::cmd_idle, kAuth},
+    {"NAMESPACE", &Session::cmd_namespace, kAuth},
 };
 }  // namespace
 
@@ -66,6 +67,14 @@ void Session::cmd_logout(const std::string& tag, Parser& p) {
 }
 
 // RFC 2971: the client's parameters are read and ignored; we send none.
+// RFC 2342: one personal namespace, the user's folders, with "/" as the
+// hierarchy separator; no other users' or shared namespaces.
+void Session::cmd_namespace(const std::string& tag, Parser& p) {
+    if (!p.at_end()) return bad(tag, "NAMESPACE takes no arguments");
+    untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+    tagged(tag, "OK NAMESPACE completed");
+}
+
 void Session::cmd_id(const std::string& tag, Parser& p) {
     if (!p.space()) return bad(tag, "Syntax: ID (params) or ID NIL");
     if (!p.consume('(')) {

@@ -49,7 +49,7 @@ inline constexpr int kMaxLoginFailures = 3;
 
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
-inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY";
+inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -90,6 +90,7 @@ public:
     void cmd_noop(const std::string& tag, Parser& p);
     void cmd_logout(const std::string& tag, Parser& p);
     void cmd_id(const std::string& tag, Parser& p);
+    void cmd_namespace(const std::string& tag, Parser& p);
     void cmd_login(const std::string& tag, Parser& p);
     void cmd_authenticate(const std::string& tag, Parser& p);
     void cmd_starttls(const std::string& tag, Parser& p);

@@ -161,8 +161,8 @@ TEST_CASE("greeting, capability, bad and unknown commands, state checks", "[imap
     TempMaildir md;
     Harness h(md.root);
     // No certificate and clear-text passwords allowed (Settings' defaults): AUTH=PLAIN, no STARTTLS.
-    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY AUTH=PLAIN SASL-IR] Tern ready.\r\n");
-    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY AUTH=PLAIN SASL-IR\r\na1 OK"));
+    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE AUTH=PLAIN SASL-IR] Tern ready.\r\n");
+    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE AUTH=PLAIN SASL-IR\r\na1 OK"));
     CHECK(has(h.cmd("a2", "FROB"), "a2 BAD Unknown command"));
     CHECK(has(h.cmd("a3", "SELECT INBOX"), "a3 BAD"));
     CHECK(has(h.cmd("a4", "LOGIN"), "a4 BAD"));
@@ -211,6 +211,8 @@ TEST_CASE("SELECT, FETCH, STORE, SEARCH, EXPUNGE and new mail on NOOP", "[imapd]
     Harness h(md.root);
     h.login();
 
+    CHECK(has(h.cmd("n1", "NAMESPACE"), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nn1 OK"));  // RFC 2342
+    CHECK(has(h.cmd("n2", "NAMESPACE x"), "n2 BAD"));
     const auto list = h.cmd("e0", "LIST \"\" *");
     CHECK(has(list, "* LIST () \"/\" \"INBOX\""));
 
