@@ -41,6 +41,13 @@ class Durability(unittest.TestCase):
         self.t.cleanup()
 
     def test_accepted_message_survives_kill9_of_everything(self):
+        # Every daemon the SMTP transaction needs must be up before master is frozen
+        # (a frozen master starts nobody): a RCPT answered 250 shows smtpd and authd are.
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
+            s.ehlo("warm.test")
+            s.mail("load@remote.test")
+            self.assertEqual(s.rcpt("alice@example.test")[0], 250)
+            s.rset()
         # Stop qmgr from delivering: kill it and keep it down by freezing master (a dead
         # master would take every daemon with it), so the message is only on disk.
         self.t.freeze("master")
