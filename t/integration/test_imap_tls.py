@@ -3,7 +3,6 @@ LOGINDISABLED until TLS, TLS from the first byte on the imaps port (993),
 AUTHENTICATE PLAIN with and without SASL-IR, through authd with its bans;
 Python's imaplib and ssl against a real instance with the default
 imapd_tls_auth_only = yes."""
-import base64
 import imaplib
 import os
 import re
@@ -12,27 +11,9 @@ import ssl
 import subprocess
 import time
 import unittest
-import warnings
 
 from tern_instance import Instance, wait_for
-
-
-def client_tls(minimum=None, maximum=None):
-    """A TLS client context for the self-signed sandbox certificate."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():  # TLSv1_1 is deprecated in Python, which is the point
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if minimum:
-            ctx.minimum_version = minimum
-        if maximum:
-            ctx.maximum_version = maximum
-    return ctx
-
-
-def plain(user, password, authzid=""):
-    return base64.b64encode(("%s\0%s\0%s" % (authzid, user, password)).encode()).decode()
+from tls_client import client_tls, plain
 
 
 def caps(m):

@@ -3,7 +3,6 @@ AUTH refused until TLS, TLS from the first byte on the pop3s port (995),
 AUTH PLAIN (RFC 5034) with and without an initial response, CAPA listing
 exactly what works; Python's poplib and ssl against a real instance with the
 default pop3d_tls_auth_only = yes."""
-import base64
 import os
 import poplib
 import re
@@ -11,27 +10,9 @@ import smtplib
 import socket
 import ssl
 import unittest
-import warnings
 
 from tern_instance import Instance, wait_for
-
-
-def client_tls(minimum=None, maximum=None):
-    """A TLS client context for the self-signed sandbox certificate."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():  # TLSv1_1 is deprecated in Python, which is the point
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if minimum:
-            ctx.minimum_version = minimum
-        if maximum:
-            ctx.maximum_version = maximum
-    return ctx
-
-
-def plain(user, password, authzid=""):
-    return base64.b64encode(("%s\0%s\0%s" % (authzid, user, password)).encode()).decode()
+from tls_client import client_tls, plain
 
 
 def capa_lines(p):
