@@ -7,23 +7,12 @@
 #include "imapd/session.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/store/folders.h"
 
 namespace tern::imapd {
 
 bool Session::mailbox_exists(const std::string& name, std::string& canonical) const {
-    auto folders = store::Mailbox::list_folders(maildir_root_);
-    if (!folders) {
-        log::warning("%s", folders.error().message.c_str());
-        return false;
-    }
-    for (const auto& f : *folders) {
-        // RFC 3501 5.1: INBOX is case-insensitive, other names are not.
-        if (f == name || (iequals(f, "INBOX") && iequals(name, "INBOX"))) {
-            canonical = f;
-            return true;
-        }
-    }
-    return false;
+    return store::folder_exists(maildir_root_, name, canonical);
 }
 
 const store::MessageInfo* Session::info(std::uint32_t seq) const {
@@ -94,12 +83,14 @@ void Session::cmd_examine(const std::string& tag, Parser& p) { select(tag, p, tr
 
 void Session::select(const std::string& tag, Parser& p, bool read_only) {
     const char* verb = read_only ? "EXAMINE" : "SELECT";
-    auto name = p.space() ? p.astring() : std::nullopt;
-    if (!name || !p.at_end()) return bad(tag, std::string("Syntax: ") + verb + " mailbox");
+    const std::string syntax = std::string("Syntax: ") + verb + " mailbox";
     // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
     deselect();
+    auto name = folder_arg(tag, p, syntax.c_str());
+    if (!name) return;
+    if (!p.at_end()) return bad(tag, syntax);
     std::string folder;
-    if (!mailbox_exists(*name, folder)) return tagged(tag, "NO Mailbox does not exist");
+    if (!mailbox_exists(*name, folder)) return tagged(tag, "NO [NONEXISTENT] Mailbox does not exist");
     auto mb = store::Mailbox::open(maildir_root_, folder);
     if (!mb) {
         log::warning("open %s of %s: %s", folder.c_str(), printable(user_).c_str(), mb.error().message.c_str());

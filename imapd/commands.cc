@@ -26,7 +26,7 @@ constexpr Command kCommands[] = {
     {"LSUB", &Session::cmd_lsub, kAuth},
     {"STATUS", &Session::cmd_status, kAuth},
     {"SUBSCRIBE", &Session::cmd_subscribe, kAuth},
-    {"UNSUBSCRIBE", &Session::cmd_subscribe, kAuth},
+    {"UNSUBSCRIBE", &Session::cmd_unsubscribe, kAuth},
     {"CHECK", &Session::cmd_check, kSelected},
     {"CLOSE", &Session::cmd_close, kSelected},
     {"UNSELECT", &Session::cmd_unselect, kSelected},
@@ -37,6 +37,12 @@ constexpr Command kCommands[] = {
     {"UID", &Session::cmd_uid, kSelected},
     {"IDLE", &Session::cmd_idle, kAuth},
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
+    {"CREATE", &Session::cmd_create, kAuth},
+    {"DELETE", &Session::cmd_delete, kAuth},
+    {"RENAME", &Session::cmd_rename, kAuth},
+    {"APPEND", &Session::cmd_append, kAuth},
+    {"COPY", &Session::cmd_copy, kSelected},
+    {"MOVE", &Session::cmd_move, kSelected},
 };
 }  // namespace
 
@@ -99,10 +105,13 @@ void Session::cmd_id(const std::string& tag, Parser& p) {
 
 void Session::cmd_uid(const std::string& tag, Parser& p) {
     auto sub = p.space() ? p.atom() : std::nullopt;
-    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH ...");
+    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH|COPY|MOVE|EXPUNGE ...");
     if (iequals(*sub, "FETCH")) return fetch(tag, p, true);
     if (iequals(*sub, "STORE")) return store(tag, p, true);
     if (iequals(*sub, "SEARCH")) return search(tag, p, true);
+    if (iequals(*sub, "COPY")) return copy(tag, p, true, false);
+    if (iequals(*sub, "MOVE")) return copy(tag, p, true, true);
+    if (iequals(*sub, "EXPUNGE")) return uid_expunge(tag, p);
     bad(tag, "Unknown UID command");
 }
 

@@ -54,6 +54,8 @@ public:
         // Messages in the store may predate a lower limit: allow some slack, and a
         // fixed ceiling when the limit is off.
         settings_.max_message_bytes = limit > 0 ? static_cast<std::size_t>(limit) * 2 : 256u * 1024 * 1024;
+        // APPEND holds the message in memory: a ceiling even without a limit.
+        settings_.append_limit = limit > 0 ? static_cast<std::size_t>(limit) : 64u * 1024 * 1024;
         services_ = server::make_mail_access(base_, cfg, ctx.queue_dir);
         sessions_.attach(base_);
     }

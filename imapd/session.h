@@ -42,14 +42,16 @@ inline constexpr std::size_t kMaxPreauthLiteralOctets = 64 * 1024;
 // FETCH stops producing while this much output is unread, so that
 // "FETCH 1:* BODY[]" on a large mailbox does not sit in memory.
 inline constexpr std::size_t kFetchOutputHighWater = 4 * 1024 * 1024;
-// Without APPEND, literals after login only carry names and search strings.
+// Literals after login other than APPEND's message carry names and search strings.
 inline constexpr std::size_t kMaxLiteralOctets = 1024 * 1024;
 // After this many failed LOGINs the connection is closed.
 inline constexpr int kMaxLoginFailures = 3;
 
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
-inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE";
+inline constexpr std::string_view kCapabilities =
+    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
+    "SPECIAL-USE STATUS=SIZE";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -58,6 +60,7 @@ struct Settings {
     // when nothing changed: it compares directory mtimes).
     std::chrono::milliseconds idle_poll{5000};
     std::size_t max_message_bytes = 64 * 1024 * 1024;  // largest message FETCH reads
+    std::size_t append_limit = 10240000;               // APPENDLIMIT (RFC 7889): message_size_limit
     // TLS: nullptr without a certificate (no STARTTLS). Not owned: the Server's.
     const tls::ServerContext* tls = nullptr;
     bool tls_wrappermode = false;  // imapd_tls_wrappermode: TLS from the first byte (993)
@@ -100,6 +103,7 @@ public:
     void cmd_lsub(const std::string& tag, Parser& p);
     void cmd_status(const std::string& tag, Parser& p);
     void cmd_subscribe(const std::string& tag, Parser& p);
+    void cmd_unsubscribe(const std::string& tag, Parser& p);
     void cmd_check(const std::string& tag, Parser& p);
     void cmd_close(const std::string& tag, Parser& p);
     void cmd_unselect(const std::string& tag, Parser& p);
@@ -109,6 +113,12 @@ public:
     void cmd_search(const std::string& tag, Parser& p) { search(tag, p, false); }
     void cmd_uid(const std::string& tag, Parser& p);
     void cmd_idle(const std::string& tag, Parser& p);
+    void cmd_create(const std::string& tag, Parser& p);
+    void cmd_delete(const std::string& tag, Parser& p);
+    void cmd_rename(const std::string& tag, Parser& p);
+    void cmd_append(const std::string& tag, Parser& p);
+    void cmd_copy(const std::string& tag, Parser& p) { copy(tag, p, false, false); }
+    void cmd_move(const std::string& tag, Parser& p) { copy(tag, p, false, true); }
 
 private:
     enum class Input { Line, Literal };
@@ -157,8 +167,21 @@ private:
     void deselect();
     void report_changes(bool allow_expunge);  // sync(), then EXPUNGE/EXISTS for what changed
     bool mailbox_exists(const std::string& name, std::string& canonical) const;
-    // cmd_list.cc: LIST and LSUB
+    // cmd_mailbox.cc: a mailbox name as the client sent it (modified UTF-7,
+    // RFC 3501 5.1.3) to the store's UTF-8 name, nullopt when it is not
+    // well formed; and back for responses (quoted or literal).
+    std::optional<std::string> folder_from_client(std::string_view raw) const;
+    std::string folder_to_client(std::string_view name) const;
+    // The mailbox argument after a SP: "TAG BAD/NO" already sent on nullopt.
+    std::optional<std::string> folder_arg(const std::string& tag, Parser& p, const char* syntax);
+    void subscribe(const std::string& tag, Parser& p, bool on);
+    // cmd_list.cc: LIST (with RFC 5258 / 5819 / 6154 options) and LSUB
     void list(const std::string& tag, Parser& p, const char* verb);
+    // The untagged STATUS for a folder with these items (upper case).
+    bool status_line(const std::string& folder, const std::vector<std::string>& items);
+    // cmd_copy.cc: COPY, MOVE and their UID forms; UID EXPUNGE
+    void copy(const std::string& tag, Parser& p, bool uid, bool move);
+    void uid_expunge(const std::string& tag, Parser& p);
     // cmd_fetch.cc / cmd_store.cc / cmd_search.cc
     void fetch(const std::string& tag, Parser& p, bool uid);
     void continue_fetch();

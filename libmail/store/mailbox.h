@@ -19,6 +19,8 @@
 
 namespace tern::store {
 
+class IndexLock;
+
 struct MessageInfo {
     std::uint32_t uid = 0;
     std::string filename;       // relative to the folder: "cur/<base>:2,<flags>"
@@ -35,10 +37,10 @@ std::vector<std::string> maildir_to_imap_flags(std::string_view letters);
 class Mailbox {
 public:
     // Opens (creating tmp/ new/ cur/ when missing) the folder of a user's
-    // Maildir root: "INBOX" is the root itself, "Sent" is root/.Sent. Reads
-    // the index when there is one (uidvalidity() is 0 until the first sync()
-    // of a folder that has none). A folder name with '/', a leading '.' or a
-    // control character is refused.
+    // Maildir root: "INBOX" is the root itself, "Work/2024" is
+    // root/.Work.2024 (folder_names.h). Reads the index when there is one
+    // (uidvalidity() is 0 until the first sync() of a folder that has none).
+    // A name check_folder_name refuses is an error (EINVAL).
     [[nodiscard]] static Result<Mailbox> open(const std::string& maildir_root, const std::string& folder);
 
     // Brings the index up to date with the files: moves new/ to cur/, gives
@@ -71,10 +73,28 @@ public:
     // behind our back; ENOENT when the message is gone.
     [[nodiscard]] Result<UniqueFd> open_message(std::uint32_t uid) const;
 
-    // The folders of this Maildir root: "INBOX" first, then the others.
+    // APPEND: stores a message (CRLF or LF line ends; kept with LF) with
+    // Maildir flags and an internal date (0: now) as the next UID, which it
+    // returns. The message is durable (fsync'ed) before the UID is given.
+    [[nodiscard]] Result<std::uint32_t> append(std::string_view message, std::string_view maildir_flags,
+                                               std::int64_t internal_date);
+    // COPY: puts copies (hard links when possible) of the messages with these
+    // UIDs in `from` into this folder with their flags and internal dates;
+    // the new UIDs, in the same order. All or nothing: on an error the copies
+    // made so far are removed. Messages gone from `from` are skipped (their
+    // new UID is 0).
+    [[nodiscard]] Result<std::vector<std::uint32_t>> copy_from(const Mailbox& from,
+                                                               const std::vector<std::uint32_t>& uids);
+
+    // The folders of this Maildir root: "INBOX" first, then the others
+    // (UTF-8 names with "/" between levels, sorted).
     [[nodiscard]] static Result<std::vector<std::string>> list_folders(const std::string& maildir_root);
 
 private:
+    [[nodiscard]] Result<void> sync_locked(IndexLock& lock);
+    // Writes the index from messages_ (and UIDVALIDITY/UIDNEXT to the lock).
+    [[nodiscard]] Result<void> write_index_locked(IndexLock& lock);
+
     // What the last sync() saw, to skip the directory scan when nothing changed.
     struct Seen {
         bool valid = false;
@@ -91,11 +111,16 @@ private:
     Seen seen_;
 };
 
+// A unique Maildir base name "<sec>.M<usec>P<pid>Q<n>.<host>"; sec is `when`
+// when given (APPEND's internal date), else now.
+std::string unique_maildir_name(std::int64_t when = 0);
+
 // Maildir delivery (local): tmp/ -> fsync -> link into new/ -> fsync of new/.
 class MaildirDelivery {
 public:
-    // Starts a delivery into the folder (created with tmp/ new/ cur/ if missing).
-    [[nodiscard]] static Result<MaildirDelivery> begin(const std::string& folder_path);
+    // Starts a delivery into the folder (created with tmp/ new/ cur/ if
+    // missing); `when` as for unique_maildir_name.
+    [[nodiscard]] static Result<MaildirDelivery> begin(const std::string& folder_path, std::int64_t when = 0);
     MaildirDelivery(MaildirDelivery&&) noexcept;
     MaildirDelivery& operator=(MaildirDelivery&&) noexcept;
     ~MaildirDelivery();  // unlinks the tmp file unless committed
@@ -104,6 +129,12 @@ public:
     // fsync, link into new/ with the final name (S= and W= sizes), fsync new/.
     // Returns the file name in new/.
     [[nodiscard]] Result<std::string> commit();
+    // The two halves of commit() for callers that name the file themselves
+    // (the store puts appended messages straight into cur/ with their UID):
+    // finish() makes the data durable and returns the base name with its S=
+    // and W= sizes; link_to("cur/<name>") links it there and fsyncs cur/.
+    [[nodiscard]] Result<std::string> finish();
+    [[nodiscard]] Result<void> link_to(const std::string& relative);
 
 private:
     MaildirDelivery() = default;

@@ -137,6 +137,15 @@ std::string cur_filename(std::string_view base, std::string_view flags) {
     return f;
 }
 
+std::string base_with_uid(std::string_view base, std::uint32_t uid) {
+    std::string out(base);
+    if (const auto at = out.find(",U="); at != std::string::npos) {
+        const auto end = out.find_first_not_of("0123456789", at + 3);
+        out.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+    return out + ",U=" + std::to_string(uid);
+}
+
 std::optional<std::uint64_t> name_size_field(std::string_view base, char key) {
     const char pat[] = {',', key, '=', '\0'};
     const auto at = base.find(pat);
@@ -188,22 +197,37 @@ Result<IndexLock> IndexLock::acquire(const std::string& folder_path) {
     return lock;
 }
 
-std::uint32_t IndexLock::last_uidvalidity() const {
-    char buf[64] = {};
+IndexLock::State IndexLock::state() const {
+    char buf[128] = {};
     const ssize_t n = ::pread(fd_.get(), buf, sizeof buf - 1, 0);
-    if (n <= 0) return 0;
+    State st;
+    if (n <= 0) return st;
     std::string_view text(buf, static_cast<std::size_t>(n));
-    constexpr std::string_view kKey = "uidvalidity ";
-    if (text.substr(0, kKey.size()) != kKey) return 0;
-    text.remove_prefix(kKey.size());
-    return parse_number<std::uint32_t>(text.substr(0, text.find('\n'))).value_or(0);
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        const auto sp = line.find(' ');
+        if (sp == std::string_view::npos) continue;
+        const auto value = parse_number<std::uint32_t>(line.substr(sp + 1));
+        if (!value) continue;
+        if (line.substr(0, sp) == "uidvalidity") st.uidvalidity = *value;
+        else if (line.substr(0, sp) == "uidnext") st.uidnext = *value;
+    }
+    return st;
 }
 
-Result<void> IndexLock::record_uidvalidity(std::uint32_t uidvalidity) {
-    const std::string text = "uidvalidity " + std::to_string(uidvalidity) + "\n";
-    if (::ftruncate(fd_.get(), 0) != 0) return sys_error("ftruncate", kIndexLockName);
+Result<void> IndexLock::record(const State& st) {
+    const State before = state();
+    if (before.uidvalidity == st.uidvalidity && before.uidnext == st.uidnext) return {};
+    // One short pwrite of the whole record, padded so a shorter record never
+    // leaves the tail of a longer one behind.
+    std::string text = "uidvalidity " + std::to_string(st.uidvalidity) + "\nuidnext " + std::to_string(st.uidnext) + "\n";
+    text.resize(48, ' ');
     if (::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
-        return sys_error("write", kIndexLockName);
+        return sys_error("write", std::string(kIndexLockName));
+    if (before.uidnext != st.uidnext && ::fdatasync(fd_.get()) != 0)
+        return sys_error("fdatasync", std::string(kIndexLockName));
     return {};
 }
 

@@ -54,7 +54,11 @@ MaildirName split_maildir_name(std::string_view name);
 // "cur/<base>:2,<flags>"
 std::string cur_filename(std::string_view base, std::string_view flags);
 
-// The value of a ",X=<n>" field in a base name (X is 'S' or 'W').
+// The base name with ",U=<uid>" recording the message's UID (replacing one
+// already there), so that an index rebuilt from the files keeps the UIDs.
+std::string base_with_uid(std::string_view base, std::uint32_t uid);
+
+// The value of a ",X=<n>" field in a base name (X is 'S', 'W' or 'U').
 std::optional<std::uint64_t> name_size_field(std::string_view base, char key);
 
 // Delivery time from the name prefix "<sec>.M<usec>...": nullopt when the
@@ -74,15 +78,20 @@ bool acceptable_message_name(std::string_view name);
 
 // An exclusive flock() on "<folder>/tern-index.lock", held while the index
 // and the files change. flock (not fcntl) so that two Mailbox objects in one
-// process exclude each other too. The lock file also remembers the last
-// UIDVALIDITY given out, so an index lost and rebuilt within the same second
-// still gets a different one.
+// process exclude each other too. The lock file also keeps the folder's
+// UIDVALIDITY and UIDNEXT, so that an index deleted or damaged is rebuilt
+// with the same UIDVALIDITY and never gives out a UID twice.
 class IndexLock {
 public:
+    struct State {
+        std::uint32_t uidvalidity = 0;  // 0: none recorded
+        std::uint32_t uidnext = 0;
+    };
     [[nodiscard]] static Result<IndexLock> acquire(const std::string& folder_path);
-    // The UIDVALIDITY recorded in the lock file (0 when none).
-    std::uint32_t last_uidvalidity() const;
-    [[nodiscard]] Result<void> record_uidvalidity(std::uint32_t uidvalidity);
+    State state() const;
+    // Records st; fdatasync'ed when UIDNEXT moved (the UIDs given out must
+    // survive a crash that takes the unsynced index with it).
+    [[nodiscard]] Result<void> record(const State& st);
     IndexLock(IndexLock&&) noexcept = default;
     IndexLock& operator=(IndexLock&&) noexcept = default;
     ~IndexLock() = default;  // closing the fd releases the lock

@@ -96,7 +96,7 @@ TEST_CASE("files added behind the index get higher UIDs; removed ones drop out",
     CHECK(uids(mb) == std::vector<std::uint32_t>{2, 3, 4});
     CHECK(mb.find(1) == -1);
     const auto& added = mb.messages()[1];
-    CHECK(added.filename == "cur/1800000000.other.host:2,");
+    CHECK(added.filename == "cur/1800000000.other.host,U=3:2,");
     CHECK(added.size == 6);  // "x\ny\n" served as "x\r\ny\r\n"
     CHECK(added.internal_date == 1800000000);
     CHECK(mb.messages()[2].flags == "S");
@@ -152,13 +152,16 @@ TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
     CHECK(other.uidnext() == 5);
 }
 
-TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[store][mailbox]") {
+TEST_CASE("a corrupt or missing index is rebuilt with the same UIDVALIDITY and UIDs", "[store][mailbox]") {
     tern::test::TempDir dir;
     const auto& root = dir.path();
-    deliver(root, "a\n");
-    deliver(root, "b\n");
+    for (const char* body : {"a\n", "b\n", "c\n", "d\n"}) deliver(root, body);
     auto mb = open_synced(root);
     const auto uv = mb.uidvalidity();
+    // Expunge the highest UID and one in the middle: the rebuilt index must
+    // neither renumber the others nor give UID 4 out again.
+    REQUIRE(mb.expunge({2, 4}));
+    REQUIRE(mb.sync());
     const bool missing = GENERATE(false, true);
     if (missing)
         REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
@@ -167,11 +170,46 @@ TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[stor
     auto rebuilt = Mailbox::open(root, "INBOX");
     REQUIRE(rebuilt);
     REQUIRE(rebuilt->sync());
-    CHECK(rebuilt->uidvalidity() > uv);
-    CHECK(rebuilt->messages().size() == 2);
-    // The old object notices the new UIDVALIDITY on its next sync.
+    CHECK(rebuilt->uidvalidity() == uv);
+    CHECK(uids(*rebuilt) == std::vector<std::uint32_t>{1, 3});
+    CHECK(rebuilt->uidnext() == 5);
+    deliver(root, "e\n");
+    REQUIRE(rebuilt->sync());
+    CHECK(uids(*rebuilt) == std::vector<std::uint32_t>{1, 3, 5});
     REQUIRE(mb.sync());
-    CHECK(mb.uidvalidity() == rebuilt->uidvalidity());
+    CHECK(uids(mb) == uids(*rebuilt));
+}
+
+TEST_CASE("an index lost with its lock file keeps the UIDs the file names record", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    for (const char* body : {"a\n", "b\n", "c\n"}) deliver(root, body);
+    auto mb = open_synced(root);
+    REQUIRE(mb.expunge({1}));
+    REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
+    REQUIRE(::unlink((root + "/tern-index.lock").c_str()) == 0);
+    auto rebuilt = open_synced(root);
+    CHECK(rebuilt.uidvalidity() != 0);
+    CHECK(uids(rebuilt) == std::vector<std::uint32_t>{2, 3});
+    CHECK(rebuilt.uidnext() == 4);
+}
+
+TEST_CASE("names from before UIDs were recorded in them get their UID, not a new one", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    REQUIRE(make_dirs(root + "/cur"));
+    drop_file(root + "/cur/1800000001.M1P1.host:2,S", "Subject: old\n\n");
+    drop_file(root + "/tern-index", "tern-index 1 1700000000 8 1\n7 1800000001 18 S 1800000001.M1P1.host\nend\n");
+    drop_file(root + "/tern-index.lock", "uidvalidity 1700000000\n");
+    auto mb = open_synced(root);
+    CHECK(mb.uidvalidity() == 1700000000);
+    CHECK(uids(mb) == std::vector<std::uint32_t>{7});
+    CHECK(fs::exists(root + "/cur/1800000001.M1P1.host,U=7:2,S"));
+    REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
+    auto rebuilt = open_synced(root);
+    CHECK(rebuilt.uidvalidity() == 1700000000);
+    CHECK(uids(rebuilt) == std::vector<std::uint32_t>{7});
+    CHECK(rebuilt.uidnext() == 8);
 }
 
 TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]") {
@@ -210,8 +248,12 @@ TEST_CASE("folders: INBOX plus .Name directories that hold cur/", "[store][mailb
     auto folders = Mailbox::list_folders(root);
     REQUIRE(folders);
     CHECK(*folders == std::vector<std::string>{"INBOX", "Archive.2024", "Sent"});
-    CHECK_FALSE(Mailbox::open(root, "../escape"));
-    CHECK_FALSE(Mailbox::open(root, ".hidden"));
+    // Dots are escaped on disk, so no name leads out of the root.
+    auto odd = Mailbox::open(root, "../escape");
+    REQUIRE(odd);
+    CHECK(odd->path() == root + "/.&AC4-&AC4-.escape");
+    CHECK_FALSE(Mailbox::open(root, "a//b"));
+    CHECK_FALSE(Mailbox::open(root, "/abs"));
     auto sent = Mailbox::open(root, "Sent");
     REQUIRE(sent);
     CHECK(sent->path() == root + "/.Sent");
@@ -246,9 +288,9 @@ TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[st
     drop_file(root + "/new/1800000005.M1P1.host", "middle\n");
     auto mb = open_synced(root);
     REQUIRE(mb.messages().size() == 3);
-    CHECK(mb.messages()[0].filename == "cur/1800000001.M9P1.host:2,");
-    CHECK(mb.messages()[1].filename == "cur/1800000005.M1P1.host:2,");
-    CHECK(mb.messages()[2].filename == "cur/1800000005.M2P1.host:2,");
+    CHECK(mb.messages()[0].filename == "cur/1800000001.M9P1.host,U=1:2,");
+    CHECK(mb.messages()[1].filename == "cur/1800000005.M1P1.host,U=2:2,");
+    CHECK(mb.messages()[2].filename == "cur/1800000005.M2P1.host,U=3:2,");
 }
 
 TEST_CASE("a sync that skipped the scan still sees later changes", "[store][mailbox]") {
