@@ -6,6 +6,7 @@
 #include "imapd/session.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/store/mailbox_index.h"
 
 namespace tern::imapd {
 
@@ -15,12 +16,16 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     if (!name) return;
     if (!p.space()) return bad(tag, kSyntax);
     std::string letters;
+    std::vector<std::string> keywords;
     if (p.peek('(')) {
         auto flags = p.flag_list(false);
         if (!flags || !p.space()) return bad(tag, kSyntax);
         for (const auto& f : *flags) {
             if (auto l = flag_letter(f)) letters += *l;
-            else if (f.front() == '\\' && !iequals(f, "\\Recent")) return bad(tag, "Unknown system flag " + printable(f));
+            else if (iequals(f, "\\Recent")) continue;
+            else if (f.front() == '\\') return bad(tag, "Unknown system flag " + printable(f));
+            else if (!store::valid_keyword(f)) return bad(tag, "Invalid keyword " + printable(f));
+            else keywords.push_back(f);
         }
     }
     std::int64_t internal_date = 0;
@@ -32,9 +37,17 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
         internal_date = *when;
         if (!p.space()) return bad(tag, kSyntax);
     }
+    // RFC 6855 4: "UTF8 (~{n}...)" carries a message with UTF-8 headers.
+    bool utf8 = false;
+    if (utf8_accept_ && (p.peek('U') || p.peek('u'))) {
+        auto word = p.atom();
+        if (!word || !iequals(*word, "UTF8") || !p.space() || !p.consume('(') || !p.peek('~'))
+            return bad(tag, kSyntax);
+        utf8 = true;
+    }
     const bool binary = p.consume('~');  // literal8: NUL octets allowed
     auto message = p.peek('{') ? p.string() : std::nullopt;
-    if (!message || !p.at_end()) return bad(tag, kSyntax);
+    if (!message || (utf8 && !p.consume(')')) || !p.at_end()) return bad(tag, kSyntax);
     if (message->empty()) return tagged(tag, "NO [CANNOT] Empty message");
     if (!binary && message->find('\0') != std::string::npos)
         return tagged(tag, "NO [CANNOT] NUL octet in message; send it as literal8 (BINARY)");
@@ -42,7 +55,7 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     std::string folder;
     if (!mailbox_exists(*name, folder)) return tagged(tag, "NO [TRYCREATE] Mailbox does not exist");
     auto mb = store::Mailbox::open(maildir_root_, folder);
-    auto uid = mb ? mb->append(*message, letters, internal_date) : Result<std::uint32_t>(mb.error());
+    auto uid = mb ? mb->append(*message, letters, internal_date, keywords) : Result<std::uint32_t>(mb.error());
     if (!uid) {
         const int code = uid.error().code;
         if (code == ENOSPC || code == EDQUOT) return tagged(tag, "NO [OVERQUOTA] Not enough space");

@@ -59,11 +59,7 @@ void Session::copy(const std::string& tag, Parser& p, bool uid, bool move) {
         return tagged(tag, "NO [UNAVAILABLE] Copied, but the originals could not be removed");
     }
     std::sort(from.begin(), from.end());
-    for (std::size_t i = seq_uids_.size(); i-- > 0;) {
-        if (!std::binary_search(from.begin(), from.end(), seq_uids_[i])) continue;
-        untagged(std::to_string(i + 1) + " EXPUNGE");
-        seq_uids_.erase(seq_uids_.begin() + static_cast<long>(i));
-    }
+    forget_messages(from);
     report_changes(true);
     tagged(tag, "OK " + verb + " completed");
 }
@@ -74,20 +70,14 @@ void Session::uid_expunge(const std::string& tag, Parser& p) {
     if (read_only_) return tagged(tag, "NO [READ-ONLY] Mailbox is read-only");
     auto seqs = resolve(*set, true);
     if (!seqs) return bad(tag, "Invalid UID set");
-    std::vector<std::uint32_t> doomed;
-    for (auto n : *seqs)
-        if (const auto* m = info(n); m && has_flag(m->flags, 'T')) doomed.push_back(m->uid);
-    if (!doomed.empty()) {
-        if (auto r = mbox_->expunge(doomed); !r) {
-            log::warning("expunge in %s: %s", mbox_->path().c_str(), r.error().message.c_str());
-            return tagged(tag, "NO [UNAVAILABLE] Expunge failed");
-        }
-        for (std::size_t i = seq_uids_.size(); i-- > 0;) {
-            if (!std::binary_search(doomed.begin(), doomed.end(), seq_uids_[i])) continue;
-            untagged(std::to_string(i + 1) + " EXPUNGE");
-            seq_uids_.erase(seq_uids_.begin() + static_cast<long>(i));
-        }
+    std::vector<std::uint32_t> in_set;
+    for (auto n : *seqs) in_set.push_back(seq_uids_[n - 1]);
+    auto uids = expunge_deleted(&in_set);
+    if (!uids) {
+        log::warning("expunge in %s: %s", mbox_->path().c_str(), uids.error().message.c_str());
+        return tagged(tag, "NO [UNAVAILABLE] Expunge failed");
     }
+    forget_messages(*uids);
     report_changes(true);
     tagged(tag, "OK UID EXPUNGE completed");
 }

@@ -2,6 +2,7 @@
 // SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE; return options SUBSCRIBED,
 // CHILDREN, SPECIAL-USE and STATUS of RFC 5819), the special-use attributes
 // of RFC 6154, LSUB, and STATUS (RFC 9051 6.3.11, with SIZE and DELETED).
+#include <algorithm>
 #include <map>
 
 #include "imapd/envelope.h"
@@ -28,7 +29,7 @@ constexpr std::size_t kMaxPatterns = 100;
 
 bool known_status_item(const std::string& u) {
     static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT"};
+                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ"};
     for (auto k : kItems)
         if (u == k) return true;
     return false;
@@ -286,6 +287,7 @@ bool Session::status_line(const std::string& folder, const std::vector<std::stri
         else if (it == "DELETED") v = deleted;
         else if (it == "SIZE") v = size;
         else if (it == "APPENDLIMIT") v = settings_.append_limit;
+        else if (it == "HIGHESTMODSEQ") v = mb->highestmodseq();
         out += it + " " + std::to_string(v);
     }
     out += ")";
@@ -299,6 +301,7 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
     std::string error;
     auto items = p.space() ? status_items(p, error) : std::nullopt;
     if (!items || !p.at_end()) return bad(tag, error.empty() ? "Syntax: STATUS mailbox (items)" : error);
+    if (std::find(items->begin(), items->end(), "HIGHESTMODSEQ") != items->end()) enable_condstore();
     std::string folder;
     if (!mailbox_exists(*name, folder)) return tagged(tag, "NO [NONEXISTENT] Mailbox does not exist");
     if (!status_line(folder, *items)) return tagged(tag, "NO [UNAVAILABLE] Cannot read mailbox");

@@ -37,6 +37,7 @@ constexpr Command kCommands[] = {
     {"UID", &Session::cmd_uid, kSelected},
     {"IDLE", &Session::cmd_idle, kAuth},
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
+    {"ENABLE", &Session::cmd_enable, state_bit(S::Authenticated)},
     {"CREATE", &Session::cmd_create, kAuth},
     {"DELETE", &Session::cmd_delete, kAuth},
     {"RENAME", &Session::cmd_rename, kAuth},
@@ -101,6 +102,32 @@ void Session::cmd_id(const std::string& tag, Parser& p) {
     if (!p.at_end()) return bad(tag, "Syntax: ID (params) or ID NIL");
     untagged("ID (\"name\" \"Tern\")");
     tagged(tag, "OK ID completed");
+}
+
+// RFC 5161: ENABLE lists what it turned on now; unknown names are ignored.
+void Session::cmd_enable(const std::string& tag, Parser& p) {
+    std::string enabled;
+    int count = 0;
+    while (p.space()) {
+        auto name = p.atom();
+        if (!name || ++count > 20) return bad(tag, "Syntax: ENABLE capability...");
+        const std::string u = to_upper(*name);
+        if ((u == "CONDSTORE" || u == "QRESYNC") && !condstore_) {
+            condstore_ = true;
+            if (u == "CONDSTORE") enabled += " CONDSTORE";
+        }
+        if (u == "QRESYNC" && !qresync_) {
+            qresync_ = true;
+            enabled += " QRESYNC";
+        }
+        if (u == "UTF8=ACCEPT" && !utf8_accept_) {
+            utf8_accept_ = true;
+            enabled += " UTF8=ACCEPT";
+        }
+    }
+    if (count == 0 || !p.at_end()) return bad(tag, "Syntax: ENABLE capability...");
+    untagged("ENABLED" + enabled);
+    tagged(tag, "OK ENABLE completed");
 }
 
 void Session::cmd_uid(const std::string& tag, Parser& p) {

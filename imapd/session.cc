@@ -29,7 +29,7 @@ Session::Session(event_base* base, UniqueFd fd, std::string peer, const Settings
       services_(services),
       on_done_(std::move(on_done)) {}
 
-Session::~Session() = default;
+Session::~Session() { stop_idle_watch(); }
 
 void Session::start() {
     if (!bev_) {

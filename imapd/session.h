@@ -51,7 +51,7 @@ inline constexpr int kMaxLoginFailures = 3;
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
-    "SPECIAL-USE STATUS=SIZE";
+    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -68,6 +68,9 @@ struct Settings {
     // AUTHENTICATE refused, until TLS is active. Off here for sessions built
     // without a configuration (the unit tests).
     bool tls_auth_only = false;
+    // Wakes IDLE sessions when their mailbox changes; nullptr: poll only.
+    // Not owned: the Server's.
+    class MailboxWatch* watch = nullptr;
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
@@ -117,6 +120,7 @@ public:
     void cmd_delete(const std::string& tag, Parser& p);
     void cmd_rename(const std::string& tag, Parser& p);
     void cmd_append(const std::string& tag, Parser& p);
+    void cmd_enable(const std::string& tag, Parser& p);
     void cmd_copy(const std::string& tag, Parser& p) { copy(tag, p, false, false); }
     void cmd_move(const std::string& tag, Parser& p) { copy(tag, p, false, true); }
 
@@ -166,6 +170,17 @@ private:
     void select(const std::string& tag, Parser& p, bool read_only);
     void deselect();
     void report_changes(bool allow_expunge);  // sync(), then EXPUNGE/EXISTS for what changed
+    // Drops these UIDs (sorted) from the client's view and says so: EXPUNGE
+    // for each, or one VANISHED once QRESYNC is enabled (RFC 7162 3.2.10).
+    void forget_messages(const std::vector<std::uint32_t>& uids);
+    // "n FETCH ([UID u ]FLAGS (...)[ MODSEQ (m)])": what changed flags look
+    // like to this client (MODSEQ once CONDSTORE is enabled).
+    std::string flags_response(std::uint32_t seq, const store::MessageInfo& m, bool with_uid) const;
+    // RFC 7162 3.1: the first CONDSTORE-enabling command of the session; on
+    // a selected mailbox the client learns its HIGHESTMODSEQ.
+    void enable_condstore();
+    // SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCH for what changed.
+    void qresync_report(const SequenceSet* known_uids, std::uint64_t since);
     bool mailbox_exists(const std::string& name, std::string& canonical) const;
     // cmd_mailbox.cc: a mailbox name as the client sent it (modified UTF-7,
     // RFC 3501 5.1.3) to the store's UTF-8 name, nullopt when it is not
@@ -186,6 +201,7 @@ private:
     void fetch(const std::string& tag, Parser& p, bool uid);
     void continue_fetch();
     void fetch_one(FetchJob& job, std::uint32_t seq);
+    void mark_seen(FetchJob& job);
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
     // Sequence numbers (1-based, ascending) in set, by sequence number or
@@ -193,8 +209,9 @@ private:
     std::optional<std::vector<std::uint32_t>> resolve(const SequenceSet& set, bool uid) const;
     const store::MessageInfo* info(std::uint32_t seq) const;
     // cmd_expunge
-    // Removes \Deleted messages; the expunged sequence numbers, descending.
-    Result<std::vector<std::uint32_t>> expunge_deleted();
+    // Removes the \Deleted messages (only those in `only`, sorted UIDs, when
+    // given: UID EXPUNGE); their UIDs, ascending. The caller reports them.
+    Result<std::vector<std::uint32_t>> expunge_deleted(const std::vector<std::uint32_t>* only);
 
     event_base* base_;
     BufferEventPtr bev_;
@@ -237,12 +254,19 @@ private:
     bool idling_ = false;
     std::string idle_tag_;
     EventPtr idle_poll_;
+    std::uint64_t idle_watch_ = 0;  // MailboxWatch token while idling on a mailbox
+    void stop_idle_watch();
 
     std::unique_ptr<FetchJob> fetch_job_;  // a FETCH paused on output
 
     // Selected mailbox.
     std::optional<store::Mailbox> mbox_;
     bool read_only_ = false;
+
+    // ENABLEd extensions (RFC 5161).
+    bool condstore_ = false;    // RFC 7162 CONDSTORE: MODSEQ in every FETCH with FLAGS
+    bool qresync_ = false;      // RFC 7162 QRESYNC: VANISHED instead of EXPUNGE
+    bool utf8_accept_ = false;  // RFC 6855: UTF-8 mailbox names instead of modified UTF-7
     std::vector<std::uint32_t> seq_uids_;
 };
 

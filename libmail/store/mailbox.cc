@@ -228,37 +228,6 @@ Result<void> make_maildir(const std::string& path) {
 
 }  // namespace
 
-// ---- flags -----------------------------------------------------------------
-
-namespace {
-struct FlagPair {
-    char letter;
-    std::string_view imap;
-};
-// RFC 9051 2.3.2 system flags and the Maildir letters for them; P (passed)
-// has no IMAP system flag.
-constexpr FlagPair kFlagPairs[] = {
-    {'D', "\\Draft"}, {'F', "\\Flagged"}, {'R', "\\Answered"}, {'S', "\\Seen"}, {'T', "\\Deleted"},
-};
-}  // namespace
-
-std::string imap_flags_to_maildir(const std::vector<std::string>& imap_flags) {
-    std::string letters;
-    for (const auto& f : imap_flags)
-        for (const auto& p : kFlagPairs)
-            if (iequals(f, p.imap)) letters += p.letter;
-    return normalize_flags(letters);
-}
-
-std::vector<std::string> maildir_to_imap_flags(std::string_view letters) {
-    std::vector<std::string> out;
-    const std::string norm = normalize_flags(letters);
-    for (char c : norm)
-        for (const auto& p : kFlagPairs)
-            if (p.letter == c) out.emplace_back(p.imap);
-    return out;
-}
-
 // ---- Mailbox -----------------------------------------------------------------
 
 Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string& folder) {
@@ -280,6 +249,7 @@ Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string
     if (loaded->status == IndexStatus::Ok) {
         mb.uidvalidity_ = loaded->st.uidvalidity;
         mb.uidnext_ = loaded->st.uidnext;
+        mb.highestmodseq_ = loaded->st.highestmodseq;
         mb.messages_ = std::move(loaded->st.messages);
     }
     return mb;
@@ -323,6 +293,7 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
         if (recorded.uidvalidity != 0 && recorded.uidnext != 0) {
             st.uidvalidity = recorded.uidvalidity;
             st.uidnext = recorded.uidnext;
+            st.highestmodseq = recorded.highestmodseq + 1;  // every message is new to CONDSTORE clients
         } else {
             st.uidvalidity = new_uidvalidity(std::max({uidvalidity_, loaded->old_uidvalidity, recorded.uidvalidity}));
         }
@@ -334,10 +305,19 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
             log::warning("%s: index missing; rebuilt, UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
         else
             log::info("%s: new index, UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
-    } else if (recorded.uidvalidity == st.uidvalidity && recorded.uidnext > st.uidnext) {
-        st.uidnext = recorded.uidnext;  // an index older than the record (restored from a backup)
+    } else if (recorded.uidvalidity == st.uidvalidity &&
+               (recorded.uidnext > st.uidnext || recorded.highestmodseq > st.highestmodseq)) {
+        // An index older than the record (restored from a backup).
+        st.uidnext = std::max(st.uidnext, recorded.uidnext);
+        st.highestmodseq = std::max(st.highestmodseq, recorded.highestmodseq);
         changed = true;
     }
+    // One new MODSEQ for everything this sync finds changed (RFC 7162 3.1).
+    std::uint64_t new_modseq = 0;
+    auto next_modseq = [&] {
+        if (new_modseq == 0) new_modseq = ++st.highestmodseq;
+        return new_modseq;
+    };
 
     // Known messages: drop vanished files, take flags from the file names.
     std::vector<MessageInfo> kept;
@@ -347,6 +327,7 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
         const auto base = std::string(split_maildir_name(std::string_view(m.filename).substr(4)).base);
         auto it = found->find(base);
         if (it == found->end()) {
+            next_modseq();  // an expunge raises HIGHESTMODSEQ
             changed = true;
             continue;
         }
@@ -359,6 +340,7 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
             continue;
         }
         if (target != m.filename) {
+            if (m.flags != it->second.flags) m.modseq = next_modseq();
             m.flags = it->second.flags;
             m.filename = target;
             changed = true;
@@ -412,6 +394,7 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
         used.insert(uid);
         nm.info.uid = uid;
         nm.info.filename = target;
+        nm.info.modseq = next_modseq();
         st.messages.push_back(std::move(nm.info));
         changed = true;
     }
@@ -419,8 +402,11 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
         std::sort(st.messages.begin(), st.messages.end(),
                   [](const MessageInfo& a, const MessageInfo& b) { return a.uid < b.uid; });
 
+    if (rebuilt)
+        for (auto& m : st.messages) m.modseq = st.highestmodseq;
     uidvalidity_ = st.uidvalidity;
     uidnext_ = st.uidnext;
+    highestmodseq_ = st.highestmodseq;
     messages_ = std::move(st.messages);
     if (changed) {
         if (auto r = write_index_locked(lock); !r) return r;
@@ -438,8 +424,8 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
 Result<void> Mailbox::write_index_locked(IndexLock& lock) {
     // UIDNEXT first: a crash after it loses only the index, which the file
     // names rebuild.
-    if (auto r = lock.record({uidvalidity_, uidnext_}); !r) return r;
-    IndexState st{uidvalidity_, uidnext_, messages_};
+    if (auto r = lock.record({uidvalidity_, uidnext_, highestmodseq_}); !r) return r;
+    IndexState st{uidvalidity_, uidnext_, highestmodseq_, messages_};
     return write_file_atomic(index_path(path_), format_index(st), 0600);
 }
 
@@ -450,48 +436,112 @@ long Mailbox::find(std::uint32_t uid) const {
     return static_cast<long>(it - messages_.begin());
 }
 
-Result<void> Mailbox::set_flags(std::uint32_t uid, std::string_view maildir_flags) {
-    const long i = find(uid);
-    if (i < 0) return Error(ENOENT, path_ + ": no message with UID " + std::to_string(uid));
-    auto& m = messages_[static_cast<std::size_t>(i)];
-    const std::string flags = normalize_flags(maildir_flags);
-    const std::string base(split_maildir_name(std::string_view(m.filename).substr(4)).base);
-    const std::string target = cur_filename(base, flags);
+std::vector<std::string> Mailbox::keywords_in_use() const {
+    std::vector<std::string> out;
+    for (const auto& m : messages_) out.insert(out.end(), m.keywords.begin(), m.keywords.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+namespace {
+
+constexpr std::string_view kSystemLetters = "DFRST";
+
+std::string changed_letters(const std::string& now, const FlagChange& c) {
+    std::string out;
+    for (char l : now) {
+        const bool system = kSystemLetters.find(l) != std::string_view::npos;
+        const bool named = c.letters.find(l) != std::string::npos;
+        if (c.op == FlagChange::Op::Replace ? !system : !(c.op == FlagChange::Op::Remove && named)) out += l;
+    }
+    if (c.op != FlagChange::Op::Remove) out += c.letters;
+    return normalize_flags(out);
+}
+
+std::vector<std::string> changed_keywords(const std::vector<std::string>& now, const FlagChange& c) {
+    std::vector<std::string> given = c.keywords;
+    std::sort(given.begin(), given.end());
+    given.erase(std::unique(given.begin(), given.end()), given.end());
+    if (c.op == FlagChange::Op::Replace) return given;
+    std::vector<std::string> out;
+    if (c.op == FlagChange::Op::Add)
+        std::set_union(now.begin(), now.end(), given.begin(), given.end(), std::back_inserter(out));
+    else
+        std::set_difference(now.begin(), now.end(), given.begin(), given.end(), std::back_inserter(out));
+    return out;
+}
+
+}  // namespace
+
+Result<FlagChangeResult> Mailbox::change_flags(const std::vector<std::uint32_t>& uids, const FlagChange& change,
+                                               std::uint64_t unchanged_since) {
+    for (const auto& k : change.keywords)
+        if (!valid_keyword(k)) return Error(EINVAL, "invalid keyword " + printable(k));
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
-    std::string from = m.filename;
-    if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0) {
-        if (errno != ENOENT) return sys_error("rename", path_ + "/" + from);
-        auto now = find_by_base(path_, base);  // renamed behind our back
-        if (!now) return now.error();
-        from = *now;
-        if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0)
-            return sys_error("rename", path_ + "/" + from);
+    if (auto r = sync_locked(*lock); !r) return r.error();
+    FlagChangeResult result;
+    const std::uint64_t modseq = highestmodseq_ + 1;
+    std::vector<std::string> in_use;  // filled when a keyword is added
+    for (std::uint32_t uid : uids) {
+        const long i = find(uid);
+        if (i < 0) continue;
+        auto& m = messages_[static_cast<std::size_t>(i)];
+        if (unchanged_since != 0 && m.modseq > unchanged_since) {
+            result.modified.push_back(uid);
+            continue;
+        }
+        const std::string flags = changed_letters(m.flags, change);
+        auto keywords = changed_keywords(m.keywords, change);
+        if (flags == m.flags && keywords == m.keywords) continue;
+        if (keywords != m.keywords && change.op != FlagChange::Op::Remove) {
+            if (in_use.empty()) in_use = keywords_in_use();
+            for (const auto& k : keywords)
+                if (!std::binary_search(in_use.begin(), in_use.end(), k)) in_use.insert(std::upper_bound(in_use.begin(), in_use.end(), k), k);
+            if (in_use.size() > kMaxFolderKeywords)
+                return Error(E2BIG, "more than " + std::to_string(kMaxFolderKeywords) + " keywords in one folder");
+        }
+        if (flags != m.flags) {
+            const std::string base(split_maildir_name(std::string_view(m.filename).substr(4)).base);
+            const std::string target = cur_filename(base, flags);
+            if (::rename((path_ + "/" + m.filename).c_str(), (path_ + "/" + target).c_str()) != 0) {
+                if (errno == ENOENT) continue;  // expunged by another program meanwhile
+                return sys_error("rename", path_ + "/" + m.filename);
+            }
+            m.flags = flags;
+            m.filename = target;
+        }
+        m.keywords = std::move(keywords);
+        m.modseq = modseq;
+        result.changed.push_back(uid);
     }
-    m.flags = flags;
-    m.filename = target;
-    return {};
+    if (result.changed.empty()) return result;
+    highestmodseq_ = modseq;
+    seen_.valid = false;
+    if (auto r = write_index_locked(*lock); !r) return r.error();
+    return result;
 }
 
 Result<void> Mailbox::expunge(const std::vector<std::uint32_t>& uids) {
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
+    if (auto r = sync_locked(*lock); !r) return r;
     bool removed = false;
     for (std::uint32_t uid : uids) {
         const long i = find(uid);
         if (i < 0) continue;
         const auto& m = messages_[static_cast<std::size_t>(i)];
-        if (::unlink((path_ + "/" + m.filename).c_str()) != 0) {
-            if (errno != ENOENT) return sys_error("unlink", path_ + "/" + m.filename);
-            auto now = find_by_base(path_, split_maildir_name(std::string_view(m.filename).substr(4)).base);
-            if (now && ::unlink((path_ + "/" + *now).c_str()) != 0 && errno != ENOENT)
-                return sys_error("unlink", path_ + "/" + *now);
-        }
+        if (::unlink((path_ + "/" + m.filename).c_str()) != 0 && errno != ENOENT)
+            return sys_error("unlink", path_ + "/" + m.filename);
         messages_.erase(messages_.begin() + i);
         removed = true;
     }
-    if (removed) return fsync_dir(path_ + "/cur");
-    return {};
+    if (!removed) return {};
+    if (auto r = fsync_dir(path_ + "/cur"); !r) return r;
+    ++highestmodseq_;
+    seen_.valid = false;
+    return write_index_locked(*lock);
 }
 
 Result<UniqueFd> Mailbox::open_message(std::uint32_t uid) const {

@@ -27,12 +27,26 @@ struct MessageInfo {
     std::string flags;          // Maildir flag letters, sorted: D F P R S T
     std::uint64_t size = 0;     // bytes as served (CRLF line ends): RFC822.SIZE, POP3 octets
     std::int64_t internal_date = 0;  // seconds since the epoch (delivery time)
+    std::uint64_t modseq = 1;        // RFC 7162: raised by every change of the message's flags
+    std::vector<std::string> keywords;  // IMAP keywords ($Forwarded, Junk...), sorted, no duplicates
 };
 
-// Maildir flag letters and IMAP system flags (RFC 9051 2.3.2).
-//   D \Draft  F \Flagged  R \Answered  S \Seen  T \Deleted
-std::string imap_flags_to_maildir(const std::vector<std::string>& imap_flags);
-std::vector<std::string> maildir_to_imap_flags(std::string_view letters);
+// Most keywords one folder may use (RFC 9051 leaves the limit to the server).
+inline constexpr std::size_t kMaxFolderKeywords = 128;
+
+// A STORE: system flags as Maildir letters (D F R S T) and keywords, set,
+// added or removed. Letters other than D F R S T on a file are kept.
+struct FlagChange {
+    enum class Op { Replace, Add, Remove } op = Op::Replace;
+    std::string letters;
+    std::vector<std::string> keywords;
+};
+
+// What change_flags did.
+struct FlagChangeResult {
+    std::vector<std::uint32_t> changed;   // UIDs whose flags or keywords changed
+    std::vector<std::uint32_t> modified;  // UIDs left alone: changed after UNCHANGEDSINCE
+};
 
 class Mailbox {
 public:
@@ -51,19 +65,25 @@ public:
     const std::vector<MessageInfo>& messages() const { return messages_; }  // ascending UID
     std::uint32_t uidvalidity() const { return uidvalidity_; }
     std::uint32_t uidnext() const { return uidnext_; }
+    std::uint64_t highestmodseq() const { return highestmodseq_; }
+    // The keywords any message of the folder has, sorted (SELECT's FLAGS).
+    std::vector<std::string> keywords_in_use() const;
     const std::string& folder() const { return folder_; }
     const std::string& path() const { return path_; }
 
     // Index of uid in messages(), or -1.
     long find(std::uint32_t uid) const;
 
-    // Replaces a message's flags (renames its file) and updates messages().
-    // The file name is the truth: the index file catches up at the next
-    // sync(), so a STORE on many messages costs renames, not index rewrites.
-    // ENOENT when the message file is gone (expunged elsewhere).
-    [[nodiscard]] Result<void> set_flags(std::uint32_t uid, std::string_view maildir_flags);
+    // STORE on the messages with these UIDs, applied to their current flags
+    // under the lock (another session's change in between is kept), in one
+    // index write. With unchanged_since > 0 (RFC 7162 UNCHANGEDSINCE), a
+    // message whose MODSEQ is above it is left alone and listed as modified.
+    // Every changed message gets one new MODSEQ. E2BIG when the folder would
+    // use more than kMaxFolderKeywords keywords. UIDs that are gone are skipped.
+    [[nodiscard]] Result<FlagChangeResult> change_flags(const std::vector<std::uint32_t>& uids,
+                                                        const FlagChange& change, std::uint64_t unchanged_since = 0);
     // Removes the messages (unlink; files already gone are fine) and their
-    // entries in messages(); the index file catches up at the next sync().
+    // entries, and raises HIGHESTMODSEQ.
     [[nodiscard]] Result<void> expunge(const std::vector<std::uint32_t>& uids);
     // The whole message with CRLF line ends, at most max_bytes (a larger one is
     // an error with code EFBIG).
@@ -77,7 +97,8 @@ public:
     // Maildir flags and an internal date (0: now) as the next UID, which it
     // returns. The message is durable (fsync'ed) before the UID is given.
     [[nodiscard]] Result<std::uint32_t> append(std::string_view message, std::string_view maildir_flags,
-                                               std::int64_t internal_date);
+                                               std::int64_t internal_date,
+                                               const std::vector<std::string>& keywords = {});
     // COPY: puts copies (hard links when possible) of the messages with these
     // UIDs in `from` into this folder with their flags and internal dates;
     // the new UIDs, in the same order. All or nothing: on an error the copies
@@ -107,6 +128,7 @@ private:
     std::string path_;
     std::uint32_t uidvalidity_ = 0;
     std::uint32_t uidnext_ = 1;
+    std::uint64_t highestmodseq_ = 1;
     std::vector<MessageInfo> messages_;
     Seen seen_;
 };

@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 
 #include "libmail/core/file_io.h"
 #include "libmail/core/log.h"
+#include "libmail/core/text.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
 
@@ -63,7 +65,9 @@ MessageInfo placed(std::uint32_t uid, const std::string& filename, std::string_v
 }  // namespace
 
 Result<std::uint32_t> Mailbox::append(std::string_view message, std::string_view maildir_flags,
-                                      std::int64_t internal_date) {
+                                      std::int64_t internal_date, const std::vector<std::string>& keywords) {
+    for (const auto& k : keywords)
+        if (!valid_keyword(k)) return Error(EINVAL, "invalid keyword " + printable(k));
     auto d = MaildirDelivery::begin(path_, internal_date);
     if (!d) return d.error();
     if (auto r = write_lf(*d, message); !r) return r.error();
@@ -80,6 +84,11 @@ Result<std::uint32_t> Mailbox::append(std::string_view message, std::string_view
     if (auto r = d->link_to(name); !r) return r.error();
     ++uidnext_;
     messages_.push_back(placed(uid, name, flags, *base, internal_date));
+    auto& kw = messages_.back().keywords;
+    kw = keywords;
+    std::sort(kw.begin(), kw.end());
+    kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
+    messages_.back().modseq = ++highestmodseq_;
     seen_.valid = false;
     // The message is in place with its UID in the name: a failure to write
     // the index only costs a rebuild, so the APPEND has succeeded.
@@ -94,6 +103,7 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
     if (auto r = sync_locked(*lock); !r) return r.error();
     const std::size_t old_count = messages_.size();
     const std::uint32_t old_uidnext = uidnext_;
+    const std::uint64_t modseq = highestmodseq_ + 1;
     std::vector<std::string> created;
     auto undo = [&](Error e) -> Result<std::vector<std::uint32_t>> {
         for (const auto& f : created) ::unlink((path_ + "/" + f).c_str());
@@ -139,11 +149,14 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
         }
         created.push_back(name);
         messages_.push_back(placed(new_uid, name, m.flags, base, m.internal_date));
+        messages_.back().keywords = m.keywords;
+        messages_.back().modseq = modseq;
         ++uidnext_;
         out.push_back(new_uid);
     }
     if (created.empty()) return out;
     if (auto r = fsync_dir(path_ + "/cur"); !r) return undo(r.error());
+    highestmodseq_ = modseq;
     seen_.valid = false;
     if (auto r = write_index_locked(*lock); !r)
         log::warning("%s: index not written after COPY: %s", path_.c_str(), r.error().message.c_str());

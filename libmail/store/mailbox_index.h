@@ -29,14 +29,17 @@ inline constexpr std::size_t kMaxIndexBytes = kMaxFolderMessages * (kMaxNameOcte
 struct IndexState {
     std::uint32_t uidvalidity = 0;
     std::uint32_t uidnext = 1;
+    std::uint64_t highestmodseq = 1;
     // Ascending UID. MessageInfo::filename is "cur/<base>:2,<flags>".
     std::vector<MessageInfo> messages;
 };
 
 // Text form, one message a line, the base name last (it may hold spaces):
-//   tern-index 1 <uidvalidity> <uidnext> <count>
-//   <uid> <internal date> <crlf size> <flags or -> <base>
+//   tern-index 2 <uidvalidity> <uidnext> <highestmodseq> <count> <keywords>
+//   K <keyword> ...          (only when <keywords> > 0: the folder's keywords)
+//   <uid> <internal date> <crlf size> <modseq> <flags or -> <keyword bits, hex> <base>
 //   end
+// Version 1 (no MODSEQ, no keywords) is still read.
 std::string format_index(const IndexState& st);
 // Error (for the log line) when the text is not a well-formed index.
 [[nodiscard]] Result<IndexState> parse_index(std::string_view text);
@@ -72,6 +75,10 @@ std::optional<DeliveryTime> name_delivery_time(std::string_view base);
 // Maildir flag letters, ASCII-sorted, duplicates and non-letters removed.
 std::string normalize_flags(std::string_view letters);
 
+// Whether a keyword may be stored: an IMAP atom (RFC 9051 9 flag-keyword),
+// not a system flag, at most 100 octets.
+bool valid_keyword(std::string_view keyword);
+
 // Whether a directory entry may be a message file we index: not hidden, not
 // too long, no byte that would break the index line (control characters).
 bool acceptable_message_name(std::string_view name);
@@ -86,11 +93,12 @@ public:
     struct State {
         std::uint32_t uidvalidity = 0;  // 0: none recorded
         std::uint32_t uidnext = 0;
+        std::uint64_t highestmodseq = 0;
     };
     [[nodiscard]] static Result<IndexLock> acquire(const std::string& folder_path);
     State state() const;
-    // Records st; fdatasync'ed when UIDNEXT moved (the UIDs given out must
-    // survive a crash that takes the unsynced index with it).
+    // Records st, durably (fdatasync) when it changed: the UIDs and MODSEQs
+    // given out must survive the loss of the index.
     [[nodiscard]] Result<void> record(const State& st);
     IndexLock(IndexLock&&) noexcept = default;
     IndexLock& operator=(IndexLock&&) noexcept = default;

@@ -3,6 +3,8 @@
 // (RFC 3501 6.2.2, RFC 4959 SASL-IR, RFC 4616) with authd replaced by a fake.
 // TLS itself is tested against a real instance (t/integration/test_imap_tls.py).
 #include <catch2/catch.hpp>
+
+#include "t/unit/imapd/expected_caps.h"
 #include <event2/event.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -17,10 +19,7 @@
 using namespace tern;
 using namespace tern::imapd;
 
-// What CAPABILITY lists in every state (the tests add the state-dependent rest).
-const std::string kCaps =
-    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
-    "SPECIAL-USE STATUS=SIZE APPENDLIMIT=10240000";
+using tern::imapd::test::kCaps;
 
 namespace {
 

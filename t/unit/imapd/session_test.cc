@@ -1,6 +1,8 @@
 // Session-level tests: commands go through a socketpair into a real Session on
 // a real event loop, with authd replaced by a fake and a temporary Maildir.
 #include <catch2/catch.hpp>
+
+#include "t/unit/imapd/expected_caps.h"
 #include <event2/event.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -18,10 +20,7 @@ using namespace tern;
 using namespace tern::imapd;
 namespace fs = std::filesystem;
 
-// What CAPABILITY lists in every state (the tests add the state-dependent rest).
-const std::string kCaps =
-    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
-    "SPECIAL-USE STATUS=SIZE APPENDLIMIT=10240000";
+using tern::imapd::test::kCaps;
 
 namespace {
 
