@@ -1,6 +1,6 @@
 // The AUTHORIZATION state (RFC 1939 4, 7): USER and PASS, or AUTH PLAIN
 // (RFC 5034, RFC 4616), checked by authd, the delay after a failure, and
-// opening the maildrop. Passwords are refused in clear while
+// opening the maildrop: its lock ([IN-USE]), LOGIN-DELAY, the UIDLs. Passwords are refused in clear while
 // pop3d_tls_auth_only is on, with RFC 2449's [AUTH] code (Dovecot's
 // disable_plaintext_auth). Kept apart from the
 // rest of the session (Dovecot's split) so that it can become its own
@@ -171,9 +171,16 @@ Session::Maildrop Session::open_maildrop(const std::string& account) {
                      root.error().message.c_str());
         return Maildrop::Unavailable;
     }
+    // Opening creates the Maildir of a user who never had mail; it reads
+    // nothing that the lock protects (the sync below does).
+    auto mb = store::Mailbox::open(*root, "INBOX");
+    if (!mb) {
+        log::warning("open INBOX of %s: %s", printable(account).c_str(), mb.error().message.c_str());
+        return Maildrop::Unavailable;
+    }
     // RFC 1939 8: one POP3 session at a time in TRANSACTION state, so that
     // message numbers and DELE stay meaningful. The lock is taken before the
-    // INBOX is read and lives as long as the session.
+    // INBOX is synced and lives as long as the session.
     auto lock = MaildropLock::try_acquire(*root);
     if (!lock) {
         if (lock.error().code == EWOULDBLOCK) {
@@ -190,11 +197,6 @@ Session::Maildrop Session::open_maildrop(const std::string& account) {
         log::info("login refused: user=<%s>, rip=%s, reason=login delay", printable(account).c_str(),
                   peer_.c_str());
         return Maildrop::TooEarly;
-    }
-    auto mb = store::Mailbox::open(*root, "INBOX");
-    if (!mb) {
-        log::warning("open INBOX of %s: %s", printable(account).c_str(), mb.error().message.c_str());
-        return Maildrop::Unavailable;
     }
     if (auto r = mb->sync(); !r) {
         log::warning("sync INBOX of %s: %s", printable(account).c_str(), r.error().message.c_str());

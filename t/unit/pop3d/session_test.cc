@@ -323,3 +323,13 @@ TEST_CASE("a whole session pipelined in one write is answered in order", "[pop3d
                      "\r\n+OK\r\nSubject: one\r\n\r\n.\r\n+OK 22 octets\r\nSubject: one\r\n\r\nbody\r\n.\r\n"
                      "+OK Message deleted\r\n+OK\r\n+OK\r\n+OK Tern signing off (1 messages left)\r\n");
 }
+
+TEST_CASE("a user who never had mail logs in to an empty maildrop", "[pop3d][session][lock]") {
+    Harness h;
+    h.services.maildir_root = [&h](const std::string&) -> Result<std::string> { return h.root + "/fresh"; };
+    h.session->start();
+    h.talk("");
+    h.login();
+    CHECK(h.talk("STAT\r\n") == "+OK 0 0\r\n");
+    CHECK(h.talk("UIDL\r\n", "\r\n.\r\n") == "+OK\r\n.\r\n");
+}
