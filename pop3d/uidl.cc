@@ -25,9 +25,21 @@ std::string_view maildir_base(std::string_view filename) {
     return info == std::string_view::npos ? filename : filename.substr(0, info);
 }
 
+std::string without_uid_field(std::string_view base) {
+    std::string out(base);
+    const auto at = out.find(",U=");
+    if (at == std::string::npos) return out;
+    std::size_t end = at + 3;
+    while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
+    // Only a whole field: digits up to the next ',' or the end of the name.
+    if (end == at + 3 || (end < out.size() && out[end] != ',')) return out;
+    out.erase(at, end - at);
+    return out;
+}
+
 std::string uidl_for(std::string_view filename) {
-    const std::string_view base = maildir_base(filename);
-    if (valid_uidl(base)) return std::string(base);
+    const std::string base = without_uid_field(maildir_base(filename));
+    if (valid_uidl(base)) return base;
     return digest_uidl(base);
 }
 

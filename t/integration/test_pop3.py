@@ -174,9 +174,16 @@ class Pop3(unittest.TestCase):
         self.t.stop()
         self.t.start()
         self.assertEqual(self.uidls(), before)
-        os.unlink(os.path.join(self.t.maildir("alice@example.test"), "tern-index"))
+        maildir = self.t.maildir("alice@example.test")
+        os.unlink(os.path.join(maildir, "tern-index"))
         self.assertEqual(self.uidls(), before)
-        self.assertIn("index missing; rebuilt with new UIDVALIDITY", self.t.log())
+        self.assertIn("index missing; rebuilt", self.t.log())
+        # Also without the store's UIDVALIDITY record: a new UIDVALIDITY, the same UIDLs.
+        uidvalidities = set(re.findall(r"UIDVALIDITY (\d+)", self.t.log()))
+        os.unlink(os.path.join(maildir, "tern-index"))
+        os.unlink(os.path.join(maildir, "tern-index.lock"))
+        self.assertEqual(self.uidls(), before)
+        self.assertGreater(set(re.findall(r"UIDVALIDITY (\d+)", self.t.log())), uidvalidities)
 
     def test_second_session_gets_in_use_until_the_first_ends(self):
         first = self.login()

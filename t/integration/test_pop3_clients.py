@@ -2,8 +2,9 @@
 (keep, UIDL, over STLS on the pop3 port) and getmail6 (delete = false,
 read_all = false, over TLS on the pop3s port) each fetch every message exactly
 once across runs, with new mail delivered by SMTP in between, across a
-restart of the instance, after the store's index (tern-index) was deleted,
-and after an IMAP client changed the messages' flags."""
+restart of the instance, after the store's index (tern-index) and its
+UIDVALIDITY record were deleted, and after an IMAP client changed the
+messages' flags."""
 import glob
 import imaplib
 import os
@@ -12,6 +13,7 @@ import shutil
 import smtplib
 import subprocess
 import textwrap
+import time
 import unittest
 
 from tern_instance import Instance, wait_for
@@ -79,10 +81,26 @@ class Clients(unittest.TestCase):
             i.logout()
         self.assertTrue(all(p.endswith("S") for p in self.t.all_files(rcpt)), self.t.all_files(rcpt))
 
+    def uidvalidities(self, rcpt):
+        return re.findall(r"%s: (?:new index|index \S+; rebuilt), UIDVALIDITY (\d+)" % re.escape(self.t.maildir(rcpt)),
+                          self.t.log())
+
     def drop_index(self, rcpt):
-        index = os.path.join(self.t.maildir(rcpt), "tern-index")
-        self.assertTrue(os.path.exists(index))
-        os.unlink(index)
+        """The store's index and its UIDVALIDITY record gone: the next login
+        rebuilds the index with a new UIDVALIDITY (the time in seconds, so wait
+        for the second to change), so IMAP clients see new UIDs."""
+        old = self.uidvalidities(rcpt)
+        self.assertEqual(len(old), 1, old)
+        wait_for(lambda: int(time.time()) > int(old[0]), timeout=3)
+        for name in ("tern-index", "tern-index.lock"):
+            path = os.path.join(self.t.maildir(rcpt), name)
+            self.assertTrue(os.path.exists(path), path)
+            os.unlink(path)
+
+    def assert_new_uidvalidity(self, rcpt):
+        seen = self.uidvalidities(rcpt)
+        self.assertEqual(len(seen), 2, seen)
+        self.assertNotEqual(seen[0], seen[1])
 
     def restart(self):
         self.t.stop()
@@ -140,6 +158,7 @@ class Clients(unittest.TestCase):
         self.restart()
         got, log = self.fetchmail()
         self.assertEqual(got, self.expected(rcpt), log)
+        self.assert_new_uidvalidity(rcpt)
         self.deliver(rcpt, 1)
         got, log = self.fetchmail()
         self.assertEqual(got, self.expected(rcpt), log)
@@ -196,6 +215,7 @@ class Clients(unittest.TestCase):
         self.restart()
         got, log = self.getmail()
         self.assertEqual(got, self.expected(rcpt), log)
+        self.assert_new_uidvalidity(rcpt)
         self.deliver(rcpt, 1)
         got, log = self.getmail()
         self.assertEqual(got, self.expected(rcpt), log)

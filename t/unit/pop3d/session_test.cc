@@ -178,7 +178,7 @@ TEST_CASE("a POP3 session lists, retrieves, deletes and expunges at QUIT", "[pop
     REQUIRE(mb->sync());
     // The UIDL is the Maildir base name (pop3d/uidl.h).
     const std::string u1 = uidl_for(mb->messages()[0].filename), u2 = uidl_for(mb->messages()[1].filename);
-    CHECK(u1.rfind(",W=33") == u1.size() - 5);
+    CHECK(u1.rfind(",W=33") == u1.size() - 5);  // the name as delivered, without the store's ",U=1"
     CHECK(h.talk("UIDL\r\n", "\r\n.\r\n") == "+OK\r\n1 " + u1 + "\r\n2 " + u2 + "\r\n.\r\n");
     CHECK(h.talk("UIDL 1\r\n") == "+OK 1 " + u1 + "\r\n");
     CHECK(h.talk("RETR 1\r\n", "\r\n.\r\n") == "+OK 33 octets\r\nSubject: one\r\n\r\n..dot line\r\nbody\r\n.\r\n");

@@ -27,6 +27,18 @@ TEST_CASE("the UIDL is the Maildir base name, whatever the flags and the folder 
     CHECK(maildir_base("cur/a:b:2,S") == "a:b");
 }
 
+TEST_CASE("the store's ,U=<uid> field is not part of the UIDL", "[pop3d][uidl]") {
+    const std::string base = "1765072800.M123456P4242Q1.mx,S=120,W=124";
+    // As delivered, once numbered by the store, and renumbered after a clash.
+    CHECK(uidl_for("cur/" + base + ",U=7:2,S") == base);
+    CHECK(uidl_for("cur/" + base + ",U=12:2,") == base);
+    CHECK(uidl_for("cur/1765072800.M1P2Q3.mx,U=7,S=9,W=10:2,") == "1765072800.M1P2Q3.mx,S=9,W=10");
+    // Not a whole field: left alone.
+    CHECK(without_uid_field("a,U=7x,S=1") == "a,U=7x,S=1");
+    CHECK(without_uid_field("a,U=") == "a,U=");
+    CHECK(without_uid_field("a,U=5,U=6") == "a,U=6");
+}
+
 struct Odd {
     const char* what;
     std::string base;
