@@ -2,6 +2,7 @@
 every command through Python's poplib, UIDLs that survive a restart and a
 lost index, the maildrop lock ([IN-USE]) that no crash leaves behind,
 pipelining, and LOGIN-DELAY."""
+import imaplib
 import os
 import poplib
 import re
@@ -11,7 +12,7 @@ import time
 import unittest
 
 from tern_instance import Instance, wait_for
-from tls_client import plain
+from tls_client import client_tls, plain
 
 UIDL_RE = re.compile(rb"^[\x21-\x7e]{1,70}$")  # RFC 1939 7
 
@@ -194,9 +195,16 @@ class Pop3(unittest.TestCase):
                              "-ERR [IN-USE] Mailbox is locked by another POP3 session.")
             self.assertTrue(error_text(self, lambda: second._shortcmd(
                 "AUTH PLAIN " + plain("alice@example.test", "alice-pw"))).startswith("-ERR [IN-USE]"))
-            # SMTP delivery is not blocked by the POP3 lock.
+            # SMTP delivery and IMAP are not blocked by the POP3 lock.
             send(self.t, "alice@example.test", "while locked")
             self.t.wait_message("alice@example.test", "while locked")
+            with imaplib.IMAP4("127.0.0.1", self.t.port("imap"), timeout=10) as i:
+                i.starttls(ssl_context=client_tls())
+                i.login("alice@example.test", "alice-pw")
+                typ, data = i.select("INBOX")
+                self.assertEqual((typ, data), ("OK", [b"4"]))
+                i.logout()
+            self.assertEqual(first.stat()[0], 3)  # the POP3 session's listing is fixed at login
         finally:
             first.quit()
         second.user("alice@example.test")
