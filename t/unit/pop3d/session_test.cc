@@ -333,3 +333,25 @@ TEST_CASE("a user who never had mail logs in to an empty maildrop", "[pop3d][ses
     CHECK(h.talk("STAT\r\n") == "+OK 0 0\r\n");
     CHECK(h.talk("UIDL\r\n", "\r\n.\r\n") == "+OK\r\n.\r\n");
 }
+
+TEST_CASE("a message file copied by hand within the Maildir still gets a UIDL of its own", "[pop3d][session][uidl]") {
+    Harness h;
+    h.deliver("Subject: one\n\nbody\n");
+    auto mb = store::Mailbox::open(h.root, "INBOX");
+    REQUIRE(mb);
+    REQUIRE(mb->sync());
+    REQUIRE(mb->messages().size() == 1);
+    const std::string name = mb->messages()[0].filename;  // "cur/<base>,U=1:2,"
+    // A copy with another UID field (the store keeps one file per base name,
+    // so the copy must differ in more than its flags): the same UIDL source.
+    const auto u = name.find(",U=1:2,");
+    REQUIRE(u != std::string::npos);
+    std::filesystem::copy_file(h.root + "/" + name, h.root + "/" + name.substr(0, u) + ",U=99:2,S");
+    h.session->start();
+    h.talk("");
+    h.login();
+    const std::string out = h.talk("UIDL\r\n", "\r\n.\r\n");
+    const std::string first = uidl_for(name);
+    CHECK(out.rfind("+OK\r\n1 " + first + "\r\n2 ~", 0) == 0);
+    CHECK(out.size() == std::string("+OK\r\n1 \r\n2 \r\n.\r\n").size() + first.size() + 41);
+}
