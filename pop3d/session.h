@@ -4,7 +4,8 @@
 // the table of commands.h before its handler runs, and writes replies.
 // AUTHORIZATION (USER/PASS and AUTH PLAIN through authd, then the maildrop
 // lock and LOGIN-DELAY of maildrop_lock.h) lives in login.cc; TRANSACTION and
-// UPDATE in session.cc. The lock is held from login until finish(). RETR/TOP stream one message file through
+// UPDATE in session.cc. The lock is held from login until finish().
+// RETR/TOP stream one message file through
 // MessageEncoder, never reading the mailbox into memory; input waits
 // (pipelining, RFC 2449 6.6) until the response is queued.
 // The Session is owned by the Server in main.cc and never frees itself: when
