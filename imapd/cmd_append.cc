@@ -54,6 +54,7 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
 
     std::string folder;
     if (!mailbox_exists(*name, folder)) return tagged(tag, "NO [TRYCREATE] Mailbox does not exist");
+    if (!quota_allows(message->size(), 1)) return tagged(tag, "NO [OVERQUOTA] Quota exceeded");
     auto mb = store::Mailbox::open(maildir_root_, folder);
     auto uid = mb ? mb->append(*message, letters, internal_date, keywords) : Result<std::uint32_t>(mb.error());
     if (!uid) {

@@ -29,6 +29,12 @@ void Session::copy(const std::string& tag, Parser& p, bool uid, bool move) {
     std::vector<std::uint32_t> uids;
     for (auto n : *seqs) uids.push_back(seq_uids_[n - 1]);
     if (uids.empty()) return tagged(tag, "OK " + verb + " completed");  // RFC 9051 6.4.9: no match is fine
+    if (!move) {  // a MOVE takes no more room than before
+        std::uint64_t bytes = 0;
+        for (auto n : *seqs)
+            if (const auto* m = info(n)) bytes += m->size;
+        if (!quota_allows(bytes, uids.size())) return tagged(tag, "NO [OVERQUOTA] Quota exceeded");
+    }
     auto dst = store::Mailbox::open(maildir_root_, folder);
     auto copied = dst ? dst->copy_from(*mbox_, uids) : Result<std::vector<std::uint32_t>>(dst.error());
     if (!copied) {

@@ -29,7 +29,7 @@ constexpr std::size_t kMaxPatterns = 100;
 
 bool known_status_item(const std::string& u) {
     static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ"};
+                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED-STORAGE"};
     for (auto k : kItems)
         if (u == k) return true;
     return false;
@@ -269,10 +269,13 @@ bool Session::status_line(const std::string& folder, const std::vector<std::stri
                      mb.error().message.c_str());
         return false;
     }
-    std::uint64_t unseen = 0, deleted = 0, size = 0;
+    std::uint64_t unseen = 0, deleted = 0, size = 0, deleted_size = 0;
     for (const auto& m : mb->messages()) {
         if (!has_flag(m.flags, 'S')) ++unseen;
-        if (has_flag(m.flags, 'T')) ++deleted;
+        if (has_flag(m.flags, 'T')) {
+            ++deleted;
+            deleted_size += m.size;
+        }
         size += m.size;
     }
     std::string out = "STATUS " + folder_to_client(folder) + " (";
@@ -288,6 +291,7 @@ bool Session::status_line(const std::string& folder, const std::vector<std::stri
         else if (it == "SIZE") v = size;
         else if (it == "APPENDLIMIT") v = settings_.append_limit;
         else if (it == "HIGHESTMODSEQ") v = mb->highestmodseq();
+        else if (it == "DELETED-STORAGE") v = (deleted_size + 1023) / 1024;  // RFC 9208 4.2: KiB
         out += it + " " + std::to_string(v);
     }
     out += ")";

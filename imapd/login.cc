@@ -111,6 +111,7 @@ void Session::login_done(std::string tag, std::string user, const char* method, 
         }
         user_ = account;
         maildir_root_ = *root;
+        quota_ = {v.quota.bytes, v.quota.messages};
         // A new account starts with INBOX and the special-use folders.
         if (auto r = store::ensure_default_folders(maildir_root_); !r)
             log::warning("login: user=<%s>: default folders: %s", printable(account).c_str(),

@@ -31,6 +31,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/quota.h"
 #include "libmail/tls/server_context.h"
 
 namespace tern::imapd {
@@ -51,7 +52,7 @@ inline constexpr int kMaxLoginFailures = 3;
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
-    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT";
+    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -121,6 +122,9 @@ public:
     void cmd_rename(const std::string& tag, Parser& p);
     void cmd_append(const std::string& tag, Parser& p);
     void cmd_enable(const std::string& tag, Parser& p);
+    void cmd_getquotaroot(const std::string& tag, Parser& p);
+    void cmd_getquota(const std::string& tag, Parser& p);
+    void cmd_setquota(const std::string& tag, Parser& p);
     void cmd_copy(const std::string& tag, Parser& p) { copy(tag, p, false, false); }
     void cmd_move(const std::string& tag, Parser& p) { copy(tag, p, false, true); }
 
@@ -194,6 +198,10 @@ private:
     void list(const std::string& tag, Parser& p, const char* verb);
     // The untagged STATUS for a folder with these items (upper case).
     bool status_line(const std::string& folder, const std::vector<std::string>& items);
+    // cmd_quota.cc: the untagged QUOTA for the account's root; whether
+    // `messages` more messages of `bytes` in all fit in the quota.
+    bool quota_response();
+    bool quota_allows(std::uint64_t bytes, std::uint64_t messages);
     // cmd_copy.cc: COPY, MOVE and their UID forms; UID EXPUNGE
     void copy(const std::string& tag, Parser& p, bool uid, bool move);
     void uid_expunge(const std::string& tag, Parser& p);
@@ -243,6 +251,7 @@ private:
     // Login.
     std::string user_;
     std::string maildir_root_;
+    store::QuotaLimit quota_;  // from authd at login
     int login_failures_ = 0;
     std::unique_ptr<auth::PasswordCheck> check_;
     EventPtr login_delay_;

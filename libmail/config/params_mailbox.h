@@ -43,11 +43,15 @@ inline constexpr ParamSpec kPop3dTlsWrappermode{"pop3d_tls_wrappermode", ParamTy
 inline constexpr ParamSpec kPop3dTlsAuthOnly{"pop3d_tls_auth_only", ParamType::Bool, "yes", 0, 0,
     "Refuse USER, PASS and AUTH until TLS is active, so passwords never cross the network in clear."};
 
+inline constexpr ParamSpec kQuotaFullTempfail{"quota_full_tempfail", ParamType::Bool, "no", 0, 0,
+    "What local does with mail for an account over its quota (the users table's BYTES/MESSAGES): no bounces it "
+    "(5.2.2 mailbox full), yes defers it (4.2.2) until the owner makes room."};
+
 inline constexpr const ParamSpec* kMailboxParams[] = {
     &kImapdTimeout, &kImapdLoginFailureDelay, &kImapdTlsCertFile, &kImapdTlsKeyFile, &kImapdTlsProtocols,
     &kImapdTlsCiphers, &kImapdTlsWrappermode, &kImapdTlsAuthOnly,
     &kPop3dTimeout, &kPop3dLoginFailureDelay, &kPop3dLoginDelay, &kPop3dTlsCertFile, &kPop3dTlsKeyFile, &kPop3dTlsProtocols,
-    &kPop3dTlsCiphers, &kPop3dTlsWrappermode, &kPop3dTlsAuthOnly,
+    &kPop3dTlsCiphers, &kPop3dTlsWrappermode, &kPop3dTlsAuthOnly, &kQuotaFullTempfail,
 };
 
 }  // namespace tern::config

@@ -15,6 +15,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/folder_names.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/quota.h"
 
 namespace tern::store {
 
@@ -131,6 +132,7 @@ Result<void> delete_folder(const std::string& root, std::string_view name) {
     // half-way leaves no half-deleted folder behind for clients to see.
     const std::string doomed = root + "/..deleted-" + unique_maildir_name();
     if (::rename(dir->c_str(), doomed.c_str()) != 0) return sys_error("rename", *dir);
+    quota_forget(root);  // its messages no longer count; recounted at the next check
     std::error_code ec;
     std::filesystem::remove_all(doomed, ec);
     if (ec) log::warning("%s: not fully removed: %s", doomed.c_str(), ec.message().c_str());

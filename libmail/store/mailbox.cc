@@ -17,6 +17,7 @@
 #include "libmail/store/folder_names.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
+#include "libmail/store/quota.h"
 
 namespace tern::store {
 
@@ -527,17 +528,19 @@ Result<void> Mailbox::expunge(const std::vector<std::uint32_t>& uids) {
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
     if (auto r = sync_locked(*lock); !r) return r;
-    bool removed = false;
+    std::int64_t bytes = 0, count = 0;
     for (std::uint32_t uid : uids) {
         const long i = find(uid);
         if (i < 0) continue;
         const auto& m = messages_[static_cast<std::size_t>(i)];
         if (::unlink((path_ + "/" + m.filename).c_str()) != 0 && errno != ENOENT)
             return sys_error("unlink", path_ + "/" + m.filename);
+        bytes += static_cast<std::int64_t>(m.size);
+        ++count;
         messages_.erase(messages_.begin() + i);
-        removed = true;
     }
-    if (!removed) return {};
+    if (count == 0) return {};
+    quota_change(root_, -bytes, -count);
     if (auto r = fsync_dir(path_ + "/cur"); !r) return r;
     ++highestmodseq_;
     seen_.valid = false;

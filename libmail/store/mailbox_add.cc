@@ -15,6 +15,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
+#include "libmail/store/quota.h"
 
 namespace tern::store {
 
@@ -90,6 +91,7 @@ Result<std::uint32_t> Mailbox::append(std::string_view message, std::string_view
     kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
     messages_.back().modseq = ++highestmodseq_;
     seen_.valid = false;
+    quota_change(root_, static_cast<std::int64_t>(messages_.back().size), 1);
     // The message is in place with its UID in the name: a failure to write
     // the index only costs a rebuild, so the APPEND has succeeded.
     if (auto r = write_index_locked(*lock); !r)
@@ -156,6 +158,9 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
     }
     if (created.empty()) return out;
     if (auto r = fsync_dir(path_ + "/cur"); !r) return undo(r.error());
+    std::int64_t added = 0;
+    for (std::size_t i = old_count; i < messages_.size(); ++i) added += static_cast<std::int64_t>(messages_[i].size);
+    quota_change(root_, added, static_cast<std::int64_t>(messages_.size() - old_count));
     highestmodseq_ = modseq;
     seen_.valid = false;
     if (auto r = write_index_locked(*lock); !r)
