@@ -39,6 +39,7 @@ constexpr Command kCommands[] = {
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
     {"ENABLE", &Session::cmd_enable, state_bit(S::Authenticated)},
     {"GETQUOTAROOT", &Session::cmd_getquotaroot, kAuth},
+    {"COMPRESS", &Session::cmd_compress, kAuth},
     {"GETQUOTA", &Session::cmd_getquota, kAuth},
     {"SETQUOTA", &Session::cmd_setquota, kAuth},
     {"CREATE", &Session::cmd_create, kAuth},

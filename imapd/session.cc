@@ -65,6 +65,10 @@ void Session::on_write(bufferevent* bev, void* ctx) noexcept {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_tls();
         return;
     }
+    if (self->compress_switch_pending_) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_compress();
+        return;
+    }
     if (self->fetch_job_ && self->fetch_job_->paused) self->continue_fetch();
 }
 

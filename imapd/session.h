@@ -52,7 +52,8 @@ inline constexpr int kMaxLoginFailures = 3;
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
-    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
+    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
+    "COMPRESS=DEFLATE";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -122,6 +123,7 @@ public:
     void cmd_rename(const std::string& tag, Parser& p);
     void cmd_append(const std::string& tag, Parser& p);
     void cmd_enable(const std::string& tag, Parser& p);
+    void cmd_compress(const std::string& tag, Parser& p);
     void cmd_getquotaroot(const std::string& tag, Parser& p);
     void cmd_getquota(const std::string& tag, Parser& p);
     void cmd_setquota(const std::string& tag, Parser& p);
@@ -243,6 +245,11 @@ private:
     bool tls_active_ = false;
     bool tls_switch_pending_ = false;  // the STARTTLS OK is being flushed
     bool tls_handshaking_ = false;
+
+    // COMPRESS=DEFLATE (cmd_compress.cc): the switch after the OK has left.
+    bool compress_active_ = false;
+    bool compress_switch_pending_ = false;
+    void start_compress();
 
     // AUTHENTICATE in progress: continuation lines go to auth_step.
     std::unique_ptr<sasl::Exchange> sasl_;

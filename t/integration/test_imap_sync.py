@@ -5,10 +5,12 @@ against a real instance. Responses are checked line by line."""
 import os
 import re
 import smtplib
+import socket
 import time
 import unittest
 
 from raw_imap import RawImap
+from tls_client import client_tls
 from tern_instance import Instance, wait_for
 
 USER, PASSWORD = "alice@example.test", "alice-pw"
@@ -155,6 +157,28 @@ class ImapSync(unittest.TestCase):
         self.assertTrue([l for l in got if l.endswith(" EXISTS")], got)
         c.send(b"DONE\r\n")
         self.assertEqual(c.line(), "i1 OK IDLE terminated")
+
+    def test_compress_deflate(self):
+        self.folder("Zip", 0)
+        c = self.client()
+        big = "Subject: big\r\n\r\n" + ("compressible line of text\r\n" * 4000)
+        self.assertEqual(c.compress(), [])
+        lines, done = c.cmd("COMPRESS DEFLATE")
+        self.assertEqual(done, "NO [COMPRESSIONACTIVE] DEFLATE is already active")
+        c.ok("APPEND Zip {%d+}\r\n%s" % (len(big), big))
+        c.ok("SELECT Zip")
+        got = c.ok("FETCH 1 BODY.PEEK[]")
+        self.assertEqual(got[0], "* 1 FETCH (BODY[] {%d}\r\n%s)" % (len(big), big))
+        self.assertIn("* CAPABILITY", c.ok("CAPABILITY")[0])
+
+    def test_compress_over_tls(self):
+        raw = socket.create_connection(("127.0.0.1", self.t.port("imaps")), timeout=10)
+        c = RawImap(None, sock=client_tls().wrap_socket(raw))
+        self.addCleanup(c.close)
+        c.login(USER, PASSWORD)
+        c.compress()
+        self.assertEqual(c.ok("NOOP"), [])
+        self.assertTrue(c.ok('LIST "" INBOX')[0].startswith("* LIST"))
 
     def test_utf8_accept_names(self):
         c = self.client()
