@@ -15,6 +15,8 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/mime/structure.h"
+#include "libmail/store/mailbox_index.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -165,6 +167,10 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::Uid: item("UID " + std::to_string(msg_uid)); break;
         case FetchKind::Flags: item("FLAGS " + format_flags(m->flags, m->keywords)); break;
         case FetchKind::Modseq: item("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
+        case FetchKind::EmailId:
+            item("EMAILID (" + store::email_id(store::split_maildir_name(std::string_view(m->filename).substr(4)).base) + ")");
+            break;
+        case FetchKind::ThreadId: item("THREADID NIL"); break;
         case FetchKind::InternalDate: item("INTERNALDATE \"" + format_internaldate(m->internal_date) + "\""); break;
         case FetchKind::Rfc822Size: item("RFC822.SIZE " + std::to_string(m->size)); break;
         case FetchKind::Envelope: item("ENVELOPE " + envelope(header_block(message))); break;

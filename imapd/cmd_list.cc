@@ -13,6 +13,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/folder_names.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -29,7 +30,7 @@ constexpr std::size_t kMaxPatterns = 100;
 
 bool known_status_item(const std::string& u) {
     static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED-STORAGE"};
+                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED-STORAGE", "MAILBOXID"};
     for (auto k : kItems)
         if (u == k) return true;
     return false;
@@ -282,6 +283,11 @@ bool Session::status_line(const std::string& folder, const std::vector<std::stri
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out += ' ';
         const auto& it = items[i];
+        if (it == "MAILBOXID") {  // RFC 8474 4.2: MAILBOXID (id)
+            auto id = store::mailbox_id(mb->path());
+            out += "MAILBOXID (" + (id ? *id : std::string("NIL")) + ")";
+            continue;
+        }
         std::uint64_t v = 0;
         if (it == "MESSAGES") v = mb->messages().size();
         else if (it == "UIDNEXT") v = mb->uidnext();

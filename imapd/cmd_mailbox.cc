@@ -7,6 +7,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/folder_names.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -66,7 +67,10 @@ void Session::cmd_create(const std::string& tag, Parser& p) {
     if (name->size() > 1 && name->back() == '/') name->pop_back();
     if (auto r = store::create_folder(maildir_root_, *name); !r) return tagged(tag, folder_failure(r.error(), user_));
     log::info("user=<%s>: created mailbox %s", printable(user_).c_str(), printable(*name).c_str());
-    tagged(tag, "OK CREATE completed");
+    // RFC 8474 4.1: the new mailbox's id in the tagged OK.
+    auto dir = store::to_maildir_dir(*name);
+    auto id = dir ? store::mailbox_id(maildir_root_ + "/" + *dir) : Result<std::string>(dir.error());
+    tagged(tag, id ? "OK [MAILBOXID (" + *id + ")] CREATE completed" : std::string("OK CREATE completed"));
 }
 
 void Session::cmd_delete(const std::string& tag, Parser& p) {

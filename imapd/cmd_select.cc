@@ -9,6 +9,7 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -224,6 +225,7 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
     untagged("OK [UIDVALIDITY " + std::to_string(mbox_->uidvalidity()) + "] UIDs valid");
     untagged("OK [UIDNEXT " + std::to_string(mbox_->uidnext()) + "] Predicted next UID");
     untagged("OK [HIGHESTMODSEQ " + std::to_string(mbox_->highestmodseq()) + "] Highest");
+    if (auto id = store::mailbox_id(mbox_->path())) untagged("OK [MAILBOXID (" + *id + ")] Ok");
     state_ = State::Selected;
     if (params.qresync && params.uidvalidity == mbox_->uidvalidity())
         qresync_report(params.known_uids ? &*params.known_uids : nullptr, params.modseq);

@@ -26,6 +26,8 @@ enum class FetchKind {
     Binary,         // BINARY[part] and BINARY.PEEK[part] (RFC 3516): content decoded
     BinarySize,     // BINARY.SIZE[part]: the decoded size
     Modseq,         // MODSEQ (RFC 7162 3.1.4)
+    EmailId,        // EMAILID (RFC 8474 5.1)
+    ThreadId,       // THREADID (RFC 8474 5.2): NIL, threads have no ids here
 };
 
 enum class SectionKind { Full, Header, Text, HeaderFields, HeaderFieldsNot, Mime };

@@ -53,7 +53,7 @@ inline constexpr int kMaxLoginFailures = 3;
 inline constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
     "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
-    "COMPRESS=DEFLATE";
+    "COMPRESS=DEFLATE OBJECTID";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
