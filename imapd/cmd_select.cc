@@ -41,6 +41,7 @@ std::optional<std::vector<std::uint32_t>> Session::resolve(const SequenceSet& se
 }
 
 void Session::deselect() {
+    cache_.reset();
     mbox_.reset();
     seq_uids_.clear();
     read_only_ = false;
@@ -212,6 +213,7 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
         seq_uids_.push_back(m.uid);
         if (!first_unseen && !has_flag(m.flags, 'S')) first_unseen = static_cast<std::uint32_t>(seq_uids_.size());
     }
+    cache_.emplace(mbox_->path(), mbox_->uidvalidity(), seq_uids_);
     std::string keywords;
     for (const auto& k : mbox_->keywords_in_use()) keywords += " " + k;
     untagged("FLAGS (" + std::string(kSystemFlags) + keywords + ")");

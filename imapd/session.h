@@ -31,6 +31,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/parse_cache.h"
 #include "libmail/store/quota.h"
 #include "libmail/tls/server_context.h"
 
@@ -212,6 +213,7 @@ private:
     void continue_fetch();
     void fetch_one(FetchJob& job, std::uint32_t seq);
     void mark_seen(FetchJob& job);
+    static char cache_field(FetchKind kind);
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
     // Sequence numbers (1-based, ascending) in set, by sequence number or
@@ -277,6 +279,7 @@ private:
 
     // Selected mailbox.
     std::optional<store::Mailbox> mbox_;
+    std::optional<store::ParseCache> cache_;  // the selected folder's parsed ENVELOPE/BODYSTRUCTURE
     bool read_only_ = false;
 
     // ENABLEd extensions (RFC 5161).

@@ -244,6 +244,20 @@ class ImapFolders(unittest.TestCase):
         self.assertEqual(uid, uids[2] + 2)
         self.assertEqual(self.m.status("Keep", "(UIDVALIDITY)")[1][0].decode(), '"Keep" (UIDVALIDITY %d)' % uv)
 
+    def test_envelope_and_structure_come_back_the_same_from_the_cache(self):
+        self.ok(self.m.create("Cached"))
+        for s in ("one", "two"):
+            self.append("Cached", s)
+        self.ok(self.m.select("Cached"))
+        first = lines(self.ok(self.m.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")))
+        self.assertTrue(os.path.exists(os.path.join(self.t.maildir(USER), ".Cached", "tern-cache")))
+        other = self.connect()
+        self.ok(other.select("Cached"))
+        again = lines(self.ok(other.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")))
+        other.logout()
+        self.assertEqual(first, again)
+        self.assertIn('"one"', first[0])
+
     def test_objectid(self):
         typ, data = self.m.create("Ids")
         self.assertEqual(typ, "OK")
