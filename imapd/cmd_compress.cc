@@ -29,12 +29,7 @@ void Session::start_compress() {
         return finish("COMPRESS unavailable");
     }
     compress_active_ = true;
-    bufferevent_setcb(bev, on_read, on_write, on_event, this);
-    const auto ms = settings_.idle_timeout.count();
-    const timeval idle{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-    bufferevent_set_timeouts(bev, &idle, &idle);
-    bufferevent_setwatermark(bev, EV_WRITE, kFetchOutputHighWater / 2, 0);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    adopt_bufferevent();
     resume();
 }
 

@@ -139,6 +139,9 @@ private:
     static void on_event(bufferevent*, short what, void* ctx) noexcept;
     static void on_login_delay(evutil_socket_t, short, void* ctx) noexcept;
 
+    // Makes bev_ (new, or replaced by TLS or COMPRESS) call this session,
+    // with the idle timeout and the FETCH write watermark; reads and writes on.
+    void adopt_bufferevent();
     void handle_input();
     void dispatch(std::string_view command);
     void finish(const char* why);  // stop reading, flush, then on_done
