@@ -24,6 +24,7 @@
 
 #include "imapd/fetch_atts.h"
 #include "imapd/parser.h"
+#include "imapd/search_keys.h"
 #include "libmail/auth/auth_client.h"
 #include "libmail/server/mail_access.h"
 #include "libmail/core/result.h"
@@ -49,7 +50,9 @@ inline constexpr int kMaxLoginFailures = 3;
 
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
-inline constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE";
+inline constexpr std::string_view kCapabilities =
+    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT "
+    "THREAD=REFERENCES";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -107,6 +110,8 @@ public:
     void cmd_fetch(const std::string& tag, Parser& p) { fetch(tag, p, false); }
     void cmd_store(const std::string& tag, Parser& p) { store(tag, p, false); }
     void cmd_search(const std::string& tag, Parser& p) { search(tag, p, false); }
+    void cmd_sort(const std::string& tag, Parser& p) { sort(tag, p, false); }
+    void cmd_thread(const std::string& tag, Parser& p) { thread(tag, p, false); }
     void cmd_uid(const std::string& tag, Parser& p);
     void cmd_idle(const std::string& tag, Parser& p);
 
@@ -165,6 +170,14 @@ private:
     void fetch_one(FetchJob& job, std::uint32_t seq);
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
+    // The sequence numbers (ascending) of the messages that match key, which
+    // may hold "$"; reads messages only when a key needs their text.
+    std::vector<std::uint32_t> matching(const SearchKey& key);
+    // "$" now: the saved UIDs still in view, as sequence numbers (ascending).
+    std::vector<std::uint32_t> saved_result_seqs() const;
+    // cmd_sort.cc: SORT and THREAD (RFC 5256).
+    void sort(const std::string& tag, Parser& p, bool uid);
+    void thread(const std::string& tag, Parser& p, bool uid);
     // Sequence numbers (1-based, ascending) in set, by sequence number or
     // UID; nullopt when a sequence number is beyond the mailbox (RFC 3501 9).
     std::optional<std::vector<std::uint32_t>> resolve(const SequenceSet& set, bool uid) const;
@@ -221,6 +234,9 @@ private:
     std::optional<store::Mailbox> mbox_;
     bool read_only_ = false;
     std::vector<std::uint32_t> seq_uids_;
+    // SEARCHRES (RFC 5182): the UIDs SEARCH RETURN (SAVE) kept, ascending;
+    // expunged ones drop out when resolved, deselect() empties it.
+    std::vector<std::uint32_t> search_result_;
 };
 
 // One row of the command table (commands.cc): dispatch checks the state

@@ -161,8 +161,8 @@ TEST_CASE("greeting, capability, bad and unknown commands, state checks", "[imap
     TempMaildir md;
     Harness h(md.root);
     // No certificate and clear-text passwords allowed (Settings' defaults): AUTH=PLAIN, no STARTTLS.
-    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE AUTH=PLAIN SASL-IR] Tern ready.\r\n");
-    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE AUTH=PLAIN SASL-IR\r\na1 OK"));
+    CHECK(h.greeting() == "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES AUTH=PLAIN SASL-IR] Tern ready.\r\n");
+    CHECK(has(h.cmd("a1", "CAPABILITY"), "* CAPABILITY IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES AUTH=PLAIN SASL-IR\r\na1 OK"));
     CHECK(has(h.cmd("a2", "FROB"), "a2 BAD Unknown command"));
     CHECK(has(h.cmd("a3", "SELECT INBOX"), "a3 BAD"));
     CHECK(has(h.cmd("a4", "LOGIN"), "a4 BAD"));
