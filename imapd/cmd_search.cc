@@ -13,33 +13,6 @@ namespace tern::imapd {
 
 namespace {
 
-enum ReturnOption : unsigned { kMin = 1, kMax = 2, kAll = 4, kCount = 8, kSave = 16 };
-
-// "RETURN (" [opt *(SP opt)] ")" SP, when present; 0 when absent.
-std::optional<unsigned> parse_return(Parser& p, bool& present) {
-    Parser probe = p;
-    auto w = probe.atom();
-    present = w && iequals(*w, "RETURN");
-    if (!present) return 0u;
-    p = probe;
-    if (!p.space() || !p.consume('(')) return std::nullopt;
-    unsigned opts = 0;
-    if (p.consume(')')) return p.space() ? std::optional<unsigned>(kAll) : std::nullopt;  // RFC 4731 3.1
-    for (int i = 0; i < 8; ++i) {
-        auto o = p.atom();
-        if (!o) return std::nullopt;
-        if (iequals(*o, "MIN")) opts |= kMin;
-        else if (iequals(*o, "MAX")) opts |= kMax;
-        else if (iequals(*o, "ALL")) opts |= kAll;
-        else if (iequals(*o, "COUNT")) opts |= kCount;
-        else if (iequals(*o, "SAVE")) opts |= kSave;
-        else return std::nullopt;
-        if (p.consume(')')) return p.space() ? std::optional<unsigned>(opts) : std::nullopt;
-        if (!p.space()) return std::nullopt;
-    }
-    return std::nullopt;
-}
-
 // "1:3,5" from ascending numbers (RFC 4731 3.1: ALL is a sequence-set).
 std::string compress(const std::vector<std::uint32_t>& v) {
     std::string out;
@@ -124,13 +97,13 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
     const char* verb = uid ? "UID SEARCH" : "SEARCH";
     if (!p.space()) return bad(tag, "Syntax: SEARCH [RETURN (options)] keys");
     bool has_return = false;
-    const auto opts = parse_return(p, has_return);
+    const auto opts = parse_search_return(p, has_return);
     if (!opts) return bad(tag, "Syntax: RETURN (MIN MAX ALL COUNT SAVE)");
     std::string error;
     auto key = parse_search(p, error);
     if (!key || !p.at_end()) {
         // RFC 5182 2.1: a failed SEARCH with SAVE leaves "$" empty.
-        if (*opts & kSave) search_result_.clear();
+        if (*opts & kReturnSave) search_result_.clear();
         if (error.rfind("[BADCHARSET", 0) == 0) return tagged(tag, "NO " + error + " Unsupported charset");
         return bad(tag, error.empty() ? "Syntax error in search keys" : error);
     }
@@ -142,19 +115,19 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
         untagged(out);
         return tagged(tag, std::string("OK ") + verb + " completed");
     }
-    if (*opts & kSave) {
+    if (*opts & kReturnSave) {
         // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved.
         std::vector<std::uint32_t> keep;
-        if (!seqs.empty() && (*opts & (kMin | kMax)) && !(*opts & (kAll | kCount))) {
-            if (*opts & kMin) keep.push_back(seq_uids_[seqs.front() - 1]);
-            if (*opts & kMax) keep.push_back(seq_uids_[seqs.back() - 1]);
+        if (!seqs.empty() && (*opts & (kReturnMin | kReturnMax)) && !(*opts & (kReturnAll | kReturnCount))) {
+            if (*opts & kReturnMin) keep.push_back(seq_uids_[seqs.front() - 1]);
+            if (*opts & kReturnMax) keep.push_back(seq_uids_[seqs.back() - 1]);
         } else {
             for (auto n : seqs) keep.push_back(seq_uids_[n - 1]);
         }
         std::sort(keep.begin(), keep.end());
         keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
         search_result_ = std::move(keep);
-        if (*opts == kSave) return tagged(tag, std::string("OK ") + verb + " completed, result saved");
+        if (*opts == kReturnSave) return tagged(tag, std::string("OK ") + verb + " completed, result saved");
     }
     // RFC 4731 3.1: MIN, MAX and ALL are left out when nothing matched.
     std::string out = "ESEARCH (TAG " + imap_string(tag) + ")";
@@ -162,11 +135,11 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
     std::vector<std::uint32_t> numbers;
     for (auto n : seqs) numbers.push_back(number(n));
     if (!numbers.empty()) {  // UIDs ascend with sequence numbers
-        if (*opts & kMin) out += " MIN " + std::to_string(numbers.front());
-        if (*opts & kMax) out += " MAX " + std::to_string(numbers.back());
-        if (*opts & kAll) out += " ALL " + compress(numbers);
+        if (*opts & kReturnMin) out += " MIN " + std::to_string(numbers.front());
+        if (*opts & kReturnMax) out += " MAX " + std::to_string(numbers.back());
+        if (*opts & kReturnAll) out += " ALL " + compress(numbers);
     }
-    if (*opts & kCount) out += " COUNT " + std::to_string(numbers.size());
+    if (*opts & kReturnCount) out += " COUNT " + std::to_string(numbers.size());
     untagged(out);
     tagged(tag, std::string("OK ") + verb + " completed");
 }

@@ -183,10 +183,11 @@ std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std
         std::string_view name;
         K kind;
     };
-    static constexpr DateKey kDateKeys[] = {{"BEFORE", K::Before},         {"ON", K::On},
-                                            {"SINCE", K::Since},           {"SENTBEFORE", K::SentBefore},
-                                            {"SENTON", K::SentOn},         {"SENTSINCE", K::SentSince}};
-    const auto* dk = std::find_if(std::begin(kDateKeys), std::end(kDateKeys), [&](const DateKey& d) { return d.name == w; });
+    static constexpr DateKey kDateKeys[] = {{"BEFORE", K::Before}, {"ON", K::On},         {"SINCE", K::Since},
+                                            {"SENTBEFORE", K::SentBefore}, {"SENTON", K::SentOn},
+                                            {"SENTSINCE", K::SentSince}};
+    const auto* dk =
+        std::find_if(std::begin(kDateKeys), std::end(kDateKeys), [&](const DateKey& d) { return d.name == w; });
     if (dk != std::end(kDateKeys)) {
         auto date = p.space() ? p.astring() : std::nullopt;
         auto day = date ? parse_search_date(*date) : std::nullopt;
@@ -294,6 +295,34 @@ bool search_matches(const SearchKey& key, const SearchItem& it) {
     }
     }
     return false;
+}
+
+std::optional<unsigned> parse_search_return(Parser& p, bool& present) {
+    Parser probe = p;
+    auto w = probe.atom();
+    present = w && iequals(*w, "RETURN");
+    if (!present) return 0u;
+    p = probe;
+    if (!p.space() || !p.consume('(')) return std::nullopt;
+    unsigned opts = 0;
+    if (p.consume(')')) return p.space() ? std::optional<unsigned>(kReturnAll) : std::nullopt;
+    for (int i = 0; i < 8; ++i) {
+        struct Name {
+            std::string_view name;
+            ReturnOption bit;
+        };
+        static constexpr Name kNames[] = {{"MIN", kReturnMin},     {"MAX", kReturnMax},   {"ALL", kReturnAll},
+                                          {"COUNT", kReturnCount}, {"SAVE", kReturnSave}};
+        auto o = p.atom();
+        const auto* n = o ? std::find_if(std::begin(kNames), std::end(kNames),
+                                         [&](const Name& x) { return iequals(x.name, *o); })
+                          : std::end(kNames);
+        if (n == std::end(kNames)) return std::nullopt;
+        opts |= n->bit;
+        if (p.consume(')')) return p.space() ? std::optional<unsigned>(opts) : std::nullopt;
+        if (!p.space()) return std::nullopt;
+    }
+    return std::nullopt;
 }
 
 bool needs_text(const SearchKey& key) {

@@ -68,4 +68,13 @@ std::optional<SearchKey> parse_search(Parser& p, std::string& error);
 
 bool search_matches(const SearchKey& key, const SearchItem& item);
 
+// ESEARCH result options (RFC 4731 3.1, RFC 5182 SAVE), as bits.
+enum ReturnOption : unsigned {
+    kReturnMin = 1, kReturnMax = 2, kReturnAll = 4, kReturnCount = 8, kReturnSave = 16
+};
+// "RETURN (" [option *(SP option)] ")" SP before the search program. present
+// tells whether RETURN was there; the options are 0 without it, kReturnAll for
+// "()", nullopt on a syntax error or an unknown option.
+std::optional<unsigned> parse_search_return(Parser& p, bool& present);
+
 }  // namespace tern::imapd
