@@ -337,6 +337,22 @@ class ImapSearch(unittest.TestCase):
         typ, _, _ = self.raw("THREAD", "JWZ", "UTF-8", "ALL")
         self.assertEqual(typ, "BAD")
 
+    # --- last: EXPUNGE renumbers, and "$" follows the messages ----------------
+    def test_12_saved_result_after_expunge(self):
+        self.raw("SEARCH", "RETURN", "(SAVE)", "3:*")  # 3, 4 (\Deleted), 5, 6
+        typ, data = self.m.expunge()
+        self.assertEqual(data, [b"4"])
+        self.assertEqual(self.search("$"), [3, 4, 5])
+        typ, data = self.m.uid("SEARCH", None, "UID $")
+        self.assertEqual([int(x) for x in data[0].split()], [self.uids[2], self.uids[4], self.uids[5]])
+        typ, data = self.m.fetch("$", "(UID)")
+        self.assertEqual([int(re.search(rb"UID (\d+)", d).group(1)) for d in data],
+                         [self.uids[2], self.uids[4], self.uids[5]])
+        typ, _, _ = self.raw("CLOSE")
+        self.assertEqual(typ, "OK")
+        self.m.select("INBOX")
+        self.assertEqual(self.search("$"), [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
