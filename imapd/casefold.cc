@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <vector>
 
 namespace tern::imapd {
 
@@ -102,10 +103,7 @@ void encode_utf8(char32_t c, std::string& out) {
     }
 }
 
-}  // namespace
-
-char32_t fold_code_point(char32_t c) {
-    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
+char32_t fold_slow(char32_t c) {
     for (const auto& s : kSingles)
         if (s.from == c) return s.to;
     for (const auto& s : kShifts)
@@ -115,6 +113,21 @@ char32_t fold_code_point(char32_t c) {
     for (const auto& a : kAlternatingOdd)
         if (c >= a.first && c <= a.last) return ((c - a.first) % 2 == 0) ? c + 1 : c;
     return c;
+}
+
+}  // namespace
+
+char32_t fold_code_point(char32_t c) {
+    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
+    // The tables are searched once per BMP code point, on first use, so a
+    // large non-Latin body costs a lookup per character. Every BMP letter
+    // folds into the BMP.
+    static const std::vector<char16_t> kBmp = [] {
+        std::vector<char16_t> t(0x10000);
+        for (char32_t i = 0; i < 0x10000; ++i) t[i] = static_cast<char16_t>(fold_slow(i));
+        return t;
+    }();
+    return c < 0x10000 ? kBmp[c] : fold_slow(c);
 }
 
 std::string casefold(std::string_view s) {

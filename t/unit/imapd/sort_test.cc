@@ -86,6 +86,10 @@ TEST_CASE("header fields SORT reads", "[imapd][sort]") {
     CHECK(none.sent_date == 77);  // RFC 5256 2.2: the internal date when Date: is unusable
     CHECK(none.references == std::vector<std::string>{"<a@b>", "<c@d>"});
     CHECK(none.from.empty());
+    // A second ':' in a group is not an address (and must not hang the parser).
+    auto colons = msg(3, "From: team: bob@x, carol: d@y;\r\nTo: a: b: c <d@x>\r\n\r\n");
+    CHECK(colons.from == "bob");
+    CHECK(colons.to == "d");
 }
 
 TEST_CASE("References keep only the last ids of a long list", "[imapd][sort]") {
