@@ -108,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             it.max_seq = max;
             it.max_uid = max * 3;
             it.size = texts[i].size();
-            it.flags = texts[i].substr(0, 2);
+            it.flags = std::string_view(texts[i]).substr(0, 2);  // a view into the text, not a temporary
             it.message = [&texts, i]() { return &texts[i]; };
             (void)search_matches(*key, it);
         }
