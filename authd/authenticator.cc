@@ -69,7 +69,10 @@ ipc::AttrList Authenticator::check_password(const ipc::AttrList& req, Clock::tim
     }
     if (acct && match && !acct->disabled) {
         failures_.record_success(client);
-        ipc::AttrList ok{{"status", "ok"}, {"user", acct->address}};
+        ipc::AttrList ok{{"status", "ok"},
+                         {"user", acct->address},
+                         {"quota_bytes", std::to_string(acct->quota)},
+                         {"quota_messages", std::to_string(acct->quota_messages)}};
         if (!app_label.empty()) ok.add("app_password", app_label);
         return ok;
     }
@@ -86,7 +89,9 @@ ipc::AttrList Authenticator::check_account(const ipc::AttrList& req) {
     auto canon = auth::canonical_address(req.get_or("user", ""));
     const auth::Account* acct = canon ? auth::find_account(users_, *canon) : nullptr;
     if (!acct) return {{"status", "unknown"}};
-    return {{"status", acct->disabled ? "disabled" : "active"}};
+    return {{"status", acct->disabled ? "disabled" : "active"},
+            {"quota_bytes", std::to_string(acct->quota)},
+            {"quota_messages", std::to_string(acct->quota_messages)}};
 }
 
 ipc::AttrList Authenticator::count_message(const ipc::AttrList& req, Clock::time_point now) {

@@ -6,7 +6,8 @@
 //
 // Requests (attribute "request") and replies (attribute "status"):
 //   password  user, password, client_address, service
-//             -> ok (with user = canonical name) | fail | banned | temp, reason
+//             -> ok (with user = canonical name, quota_bytes, quota_messages)
+//                | fail | banned | temp, reason
 //             The main password or any app password of the account is accepted.
 //             A banned address gets "banned" at once, without a password check.
 //             Unknown user, wrong password, disabled account: "fail" (reason
@@ -14,7 +15,8 @@
 //             one hash computation, so the time taken does not tell which
 //             accounts exist. A disabled account with the right password does
 //             not count as a failure (its owner's client is not an attacker).
-//   account   user -> active | disabled | unknown
+//   account   user -> active | disabled | unknown (active and disabled with
+//             quota_bytes and quota_messages, 0 = no limit)
 //   banned    client_address -> banned | ok
 //   message   user -> ok | exceeded  (one submitted message counted against
 //             smtpd_user_message_rate_limit per hour; an exceeded one is not counted)

@@ -3,6 +3,7 @@
 // with EXAMINE; the changed FLAGS are then sent with the same response.
 #include <event2/buffer.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "imapd/bodystructure.h"
@@ -10,16 +11,50 @@
 #include "imapd/fetch_atts.h"
 #include "imapd/flags.h"
 #include "imapd/session.h"
+#include "imapd/uid_set.h"
 #include "libmail/core/log.h"
+#include "libmail/core/text.h"
 #include "libmail/mime/structure.h"
 
 namespace tern::imapd {
 
+namespace {
+
+// RFC 7162 fetch-modifiers: " (CHANGEDSINCE n [VANISHED])" in any order.
+bool parse_fetch_modifiers(Parser& p, std::uint64_t& changed_since, bool& vanished) {
+    if (!p.space()) return true;
+    if (!p.consume('(')) return false;
+    while (true) {
+        auto name = p.atom();
+        if (!name) return false;
+        if (iequals(*name, "CHANGEDSINCE")) {
+            if (!p.space()) return false;
+            auto v = parse_number<std::uint64_t>(p.take_while([](char c) { return c >= '0' && c <= '9'; }));
+            if (!v || *v == 0 || *v > 9223372036854775807ULL) return false;
+            changed_since = *v;
+        } else if (iequals(*name, "VANISHED")) {
+            vanished = true;
+        } else {
+            return false;
+        }
+        if (p.consume(')')) return true;
+        if (!p.space()) return false;
+    }
+}
+
+}  // namespace
+
 void Session::fetch(const std::string& tag, Parser& p, bool uid) {
+    constexpr const char* kSyntax = "Syntax: FETCH sequence-set items [(CHANGEDSINCE n [VANISHED])]";
     auto set = p.space() ? p.sequence_set() : std::nullopt;
-    if (!set || !p.space()) return bad(tag, "Syntax: FETCH sequence-set items");
+    if (!set || !p.space()) return bad(tag, kSyntax);
     auto atts = parse_fetch_atts(p);
-    if (!atts || !p.at_end()) return bad(tag, "Syntax: FETCH sequence-set items");
+    std::uint64_t changed_since = 0;
+    bool vanished = false;
+    if (!atts || !parse_fetch_modifiers(p, changed_since, vanished) || !p.at_end()) return bad(tag, kSyntax);
+    // RFC 7162 3.2.6: VANISHED only with UID FETCH, CHANGEDSINCE and QRESYNC on.
+    if (vanished && (!uid || !qresync_ || changed_since == 0))
+        return bad(tag, "VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC");
     auto seqs = resolve(*set, uid);
     if (!seqs) return bad(tag, "Invalid message sequence number");
 
@@ -27,15 +62,49 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
     job->tag = tag;
     job->uid = uid;
     job->seqs = std::move(*seqs);
+    job->changed_since = changed_since;
+    bool modseq = changed_since != 0;
     for (const auto& a : *atts) {
         job->need_message = job->need_message || needs_message(a);
         job->mark_seen = job->mark_seen || (sets_seen(a) && !read_only_);
         job->has_uid = job->has_uid || a.kind == FetchKind::Uid;
         job->has_flags = job->has_flags || a.kind == FetchKind::Flags;
+        modseq = modseq || a.kind == FetchKind::Modseq;
     }
+    if (modseq) enable_condstore();
+    job->has_modseq = std::any_of(atts->begin(), atts->end(), [](const FetchAtt& a) { return a.kind == FetchKind::Modseq; });
     job->atts = std::move(*atts);
+    if (vanished) {
+        std::vector<std::uint32_t> present;
+        present.reserve(mbox_->messages().size());
+        for (const auto& m : mbox_->messages()) present.push_back(m.uid);
+        const std::string gone = absent_uids(*set, present, mbox_->uidnext() - 1);
+        if (!gone.empty()) untagged("VANISHED (EARLIER) " + gone);
+    }
+    if (job->mark_seen) mark_seen(*job);
     fetch_job_ = std::move(job);
     continue_fetch();
+}
+
+// Sets \Seen on every message of the FETCH that lacks it, in one store
+// change before the responses go out (each response then shows the flag).
+void Session::mark_seen(FetchJob& job) {
+    std::vector<std::uint32_t> unseen;
+    for (auto n : job.seqs)
+        if (const auto* m = info(n); m && !has_flag(m->flags, 'S') &&
+                                     (job.changed_since == 0 || m->modseq > job.changed_since))
+            unseen.push_back(m->uid);
+    if (unseen.empty()) return;
+    store::FlagChange seen;
+    seen.op = store::FlagChange::Op::Add;
+    seen.letters = "S";
+    auto r = mbox_->change_flags(unseen, seen);
+    if (!r) {
+        log::warning("set \\Seen in %s: %s", mbox_->path().c_str(), r.error().message.c_str());
+        return;
+    }
+    job.newly_seen = std::move(r->changed);
+    std::sort(job.newly_seen.begin(), job.newly_seen.end());
 }
 
 // Sends messages until done or until the client has too much unread; then
@@ -66,6 +135,7 @@ void Session::continue_fetch() {
 void Session::fetch_one(FetchJob& job, std::uint32_t n) {
     const store::MessageInfo* m = info(n);
     if (!m) return;  // vanished behind our back; EXPUNGE comes at the next NOOP
+    if (job.changed_since != 0 && m->modseq <= job.changed_since) return;
     const std::uint32_t msg_uid = m->uid;
     std::string message;
     if (job.need_message) {
@@ -77,17 +147,7 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         }
         message = std::move(*r);
     }
-    bool flags_changed = false;
-    if (job.mark_seen && !has_flag(m->flags, 'S')) {
-        const auto letters = apply_flags(m->flags, StoreMode::Add, {"\\Seen"});
-        if (auto r = mbox_->set_flags(msg_uid, letters); r) {
-            flags_changed = true;
-        } else {
-            log::warning("set \\Seen on uid %u in %s: %s", msg_uid, mbox_->path().c_str(), r.error().message.c_str());
-        }
-        m = info(n);
-        if (!m) return;
-    }
+    const bool flags_changed = std::binary_search(job.newly_seen.begin(), job.newly_seen.end(), msg_uid);
     std::optional<mime::Structure> parsed;  // the MIME structure, parsed once when an item needs it
     auto structure = [&]() -> const mime::Structure& {
         if (!parsed) parsed = mime::parse_structure(message);
@@ -103,7 +163,8 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
     for (const auto& a : job.atts) {
         switch (a.kind) {
         case FetchKind::Uid: item("UID " + std::to_string(msg_uid)); break;
-        case FetchKind::Flags: item("FLAGS " + format_flags(m->flags)); break;
+        case FetchKind::Flags: item("FLAGS " + format_flags(m->flags, m->keywords)); break;
+        case FetchKind::Modseq: item("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
         case FetchKind::InternalDate: item("INTERNALDATE \"" + format_internaldate(m->internal_date) + "\""); break;
         case FetchKind::Rfc822Size: item("RFC822.SIZE " + std::to_string(m->size)); break;
         case FetchKind::Envelope: item("ENVELOPE " + envelope(header_block(message))); break;
@@ -136,7 +197,11 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         }
         }
     }
-    if (flags_changed && !job.has_flags) item("FLAGS " + format_flags(m->flags));
+    if (flags_changed && !job.has_flags) item("FLAGS " + format_flags(m->flags, m->keywords));
+    // RFC 7162 3.2.4: with CONDSTORE on, FLAGS always travel with MODSEQ;
+    // CHANGEDSINCE implies MODSEQ too.
+    if (!job.has_modseq && condstore_ && (job.has_flags || flags_changed || job.changed_since != 0))
+        item("MODSEQ (" + std::to_string(m->modseq) + ")");
     out += ")\r\n";
     send(out);
 }

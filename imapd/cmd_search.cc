@@ -69,7 +69,7 @@ std::vector<std::uint32_t> Session::matching(const SearchKey& program) {
         item.seq = n;
         item.uid = m->uid;
         item.flags = m->flags;
-        // TODO(#5): item.keywords from the store once it keeps keywords.
+        item.keywords = m->keywords;
         item.size = m->size;
         item.max_seq = max_seq;
         item.max_uid = max_uid;

@@ -26,7 +26,7 @@ constexpr Command kCommands[] = {
     {"LSUB", &Session::cmd_lsub, kAuth},
     {"STATUS", &Session::cmd_status, kAuth},
     {"SUBSCRIBE", &Session::cmd_subscribe, kAuth},
-    {"UNSUBSCRIBE", &Session::cmd_subscribe, kAuth},
+    {"UNSUBSCRIBE", &Session::cmd_unsubscribe, kAuth},
     {"CHECK", &Session::cmd_check, kSelected},
     {"CLOSE", &Session::cmd_close, kSelected},
     {"UNSELECT", &Session::cmd_unselect, kSelected},
@@ -39,6 +39,16 @@ constexpr Command kCommands[] = {
     {"UID", &Session::cmd_uid, kSelected},
     {"IDLE", &Session::cmd_idle, kAuth},
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
+    {"ENABLE", &Session::cmd_enable, state_bit(S::Authenticated)},
+    {"GETQUOTAROOT", &Session::cmd_getquotaroot, kAuth},
+    {"GETQUOTA", &Session::cmd_getquota, kAuth},
+    {"SETQUOTA", &Session::cmd_setquota, kAuth},
+    {"CREATE", &Session::cmd_create, kAuth},
+    {"DELETE", &Session::cmd_delete, kAuth},
+    {"RENAME", &Session::cmd_rename, kAuth},
+    {"APPEND", &Session::cmd_append, kAuth},
+    {"COPY", &Session::cmd_copy, kSelected},
+    {"MOVE", &Session::cmd_move, kSelected},
 };
 }  // namespace
 
@@ -99,14 +109,43 @@ void Session::cmd_id(const std::string& tag, Parser& p) {
     tagged(tag, "OK ID completed");
 }
 
+// RFC 5161: ENABLE lists what it turned on now; unknown names are ignored.
+void Session::cmd_enable(const std::string& tag, Parser& p) {
+    std::string enabled;
+    int count = 0;
+    while (p.space()) {
+        auto name = p.atom();
+        if (!name || ++count > 20) return bad(tag, "Syntax: ENABLE capability...");
+        const std::string u = to_upper(*name);
+        if ((u == "CONDSTORE" || u == "QRESYNC") && !condstore_) {
+            condstore_ = true;
+            if (u == "CONDSTORE") enabled += " CONDSTORE";
+        }
+        if (u == "QRESYNC" && !qresync_) {
+            qresync_ = true;
+            enabled += " QRESYNC";
+        }
+        if (u == "UTF8=ACCEPT" && !utf8_accept_) {
+            utf8_accept_ = true;
+            enabled += " UTF8=ACCEPT";
+        }
+    }
+    if (count == 0 || !p.at_end()) return bad(tag, "Syntax: ENABLE capability...");
+    untagged("ENABLED" + enabled);
+    tagged(tag, "OK ENABLE completed");
+}
+
 void Session::cmd_uid(const std::string& tag, Parser& p) {
     auto sub = p.space() ? p.atom() : std::nullopt;
-    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH|SORT|THREAD ...");
+    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH|SORT|THREAD|COPY|MOVE|EXPUNGE ...");
     if (iequals(*sub, "FETCH")) return fetch(tag, p, true);
     if (iequals(*sub, "STORE")) return store(tag, p, true);
     if (iequals(*sub, "SEARCH")) return search(tag, p, true);
     if (iequals(*sub, "SORT")) return sort(tag, p, true);
     if (iequals(*sub, "THREAD")) return thread(tag, p, true);
+    if (iequals(*sub, "COPY")) return copy(tag, p, true, false);
+    if (iequals(*sub, "MOVE")) return copy(tag, p, true, true);
+    if (iequals(*sub, "EXPUNGE")) return uid_expunge(tag, p);
     bad(tag, "Unknown UID command");
 }
 

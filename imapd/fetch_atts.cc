@@ -104,6 +104,7 @@ std::optional<FetchAtt> parse_one(Parser& p) {
     const auto name = p.take_while(is_name_char);
     FetchAtt a;
     if (iequals(name, "UID")) a.kind = FetchKind::Uid;
+    else if (iequals(name, "MODSEQ")) a.kind = FetchKind::Modseq;
     else if (iequals(name, "FLAGS")) a.kind = FetchKind::Flags;
     else if (iequals(name, "INTERNALDATE")) a.kind = FetchKind::InternalDate;
     else if (iequals(name, "RFC822.SIZE")) a.kind = FetchKind::Rfc822Size;
@@ -189,6 +190,7 @@ bool needs_message(const FetchAtt& a) {
     case FetchKind::Flags:
     case FetchKind::InternalDate:
     case FetchKind::Rfc822Size:
+    case FetchKind::Modseq:
         return false;
     case FetchKind::Envelope:
     case FetchKind::Body:
@@ -223,6 +225,7 @@ std::string response_name(const FetchAtt& a) {
         return out;
     }
     case FetchKind::BinarySize: return "BINARY.SIZE[" + a.spec + "]";
+    case FetchKind::Modseq: return "MODSEQ";
     }
     return "";
 }

@@ -25,6 +25,7 @@ enum class FetchKind {
     Rfc822, Rfc822Header, Rfc822Text,
     Binary,         // BINARY[part] and BINARY.PEEK[part] (RFC 3516): content decoded
     BinarySize,     // BINARY.SIZE[part]: the decoded size
+    Modseq,         // MODSEQ (RFC 7162 3.1.4)
 };
 
 enum class SectionKind { Full, Header, Text, HeaderFields, HeaderFieldsNot, Mime };
@@ -56,6 +57,9 @@ struct FetchJob {
     bool failed = false;
     bool unknown_cte = false;  // a BINARY part had an encoding we cannot undo (RFC 3516 [UNKNOWN-CTE])
     bool paused = false;
+    bool has_modseq = false;               // MODSEQ asked for, or implied by CONDSTORE
+    std::uint64_t changed_since = 0;       // CHANGEDSINCE (RFC 7162 3.1.4.1): only messages changed after it
+    std::vector<std::uint32_t> newly_seen; // UIDs this FETCH set \Seen on (sorted): FLAGS go with them
 };
 
 // Limits how many items one FETCH may name (a command line is bounded too).

@@ -18,13 +18,9 @@ inline constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted
 // keywords and \Recent, which imapd does not store.
 std::optional<char> flag_letter(std::string_view imap_flag);
 
-// "(\Flagged \Seen)" from Maildir letters, in letter order.
-std::string format_flags(std::string_view letters);
-
-enum class StoreMode { Replace, Add, Remove };
-
-// The letters after STORE FLAGS / +FLAGS / -FLAGS with the given IMAP flags.
-std::string apply_flags(std::string_view letters, StoreMode mode, const std::vector<std::string>& imap_flags);
+// "(\Flagged \Seen $Forwarded)" from Maildir letters (in letter order) and
+// keywords.
+std::string format_flags(std::string_view letters, const std::vector<std::string>& keywords = {});
 
 inline bool has_flag(std::string_view letters, char letter) { return letters.find(letter) != std::string_view::npos; }
 

@@ -3,6 +3,7 @@
 // attempt, and the refusal of passwords in clear while imapd_tls_auth_only
 // is on (LOGINDISABLED, RFC 3501 6.2.3; Dovecot's disable_plaintext_auth).
 #include "imapd/session.h"
+#include "libmail/store/folders.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 
@@ -15,6 +16,7 @@ constexpr std::string_view kPrivacyRequired =
 
 std::string Session::capabilities() const {
     std::string caps(kCapabilities);
+    caps += " APPENDLIMIT=" + std::to_string(settings_.append_limit);
     if (state_ != State::NotAuthenticated) return caps;
     if (starttls_offered()) caps += " STARTTLS";
     caps += plaintext_auth_allowed() ? " AUTH=PLAIN SASL-IR" : " LOGINDISABLED";
@@ -109,6 +111,11 @@ void Session::login_done(std::string tag, std::string user, const char* method, 
         }
         user_ = account;
         maildir_root_ = *root;
+        quota_ = {v.quota.bytes, v.quota.messages};
+        // A new account starts with INBOX and the special-use folders.
+        if (auto r = store::ensure_default_folders(maildir_root_); !r)
+            log::warning("login: user=<%s>: default folders: %s", printable(account).c_str(),
+                         r.error().message.c_str());
         state_ = State::Authenticated;
         log::info("login: user=<%s>, method=%s, rip=%s%s", printable(user_).c_str(), method, peer_.c_str(),
                   tls_active_ ? ", TLS" : "");

@@ -70,17 +70,6 @@ std::optional<int> zone_minutes(std::string_view z) {
 
 }  // namespace
 
-std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
-    // H. Hinnant's algorithm.
-    const int y = year - (month <= 2 ? 1 : 0);
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned mp = (month + 9) % 12;  // March = 0
-    const unsigned doy = (153 * mp + 2) / 5 + day - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 std::int64_t day_of(std::int64_t epoch_seconds) {
     return epoch_seconds >= 0 ? epoch_seconds / 86400 : -((-epoch_seconds + 86399) / 86400);
 }

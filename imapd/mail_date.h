@@ -8,15 +8,14 @@
 #include <optional>
 #include <string_view>
 
+#include "imapd/date_time.h"  // days_from_civil
+
 namespace tern::imapd {
 
 struct MailDate {
     std::int64_t day = 0;        // the date as written (time and zone ignored), days since 1970-01-01
     std::int64_t utc_seconds = 0;  // the instant, seconds since the epoch
 };
-
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-std::int64_t days_from_civil(int year, unsigned month, unsigned day);
 
 // Parses a Date: header value ("Tue, 1 Jul 2003 10:52:37 +0200"). nullopt
 // when it is not a date (a missing time or zone is accepted: 00:00, +0000).

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "imapd/mailbox_watch.h"
 #include "imapd/session.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_mailbox.h"
@@ -54,7 +55,10 @@ public:
         // Messages in the store may predate a lower limit: allow some slack, and a
         // fixed ceiling when the limit is off.
         settings_.max_message_bytes = limit > 0 ? static_cast<std::size_t>(limit) * 2 : 256u * 1024 * 1024;
+        // APPEND holds the message in memory: a ceiling even without a limit.
+        settings_.append_limit = limit > 0 ? static_cast<std::size_t>(limit) : 64u * 1024 * 1024;
         services_ = server::make_mail_access(base_, cfg, ctx.queue_dir);
+        if (watch_.start(base_)) settings_.watch = &watch_;
         sessions_.attach(base_);
     }
 
@@ -70,6 +74,7 @@ private:
     event_base* base_ = nullptr;
     Settings settings_;
     std::unique_ptr<tls::ServerContext> tls_;
+    MailboxWatch watch_;
     Services services_;
     OwnedSet<Session> sessions_;
 };

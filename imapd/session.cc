@@ -8,6 +8,18 @@
 
 namespace tern::imapd {
 
+namespace {
+
+// Whether the command being assembled is an APPEND (its literal is a message).
+bool is_append(std::string_view command) {
+    Parser p(command);
+    if (!p.tag() || !p.space()) return false;
+    auto verb = p.atom();
+    return verb && iequals(*verb, "APPEND");
+}
+
+}  // namespace
+
 Session::Session(event_base* base, UniqueFd fd, std::string peer, const Settings& settings,
                  const Services& services, std::function<void(Session*)> on_done)
     : base_(base),
@@ -17,7 +29,7 @@ Session::Session(event_base* base, UniqueFd fd, std::string peer, const Settings
       services_(services),
       on_done_(std::move(on_done)) {}
 
-Session::~Session() = default;
+Session::~Session() { stop_idle_watch(); }
 
 void Session::start() {
     if (!bev_) {
@@ -193,9 +205,12 @@ void Session::handle_input() {
         command_ += line;
         if (auto lit = trailing_literal(line)) {
             // Literals before login carry a user name and password only (a
-            // client that has not logged in gets little memory).
-            const std::size_t limit =
-                state_ == State::NotAuthenticated ? kMaxPreauthLiteralOctets : kMaxLiteralOctets;
+            // client that has not logged in gets little memory); APPEND's
+            // message may be as large as APPENDLIMIT.
+            const bool append = state_ != State::NotAuthenticated && is_append(command_);
+            const std::size_t limit = state_ == State::NotAuthenticated ? kMaxPreauthLiteralOctets
+                                      : append ? settings_.append_limit
+                                               : kMaxLiteralOctets;
             if (lit->size > limit || literal_total_ + lit->size > limit ||
                 command_.size() > limit + 4 * kMaxLineOctets) {
                 Parser p(command_);
@@ -208,7 +223,10 @@ void Session::handle_input() {
                     finish("literal too large");
                     return;
                 }
-                bad(tag, "Literal too large");
+                if (append)
+                    tagged(tag, "NO [TOOBIG] Message larger than APPENDLIMIT " + std::to_string(limit));
+                else
+                    bad(tag, "Literal too large");
                 continue;
             }
             literal_total_ += static_cast<std::size_t>(lit->size);

@@ -32,6 +32,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/quota.h"
 #include "libmail/tls/server_context.h"
 
 namespace tern::imapd {
@@ -43,7 +44,7 @@ inline constexpr std::size_t kMaxPreauthLiteralOctets = 64 * 1024;
 // FETCH stops producing while this much output is unread, so that
 // "FETCH 1:* BODY[]" on a large mailbox does not sit in memory.
 inline constexpr std::size_t kFetchOutputHighWater = 4 * 1024 * 1024;
-// Without APPEND, literals after login only carry names and search strings.
+// Literals after login other than APPEND's message carry names and search strings.
 inline constexpr std::size_t kMaxLiteralOctets = 1024 * 1024;
 // After this many failed LOGINs the connection is closed.
 inline constexpr int kMaxLoginFailures = 3;
@@ -51,8 +52,9 @@ inline constexpr int kMaxLoginFailures = 3;
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
-    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT "
-    "THREAD=REFERENCES";
+    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
+    "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
+    "ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -61,6 +63,7 @@ struct Settings {
     // when nothing changed: it compares directory mtimes).
     std::chrono::milliseconds idle_poll{5000};
     std::size_t max_message_bytes = 64 * 1024 * 1024;  // largest message FETCH reads
+    std::size_t append_limit = 10240000;               // APPENDLIMIT (RFC 7889): message_size_limit
     // TLS: nullptr without a certificate (no STARTTLS). Not owned: the Server's.
     const tls::ServerContext* tls = nullptr;
     bool tls_wrappermode = false;  // imapd_tls_wrappermode: TLS from the first byte (993)
@@ -68,6 +71,9 @@ struct Settings {
     // AUTHENTICATE refused, until TLS is active. Off here for sessions built
     // without a configuration (the unit tests).
     bool tls_auth_only = false;
+    // Wakes IDLE sessions when their mailbox changes; nullptr: poll only.
+    // Not owned: the Server's.
+    class MailboxWatch* watch = nullptr;
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
@@ -103,6 +109,7 @@ public:
     void cmd_lsub(const std::string& tag, Parser& p);
     void cmd_status(const std::string& tag, Parser& p);
     void cmd_subscribe(const std::string& tag, Parser& p);
+    void cmd_unsubscribe(const std::string& tag, Parser& p);
     void cmd_check(const std::string& tag, Parser& p);
     void cmd_close(const std::string& tag, Parser& p);
     void cmd_unselect(const std::string& tag, Parser& p);
@@ -114,6 +121,16 @@ public:
     void cmd_thread(const std::string& tag, Parser& p) { thread(tag, p, false); }
     void cmd_uid(const std::string& tag, Parser& p);
     void cmd_idle(const std::string& tag, Parser& p);
+    void cmd_create(const std::string& tag, Parser& p);
+    void cmd_delete(const std::string& tag, Parser& p);
+    void cmd_rename(const std::string& tag, Parser& p);
+    void cmd_append(const std::string& tag, Parser& p);
+    void cmd_enable(const std::string& tag, Parser& p);
+    void cmd_getquotaroot(const std::string& tag, Parser& p);
+    void cmd_getquota(const std::string& tag, Parser& p);
+    void cmd_setquota(const std::string& tag, Parser& p);
+    void cmd_copy(const std::string& tag, Parser& p) { copy(tag, p, false, false); }
+    void cmd_move(const std::string& tag, Parser& p) { copy(tag, p, false, true); }
 
 private:
     enum class Input { Line, Literal };
@@ -161,13 +178,42 @@ private:
     void select(const std::string& tag, Parser& p, bool read_only);
     void deselect();
     void report_changes(bool allow_expunge);  // sync(), then EXPUNGE/EXISTS for what changed
+    // Drops these UIDs (sorted) from the client's view and says so: EXPUNGE
+    // for each, or one VANISHED once QRESYNC is enabled (RFC 7162 3.2.10).
+    void forget_messages(const std::vector<std::uint32_t>& uids);
+    // "n FETCH ([UID u ]FLAGS (...)[ MODSEQ (m)])": what changed flags look
+    // like to this client (MODSEQ once CONDSTORE is enabled).
+    std::string flags_response(std::uint32_t seq, const store::MessageInfo& m, bool with_uid) const;
+    // RFC 7162 3.1: the first CONDSTORE-enabling command of the session; on
+    // a selected mailbox the client learns its HIGHESTMODSEQ.
+    void enable_condstore();
+    // SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCH for what changed.
+    void qresync_report(const SequenceSet* known_uids, std::uint64_t since);
     bool mailbox_exists(const std::string& name, std::string& canonical) const;
-    // cmd_list.cc: LIST and LSUB
+    // cmd_mailbox.cc: a mailbox name as the client sent it (modified UTF-7,
+    // RFC 3501 5.1.3) to the store's UTF-8 name, nullopt when it is not
+    // well formed; and back for responses (quoted or literal).
+    std::optional<std::string> folder_from_client(std::string_view raw) const;
+    std::string folder_to_client(std::string_view name) const;
+    // The mailbox argument after a SP: "TAG BAD/NO" already sent on nullopt.
+    std::optional<std::string> folder_arg(const std::string& tag, Parser& p, const char* syntax);
+    void subscribe(const std::string& tag, Parser& p, bool on);
+    // cmd_list.cc: LIST (with RFC 5258 / 5819 / 6154 options) and LSUB
     void list(const std::string& tag, Parser& p, const char* verb);
+    // The untagged STATUS for a folder with these items (upper case).
+    bool status_line(const std::string& folder, const std::vector<std::string>& items);
+    // cmd_quota.cc: the untagged QUOTA for the account's root; whether
+    // `messages` more messages of `bytes` in all fit in the quota.
+    bool quota_response();
+    bool quota_allows(std::uint64_t bytes, std::uint64_t messages);
+    // cmd_copy.cc: COPY, MOVE and their UID forms; UID EXPUNGE
+    void copy(const std::string& tag, Parser& p, bool uid, bool move);
+    void uid_expunge(const std::string& tag, Parser& p);
     // cmd_fetch.cc / cmd_store.cc / cmd_search.cc
     void fetch(const std::string& tag, Parser& p, bool uid);
     void continue_fetch();
     void fetch_one(FetchJob& job, std::uint32_t seq);
+    void mark_seen(FetchJob& job);
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
     // The sequence numbers (ascending) of the messages that match key, which
@@ -183,8 +229,9 @@ private:
     std::optional<std::vector<std::uint32_t>> resolve(const SequenceSet& set, bool uid) const;
     const store::MessageInfo* info(std::uint32_t seq) const;
     // cmd_expunge
-    // Removes \Deleted messages; the expunged sequence numbers, descending.
-    Result<std::vector<std::uint32_t>> expunge_deleted();
+    // Removes the \Deleted messages (only those in `only`, sorted UIDs, when
+    // given: UID EXPUNGE); their UIDs, ascending. The caller reports them.
+    Result<std::vector<std::uint32_t>> expunge_deleted(const std::vector<std::uint32_t>* only);
 
     event_base* base_;
     BufferEventPtr bev_;
@@ -216,6 +263,7 @@ private:
     // Login.
     std::string user_;
     std::string maildir_root_;
+    store::QuotaLimit quota_;  // from authd at login
     int login_failures_ = 0;
     std::unique_ptr<auth::PasswordCheck> check_;
     EventPtr login_delay_;
@@ -227,12 +275,19 @@ private:
     bool idling_ = false;
     std::string idle_tag_;
     EventPtr idle_poll_;
+    std::uint64_t idle_watch_ = 0;  // MailboxWatch token while idling on a mailbox
+    void stop_idle_watch();
 
     std::unique_ptr<FetchJob> fetch_job_;  // a FETCH paused on output
 
     // Selected mailbox.
     std::optional<store::Mailbox> mbox_;
     bool read_only_ = false;
+
+    // ENABLEd extensions (RFC 5161).
+    bool condstore_ = false;    // RFC 7162 CONDSTORE: MODSEQ in every FETCH with FLAGS
+    bool qresync_ = false;      // RFC 7162 QRESYNC: VANISHED instead of EXPUNGE
+    bool utf8_accept_ = false;  // RFC 6855: UTF-8 mailbox names instead of modified UTF-7
     std::vector<std::uint32_t> seq_uids_;
     // SEARCHRES (RFC 5182): the UIDs SEARCH RETURN (SAVE) kept, ascending;
     // expunged ones drop out when resolved, deselect() empties it.

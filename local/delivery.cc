@@ -11,7 +11,9 @@
 #include "libmail/queue/delivery_log.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/mailbox_index.h"
 #include "libmail/store/mailbox_location.h"
+#include "libmail/store/quota.h"
 
 namespace tern::local {
 
@@ -65,6 +67,25 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
         r.reason = "mailbox lookup failed: " + root.error().message;
         return r;
     }
+    // The quota authd reported: the message (at most its queue file's size)
+    // must fit in what is left.
+    store::QuotaLimit limit;
+    if (auto acct = accounts.find(rcpt); acct != accounts.end() && acct->second.kind == auth::AccountVerdict::Kind::Active)
+        limit = {acct->second.quota.bytes, acct->second.quota.messages};
+    if (!limit.none()) {
+        auto used = store::quota_usage(*root, limit);
+        if (!used) {
+            log::warning("%s: quota: %s", printable(rcpt).c_str(), used.error().message.c_str());
+            r.reason = "quota check failed: " + used.error().message;
+            return r;
+        }
+        if (!store::quota_allows(*used, limit, static_cast<std::uint64_t>(ref.qf.file_size))) {
+            // RFC 3463 X.2.2: mailbox full.
+            const std::string why = "mailbox full: quota exceeded for \"" + printable(rcpt) + "\"";
+            if (quota_full_tempfail_) return {index, "deferred", "4.2.2", why};
+            return {index, "bounced", "5.2.2", why};
+        }
+    }
     auto d = store::MaildirDelivery::begin(*root);
     if (!d) {
         r.dsn = dsn_for_write_error(d.error().code);
@@ -88,6 +109,7 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
         r.reason = "write error: " + name.error().message;
         return r;
     }
+    if (auto size = store::name_size_field(*name, 'W')) store::quota_change(*root, static_cast<std::int64_t>(*size), 1);
     return {index, "sent", "2.0.0", "delivered to maildir"};
 }
 

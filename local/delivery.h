@@ -34,14 +34,18 @@ std::string delivery_headers(const std::string& sender, const std::string& recip
 
 class Deliverer {
 public:
-    Deliverer(maps::MapList maps, std::string mailbox_base) : maps_(std::move(maps)), base_(std::move(mailbox_base)) {}
+    // quota_full_tempfail: an account over quota defers (4.2.2) instead of bouncing (5.2.2).
+    Deliverer(maps::MapList maps, std::string mailbox_base, bool quota_full_tempfail = false)
+        : maps_(std::move(maps)), base_(std::move(mailbox_base)), quota_full_tempfail_(quota_full_tempfail) {}
 
     // Handles request=deliver: queue file path, sender, repeated rcpt + rcpt_index.
     // The reply lists, per recipient, rcpt_index, status, dsn and reason.
     // accounts: authd's verdict per recipient; a recipient it lists as
     // Disabled is bounced (5.2.1 "mailbox disabled"), one whose check failed
     // (TempFail) is deferred (4.3.0); Active, Unknown (an address that is not
-    // an account: the mailbox map decides) and unlisted ones are delivered.
+    // an account: the mailbox map decides) and unlisted ones are delivered,
+    // unless an Active account's quota has no room (5.2.2, or 4.2.2 with
+    // quota_full_tempfail).
     ipc::AttrList handle(const ipc::AttrList& request, const AccountStates& accounts = {});
 
 private:
@@ -49,6 +53,7 @@ private:
                                 const std::string& rcpt, const std::string& index, const AccountStates& accounts);
     maps::MapList maps_;
     std::string base_;
+    bool quota_full_tempfail_ = false;
 };
 
 }  // namespace tern::local

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libmail/config/params_global.h"
+#include "libmail/config/params_mailbox.h"
 #include "libmail/core/log.h"
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/server/server.h"
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
     hooks.after_drop = [&](tern::server::Context& ctx) {
         auto maps = tern::maps::MapList::open(ctx.cfg->get_list(tern::config::kVirtualMailboxMaps));
         if (!maps) tern::log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
-        svc.deliverer.emplace(std::move(*maps), ctx.cfg->get(tern::config::kVirtualMailboxBase));
+        svc.deliverer.emplace(std::move(*maps), ctx.cfg->get(tern::config::kVirtualMailboxBase),
+                              ctx.cfg->get_bool(tern::config::kQuotaFullTempfail));
         svc.ctx = &ctx;
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {

@@ -53,7 +53,9 @@ std::string capabilities(const CapaState& st) {
     }
     out += "RESP-CODES\r\n"
            "AUTH-RESP-CODE\r\n"
-           "PIPELINING\r\n"
+           "PIPELINING\r\n";
+    if (st.login_delay_seconds > 0) out += "LOGIN-DELAY " + std::to_string(st.login_delay_seconds) + "\r\n";
+    out += "EXPIRE NEVER\r\n"
            "IMPLEMENTATION Tern\r\n";
     return out;
 }

@@ -52,10 +52,12 @@ struct CapaState {
     bool authorization = true;   // AUTHORIZATION state: the login capabilities count
     bool stls = false;           // STLS offered (a certificate, no TLS yet)
     bool plaintext_auth = true;  // USER and SASL PLAIN usable now (TLS, or pop3d_tls_auth_only = no)
+    std::uint32_t login_delay_seconds = 0;  // pop3d_login_delay; 0: not enforced, not listed
 };
 // The CAPA response lines (RFC 2449 5, RFC 2595 4, RFC 5034 5), without the
-// final ".": only what works on this connection now. Not listed: LOGIN-DELAY
-// (no delay between logins is enforced) and EXPIRE (no retention policy).
+// final ".": only what works on this connection now. LOGIN-DELAY (6.5) when
+// one is enforced, the same for every user; "EXPIRE NEVER" (6.7) always,
+// because pop3d never deletes a message that a client did not DELE.
 std::string capabilities(const CapaState& st = {});
 
 // Encodes a stored message (LF or CRLF line ends) for RETR and TOP:

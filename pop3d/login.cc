@@ -1,15 +1,19 @@
 // The AUTHORIZATION state (RFC 1939 4, 7): USER and PASS, or AUTH PLAIN
 // (RFC 5034, RFC 4616), checked by authd, the delay after a failure, and
-// opening the maildrop. Passwords are refused in clear while
+// opening the maildrop: its lock ([IN-USE]), LOGIN-DELAY, the UIDLs. Passwords are refused in clear while
 // pop3d_tls_auth_only is on, with RFC 2449's [AUTH] code (Dovecot's
 // disable_plaintext_auth). Kept apart from the
 // rest of the session (Dovecot's split) so that it can become its own
 // unprivileged process later.
 #include <event2/event.h>
 
+#include <cerrno>
+#include <unordered_set>
+
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "pop3d/session.h"
+#include "pop3d/uidl.h"
 
 namespace tern::pop3d {
 
@@ -103,9 +107,19 @@ void Session::login_done(const std::string& user, const char* method, const auth
     switch (v.kind) {
     case auth::Verdict::Kind::Ok: {
         const std::string account = v.user.empty() ? user : v.user;
-        if (!open_maildrop(account)) {
-            err("[SYS/TEMP] Mailbox not available.");
+        const Maildrop m = open_maildrop(account);
+        if (m != Maildrop::Open) {
             user_.clear();
+            switch (m) {
+            case Maildrop::Open: break;
+            // RFC 2449 8.1.1 and 8.1.2: the password was right, the timing is not.
+            case Maildrop::InUse: err("[IN-USE] Mailbox is locked by another POP3 session."); break;
+            case Maildrop::TooEarly:
+                err("[LOGIN-DELAY] Wait " + std::to_string(settings_.login_delay.count()) +
+                    " seconds between logins.");
+                break;
+            case Maildrop::Unavailable: err("[SYS/TEMP] Mailbox not available."); break;
+            }
             return resume_later();
         }
         account_ = account;
@@ -149,28 +163,65 @@ void Session::on_login_delay(evutil_socket_t, short, void* ctx) noexcept {
     self->resume_later();
 }
 
-bool Session::open_maildrop(const std::string& account) {
-    if (!services_.maildir_root) return false;
+Session::Maildrop Session::open_maildrop(const std::string& account) {
+    if (!services_.maildir_root) return Maildrop::Unavailable;
     auto root = services_.maildir_root(account);
     if (!root) {
         log::warning("login: user=<%s>, rip=%s: %s", printable(account).c_str(), peer_.c_str(),
                      root.error().message.c_str());
-        return false;
+        return Maildrop::Unavailable;
     }
+    // Opening creates the Maildir of a user who never had mail; it reads
+    // nothing that the lock protects (the sync below does).
     auto mb = store::Mailbox::open(*root, "INBOX");
     if (!mb) {
         log::warning("open INBOX of %s: %s", printable(account).c_str(), mb.error().message.c_str());
-        return false;
+        return Maildrop::Unavailable;
+    }
+    // RFC 1939 8: one POP3 session at a time in TRANSACTION state, so that
+    // message numbers and DELE stay meaningful. The lock is taken before the
+    // INBOX is synced and lives as long as the session.
+    auto lock = MaildropLock::try_acquire(*root);
+    if (!lock) {
+        if (lock.error().code == EWOULDBLOCK) {
+            log::info("login refused: user=<%s>, rip=%s, reason=maildrop in use", printable(account).c_str(),
+                      peer_.c_str());
+            return Maildrop::InUse;
+        }
+        log::warning("login: user=<%s>, rip=%s: %s", printable(account).c_str(), peer_.c_str(),
+                     lock.error().message.c_str());
+        return Maildrop::Unavailable;
+    }
+    const auto now = MaildropLock::Clock::now();
+    if (login_too_early(lock->last_login(), now, settings_.login_delay)) {
+        log::info("login refused: user=<%s>, rip=%s, reason=login delay", printable(account).c_str(),
+                  peer_.c_str());
+        return Maildrop::TooEarly;
     }
     if (auto r = mb->sync(); !r) {
         log::warning("sync INBOX of %s: %s", printable(account).c_str(), r.error().message.c_str());
-        return false;
+        return Maildrop::Unavailable;
     }
+    // Only a login that reached the maildrop counts for LOGIN-DELAY; a failed
+    // record is logged and the login goes on (the delay is advice to clients).
+    if (auto r = lock->record_login(now); !r) log::warning("%s", r.error().message.c_str());
+    lock_.emplace(std::move(*lock));
     mbox_.emplace(std::move(*mb));
     messages_.clear();
     messages_.reserve(mbox_->messages().size());
-    for (const auto& m : mbox_->messages()) messages_.push_back(Message{m.uid, m.size, false});
-    return true;
+    std::unordered_set<std::string> seen;
+    for (const auto& m : mbox_->messages()) {
+        std::string uidl = uidl_for(m.filename);
+        // Base names are unique in a Maildir; a copy made by hand is not, and
+        // RFC 1939 7 wants one UIDL per message.
+        if (!seen.insert(uidl).second) {
+            log::warning("%s: two messages named %s; uid %u gets a UIDL of its own", mbox_->path().c_str(),
+                         printable(uidl).c_str(), m.uid);
+            uidl = digest_uidl(uidl + "\n" + std::to_string(m.uid));
+        }
+        messages_.push_back(Message{m.uid, m.size, std::move(uidl), false});
+    }
+    return Maildrop::Open;
 }
 
 }  // namespace tern::pop3d

@@ -27,6 +27,7 @@ void Server::setup(server::Context& ctx) {
     settings_.idle_timeout = cfg.get_time(config::kPop3dTimeout);
     settings_.login_failure_delay = cfg.get_time(config::kPop3dLoginFailureDelay);
     settings_.tls_auth_only = cfg.get_bool(config::kPop3dTlsAuthOnly);
+    settings_.login_delay = cfg.get_time(config::kPop3dLoginDelay);
     services_ = server::make_mail_access(base_, cfg, ctx.queue_dir);
     sessions_.attach(base_);
 }

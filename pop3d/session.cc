@@ -20,10 +20,6 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 }
 }  // namespace
 
-std::string uidl_of(std::uint32_t uidvalidity, std::uint32_t uid) {
-    return std::to_string(uidvalidity) + "." + std::to_string(uid);
-}
-
 Session::Session(event_base* base, UniqueFd fd, std::string peer, const Settings& settings,
                  const Services& services, std::function<void(Session*)> on_done)
     : base_(base), peer_(std::move(peer)), settings_(settings), services_(services), on_done_(std::move(on_done)) {
@@ -117,6 +113,7 @@ void Session::finish(const char* why) {
         stream_fd_.reset();
         check_.reset();
         login_delay_.reset();
+        lock_.reset();  // the maildrop is free again before the last reply leaves
         if (bev_) bufferevent_disable(bev_.get(), EV_READ);
         // Flush what is queued first; on_write calls finish(nullptr) when it is out.
         if (bev_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) > 0) return;
@@ -222,7 +219,8 @@ void Session::cmd_capa(std::string_view args) {
     std::string out = "+OK Capability list follows\r\n";
     out += capabilities({.authorization = state_ == State::Authorization,
                          .stls = settings_.tls && !tls_active_,
-                         .plaintext_auth = plaintext_auth_allowed()});
+                         .plaintext_auth = plaintext_auth_allowed(),
+                         .login_delay_seconds = static_cast<std::uint32_t>(settings_.login_delay.count())});
     out += ".\r\n";
     send(out);
 }
@@ -263,7 +261,7 @@ void Session::cmd_stat(std::string_view args) {
 
 void Session::cmd_list(std::string_view args, bool uidl) {
     auto value = [&](const Message& m) {
-        return uidl ? uidl_of(mbox_->uidvalidity(), m.uid) : std::to_string(m.size);
+        return uidl ? m.uidl : std::to_string(m.size);
     };
     if (!args.empty()) {
         const Message* m = message_arg(args);

@@ -2,8 +2,10 @@
 // STLS (RFC 2595 4) or in TLS from the first byte (995): reads command lines
 // from one bufferevent (limit kMaxLineOctets), checks each command's state in
 // the table of commands.h before its handler runs, and writes replies.
-// AUTHORIZATION (USER/PASS and AUTH PLAIN through authd) lives in login.cc; TRANSACTION and
-// UPDATE in session.cc. RETR/TOP stream one message file through
+// AUTHORIZATION (USER/PASS and AUTH PLAIN through authd, then the maildrop
+// lock and LOGIN-DELAY of maildrop_lock.h) lives in login.cc; TRANSACTION and
+// UPDATE in session.cc. The lock is held from login until finish().
+// RETR/TOP stream one message file through
 // MessageEncoder, never reading the mailbox into memory; input waits
 // (pipelining, RFC 2449 6.6) until the response is queued.
 // The Session is owned by the Server in main.cc and never frees itself: when
@@ -31,6 +33,7 @@
 #include "libmail/store/mailbox.h"
 #include "libmail/tls/server_context.h"
 #include "pop3d/commands.h"
+#include "pop3d/maildrop_lock.h"
 
 namespace tern::pop3d {
 
@@ -49,16 +52,13 @@ struct Settings {
     // until TLS is active. Off here for sessions built without a
     // configuration (the unit tests).
     bool tls_auth_only = false;
+    // pop3d_login_delay (RFC 2449 6.5): least time between two logins of a
+    // user; 0 (the default) enforces nothing and CAPA does not list it.
+    std::chrono::seconds login_delay{0};
 };
 
 // What a session needs from outside, so tests can replace authd and the map.
 using Services = server::MailAccess;
-
-// The UIDL of a message (RFC 1939 7): "<UIDVALIDITY>.<UID>" of the INBOX.
-// It must never change for a message: both numbers are kept by the index
-// (libmail/store), and a client that sees a new UIDVALIDITY after an index
-// was lost downloads the mailbox again rather than missing mail.
-std::string uidl_of(std::uint32_t uidvalidity, std::uint32_t uid);
 
 class Session {
 public:
@@ -75,6 +75,7 @@ private:
     struct Message {
         std::uint32_t uid = 0;
         std::uint64_t size = 0;  // octets with CRLF (RFC 1939 5 STAT/LIST)
+        std::string uidl;        // pop3d/uidl.h: from the Maildir name, never the index
         bool deleted = false;
     };
 
@@ -103,10 +104,12 @@ private:
     bool plaintext_auth_allowed() const { return tls_active_ || !settings_.tls_auth_only; }
     void check_login(std::string user, std::string password, const char* method);
     void login_done(const std::string& user, const char* method, const auth::Verdict& v);
+    // After authentication: lock the maildrop, check LOGIN-DELAY, read the INBOX.
+    enum class Maildrop { Open, InUse, TooEarly, Unavailable };
+    Maildrop open_maildrop(const std::string& account);
     // session_tls.cc
     void start_tls();
     void on_tls_connected();
-    bool open_maildrop(const std::string& account);
 
     // session.cc: TRANSACTION state.
     void cmd_stat(std::string_view args);
@@ -150,6 +153,7 @@ private:
     EventPtr resume_;
 
     // TRANSACTION
+    std::optional<MaildropLock> lock_;  // held from login to the end of the session (RFC 1939 8)
     std::optional<store::Mailbox> mbox_;
     std::vector<Message> messages_;  // message number n is messages_[n-1] (RFC 1939 5: fixed for the session)
 

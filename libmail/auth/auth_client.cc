@@ -1,5 +1,6 @@
 #include "libmail/auth/auth_client.h"
 
+#include "libmail/core/text.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
 
@@ -67,6 +68,14 @@ private:
     bool finished_ = false;
 };
 
+// Missing or malformed quota attributes (an older authd) mean no limit.
+Quota quota_from(const ipc::AttrList& reply) {
+    Quota q;
+    q.bytes = parse_number<std::uint64_t>(reply.get_or("quota_bytes", "0")).value_or(0);
+    q.messages = parse_number<std::uint64_t>(reply.get_or("quota_messages", "0")).value_or(0);
+    return q;
+}
+
 Verdict verdict_from(const ipc::AttrList& reply) {
     Verdict v;
     const std::string status = reply.get_or("status", "temp");
@@ -76,6 +85,7 @@ Verdict verdict_from(const ipc::AttrList& reply) {
     else v.kind = Verdict::Kind::TempFail;
     v.user = reply.get_or("user", "");
     v.reason = reply.get_or("reason", "");
+    v.quota = quota_from(reply);
     return v;
 }
 
@@ -87,6 +97,7 @@ AccountVerdict account_from(const ipc::AttrList& reply) {
     else if (status == "unknown") v.kind = AccountVerdict::Kind::Unknown;
     else v.kind = AccountVerdict::Kind::TempFail;
     v.reason = reply.get_or("reason", "");
+    v.quota = quota_from(reply);
     return v;
 }
 

@@ -11,9 +11,16 @@
 
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <string>
 
 namespace tern::auth {
+
+// An account's quota (users table QUOTA field); 0 = no limit.
+struct Quota {
+    std::uint64_t bytes = 0;
+    std::uint64_t messages = 0;
+};
 
 // --- request=password: log in with the main password or an app password ----
 struct Verdict {
@@ -21,6 +28,7 @@ struct Verdict {
     Kind kind = Kind::TempFail;
     std::string user;     // the canonical account name on Ok
     std::string reason;   // for the log line (never sent to the client as is)
+    Quota quota;          // on Ok
 };
 
 struct PasswordRequest {
@@ -45,6 +53,7 @@ struct AccountVerdict {
     enum class Kind { Active, Disabled, Unknown, TempFail };
     Kind kind = Kind::TempFail;
     std::string reason;  // on TempFail, for the log line
+    Quota quota;         // on Active
 };
 
 class AccountCheck {

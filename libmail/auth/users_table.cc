@@ -90,7 +90,9 @@ Result<void> parse_app_passwords(std::string_view field, std::vector<AppPassword
 std::string format_users(const std::vector<Account>& accounts, std::string_view header) {
     std::string out(header);
     for (const auto& a : accounts) {
-        out += a.address + ":" + a.hash + ":" + std::to_string(a.quota) + ":" + (a.disabled ? "disabled" : "active");
+        out += a.address + ":" + a.hash + ":" + std::to_string(a.quota) +
+               (a.quota_messages ? "/" + std::to_string(a.quota_messages) : std::string()) + ":" +
+               (a.disabled ? "disabled" : "active");
         for (std::size_t i = 0; i < a.app_passwords.size(); ++i)
             out += (i == 0 ? ":" : ",") + a.app_passwords[i].label + "=" + a.app_passwords[i].hash;
         out += "\n";
@@ -140,11 +142,11 @@ Result<std::vector<Account>> parse_users(std::string_view text, const std::strin
             return Error(where() + "expected user@domain:hash:quota:state[:app-passwords]");
         auto addr = canonical_address(f[0]);
         if (!addr) return Error(where() + addr.error().message);
-        auto quota = parse_number<std::uint64_t>(f[2]);
-        if (!quota) return Error(where() + "bad quota: " + printable(f[2]));
+        auto quota = parse_quota(f[2]);
+        if (!quota) return Error(where() + "bad quota: " + printable(f[2]) + ": " + quota.error().message);
         if (f[3] != "active" && f[3] != "disabled") return Error(where() + "state must be active or disabled");
         if (!is_crypt_hash(f[1])) return Error(where() + "password field is not a crypt(3) hash");
-        Account acct{*addr, std::string(f[1]), *quota, f[3] == "disabled", {}};
+        Account acct{*addr, std::string(f[1]), quota->first, quota->second, f[3] == "disabled", {}};
         if (f.size() == 5)
             if (auto r = parse_app_passwords(f[4], acct.app_passwords); !r) return Error(where() + r.error().message);
         if (!seen.insert(*addr).second) return Error(where() + "duplicate account " + *addr);
@@ -225,7 +227,7 @@ Result<void> add_user(const std::string& path, std::string_view address, std::st
         if (acct) return Error("user " + canon + " already exists");
         auto hash = hash_password(password);
         if (!hash) return hash.error();
-        all.push_back(Account{canon, *hash, 0, false, {}});
+        all.push_back(Account{canon, *hash, 0, 0, false, {}});
         return {};
     });
 }
@@ -243,6 +245,45 @@ Result<void> set_password(const std::string& path, std::string_view address, std
 Result<void> set_disabled(const std::string& path, std::string_view address, bool disabled) {
     return modify(path, address, false, [&](std::vector<Account>&, Account* acct, const std::string&) -> Result<void> {
         acct->disabled = disabled;
+        return {};
+    });
+}
+
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_quota(std::string_view text) {
+    auto size = [](std::string_view s) -> std::optional<std::uint64_t> {
+        std::uint64_t unit = 1;
+        if (!s.empty()) {
+            switch (s.back()) {
+            case 'K': case 'k': unit = 1ULL << 10; break;
+            case 'M': case 'm': unit = 1ULL << 20; break;
+            case 'G': case 'g': unit = 1ULL << 30; break;
+            case 'T': case 't': unit = 1ULL << 40; break;
+            default: break;
+            }
+            if (unit != 1) s.remove_suffix(1);
+        }
+        auto n = parse_number<std::uint64_t>(s);
+        if (!n || *n > UINT64_MAX / unit) return std::nullopt;
+        return *n * unit;
+    };
+    const auto slash = text.find('/');
+    auto bytes = size(text.substr(0, slash));
+    if (!bytes) return Error("expected BYTES[/MESSAGES], e.g. 1G/50000");
+    std::uint64_t messages = 0;
+    if (slash != std::string_view::npos) {
+        auto m = parse_number<std::uint64_t>(text.substr(slash + 1));
+        if (!m) return Error("expected BYTES[/MESSAGES], e.g. 1G/50000");
+        messages = *m;
+    }
+    return std::make_pair(*bytes, messages);
+}
+
+Result<void> set_quota(const std::string& path, std::string_view address, std::string_view quota) {
+    auto q = parse_quota(quota);
+    if (!q) return Error("bad quota \"" + printable(quota, 40) + "\": " + q.error().message);
+    return modify(path, address, false, [&](std::vector<Account>&, Account* acct, const std::string&) -> Result<void> {
+        acct->quota = q->first;
+        acct->quota_messages = q->second;
         return {};
     });
 }

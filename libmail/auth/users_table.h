@@ -1,5 +1,6 @@
 // The users table (auth_users_file): one account per line,
-//   user@domain:CRYPT-HASH:QUOTA-BYTES:STATE[:APP-PASSWORDS]   STATE = active | disabled
+//   user@domain:CRYPT-HASH:QUOTA:STATE[:APP-PASSWORDS]   STATE = active | disabled
+//   QUOTA = BYTES or BYTES/MESSAGES (0: no limit)
 // APP-PASSWORDS (optional 5th field, absent when there are none) is a comma
 // separated list of LABEL=CRYPT-HASH, LABEL being 1..kMaxAppLabelBytes of
 // [A-Za-z0-9._-]; crypt(3) hashes hold none of ':' ',' '=' so the split is exact.
@@ -37,7 +38,8 @@ struct AppPassword {
 struct Account {
     std::string address;      // lower-case user@domain
     std::string hash;         // crypt(3) string
-    std::uint64_t quota = 0;  // bytes, 0 = none
+    std::uint64_t quota = 0;           // bytes, 0 = none
+    std::uint64_t quota_messages = 0;  // messages, 0 = none (the QUOTA field "BYTES/MESSAGES")
     bool disabled = false;
     std::vector<AppPassword> app_passwords;  // at most kMaxAppPasswords, labels unique
 };
@@ -93,6 +95,11 @@ bool valid_app_label(std::string_view label);
 // Sets the account's state (disabled = cannot log in, gets no mail). The
 // account must exist; setting the state it already has is not an error.
 [[nodiscard]] Result<void> set_disabled(const std::string& path, std::string_view address, bool disabled);
+// Sets the account's quota: "BYTES[/MESSAGES]", sizes with an optional K, M,
+// G or T suffix (powers of 1024), 0 for none ("1G/50000", "500M", "0").
+[[nodiscard]] Result<void> set_quota(const std::string& path, std::string_view address, std::string_view quota);
+// Parses that quota form; the error says what is wrong.
+[[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> parse_quota(std::string_view text);
 // Adds an app password (stored as the yescrypt hash of its normalized form).
 // Refused for an unknown account, an invalid or existing label, or more than
 // kMaxAppPasswords.

@@ -28,6 +28,8 @@ inline constexpr ParamSpec kPop3dTimeout{"pop3d_timeout", ParamType::Time, "600s
     "Time a POP3 client may stay idle before pop3d closes the connection."};
 inline constexpr ParamSpec kPop3dLoginFailureDelay{"pop3d_login_failure_delay", ParamType::Time, "2s", 0, 60,
     "Delay before pop3d answers a failed USER/PASS or AUTH login."};
+inline constexpr ParamSpec kPop3dLoginDelay{"pop3d_login_delay", ParamType::Time, "0s", 0, 86400,
+    "Least time between two POP3 logins of one user (RFC 2449 LOGIN-DELAY, listed by CAPA); 0: no limit."};
 inline constexpr ParamSpec kPop3dTlsCertFile{"pop3d_tls_cert_file", ParamType::String, "$smtpd_tls_cert_file", 0, 0,
     "PEM file with the certificate (and chain) pop3d presents; empty: no STLS and no TLS port."};
 inline constexpr ParamSpec kPop3dTlsKeyFile{"pop3d_tls_key_file", ParamType::String, "$smtpd_tls_key_file", 0, 0,
@@ -41,11 +43,15 @@ inline constexpr ParamSpec kPop3dTlsWrappermode{"pop3d_tls_wrappermode", ParamTy
 inline constexpr ParamSpec kPop3dTlsAuthOnly{"pop3d_tls_auth_only", ParamType::Bool, "yes", 0, 0,
     "Refuse USER, PASS and AUTH until TLS is active, so passwords never cross the network in clear."};
 
+inline constexpr ParamSpec kQuotaFullTempfail{"quota_full_tempfail", ParamType::Bool, "no", 0, 0,
+    "What local does with mail for an account over its quota (the users table's BYTES/MESSAGES): no bounces it "
+    "(5.2.2 mailbox full), yes defers it (4.2.2) until the owner makes room."};
+
 inline constexpr const ParamSpec* kMailboxParams[] = {
     &kImapdTimeout, &kImapdLoginFailureDelay, &kImapdTlsCertFile, &kImapdTlsKeyFile, &kImapdTlsProtocols,
     &kImapdTlsCiphers, &kImapdTlsWrappermode, &kImapdTlsAuthOnly,
-    &kPop3dTimeout, &kPop3dLoginFailureDelay, &kPop3dTlsCertFile, &kPop3dTlsKeyFile, &kPop3dTlsProtocols,
-    &kPop3dTlsCiphers, &kPop3dTlsWrappermode, &kPop3dTlsAuthOnly,
+    &kPop3dTimeout, &kPop3dLoginFailureDelay, &kPop3dLoginDelay, &kPop3dTlsCertFile, &kPop3dTlsKeyFile, &kPop3dTlsProtocols,
+    &kPop3dTlsCiphers, &kPop3dTlsWrappermode, &kPop3dTlsAuthOnly, &kQuotaFullTempfail,
 };
 
 }  // namespace tern::config

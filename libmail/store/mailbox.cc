@@ -8,13 +8,16 @@
 #include <ctime>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "libmail/core/c_ptr.h"
 #include "libmail/core/file_io.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/store/folder_names.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
+#include "libmail/store/quota.h"
 
 namespace tern::store {
 
@@ -106,26 +109,18 @@ std::uint32_t new_uidvalidity(std::uint32_t previous) {
 struct FoundFile {
     std::string base;
     std::string flags;  // normalized
-    std::string name;   // as it is now in cur/
+    std::string name;   // where it is now, relative to the folder: "new/..." or "cur/..."
 };
 
-// Moves new/* into cur/ and lists cur/ by base name. Renames done by MUAs
-// behind our back are simply what we find; files we cannot index are skipped.
+// Lists new/ and cur/ by base name. Renames done by MUAs behind our back are
+// simply what we find; files we cannot index are skipped. Files in cur/ are
+// renamed to the canonical "<base>:2,<sorted flags>" so the index can rebuild
+// their names from base and flags; files in new/ are moved by the caller.
 Result<std::unordered_map<std::string, FoundFile>> scan_folder(const std::string& path) {
-    const std::string new_dir = path + "/new/";
+    std::unordered_map<std::string, FoundFile> found;
     const std::string cur_dir = path + "/cur/";
-    auto fresh = list_dir(new_dir);
-    if (!fresh) return fresh.error();
-    for (const auto& n : *fresh) {
-        if (!acceptable_message_name(n)) continue;
-        const auto parts = split_maildir_name(n);
-        const std::string target = parts.has_info ? n : n + ":2,";
-        if (::rename((new_dir + n).c_str(), (cur_dir + target).c_str()) != 0 && errno != ENOENT)
-            log::warning("%s", sys_error("rename", new_dir + n).message.c_str());
-    }
     auto names = list_dir(cur_dir);
     if (!names) return names.error();
-    std::unordered_map<std::string, FoundFile> found;
     found.reserve(names->size());
     for (auto& n : *names) {
         if (!acceptable_message_name(n)) continue;
@@ -134,22 +129,39 @@ Result<std::unordered_map<std::string, FoundFile>> scan_folder(const std::string
             log::warning("%s: skipping file with an unusable name", cur_dir.c_str());
             continue;
         }
-        FoundFile f{std::string(parts.base), normalize_flags(parts.flags), n};
-        // Keep names canonical ("<base>:2,<sorted flags>") so the index can
-        // rebuild them from base and flags.
+        FoundFile f{std::string(parts.base), normalize_flags(parts.flags), "cur/" + n};
         const std::string canonical = f.base + ":2," + f.flags;
         if (canonical != n) {
             if (::rename((cur_dir + n).c_str(), (cur_dir + canonical).c_str()) != 0) {
                 if (errno != ENOENT) log::warning("%s", sys_error("rename", cur_dir + n).message.c_str());
                 continue;
             }
-            f.name = canonical;
+            f.name = "cur/" + canonical;
         }
         auto [it, inserted] = found.try_emplace(f.base, std::move(f));
         if (!inserted)
             log::warning("%s: two files for message %s; using one", cur_dir.c_str(), printable(it->first).c_str());
     }
+    auto fresh = list_dir(path + "/new");
+    if (!fresh) return fresh.error();
+    for (auto& n : *fresh) {
+        if (!acceptable_message_name(n)) continue;
+        const auto parts = split_maildir_name(n);
+        if (parts.base.empty() || parts.base.find(':') != std::string_view::npos) continue;
+        FoundFile f{std::string(parts.base), normalize_flags(parts.flags), "new/" + n};
+        if (!found.try_emplace(f.base, std::move(f)).second)
+            log::warning("%s: message %s is in new/ and cur/; using cur/", path.c_str(), printable(parts.base).c_str());
+    }
     return found;
+}
+
+// Renames a found file to its place in cur/ (target is "cur/..."); false
+// when it vanished meanwhile or cannot be moved (logged).
+bool move_into_place(const std::string& path, const FoundFile& f, const std::string& target) {
+    if (f.name == target) return true;
+    if (::rename((path + "/" + f.name).c_str(), (path + "/" + target).c_str()) == 0) return true;
+    if (errno != ENOENT) log::warning("%s", sys_error("rename", path + "/" + f.name).message.c_str());
+    return false;
 }
 
 // The current name in cur/ of the message with this base name (after a
@@ -178,16 +190,20 @@ Result<UniqueFd> open_following(const std::string& path, const MessageInfo& m) {
 struct NewMessage {
     DeliveryTime when;
     MessageInfo info;
+    const FoundFile* file = nullptr;
+    std::uint32_t named_uid = 0;  // the ",U=" of its name, 0 if none
 };
 
 Result<NewMessage> describe_new(const std::string& path, const FoundFile& f) {
     NewMessage nm;
+    nm.file = &f;
+    if (auto u = name_size_field(f.base, 'U'); u && *u > 0 && *u < UINT32_MAX) nm.named_uid = static_cast<std::uint32_t>(*u);
     nm.info.flags = f.flags;
     nm.info.filename = cur_filename(f.base, f.flags);
     auto t = name_delivery_time(f.base);
     auto w = name_size_field(f.base, 'W');
     if (!t || !w) {
-        const std::string file = path + "/cur/" + f.name;
+        const std::string file = path + "/" + f.name;
         UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
         if (!fd) return sys_error("open", file);
         struct stat st{};
@@ -205,13 +221,6 @@ Result<NewMessage> describe_new(const std::string& path, const FoundFile& f) {
     return nm;
 }
 
-bool valid_folder_name(std::string_view folder) {
-    if (folder.empty() || folder.front() == '.' || folder.size() > kMaxNameOctets - 1) return false;
-    for (unsigned char c : folder)
-        if (c < 0x20 || c == 0x7f || c == '/') return false;
-    return true;
-}
-
 Result<void> make_maildir(const std::string& path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"})
         if (auto r = make_dirs(path + sub, 0700); !r) return r;
@@ -219,37 +228,6 @@ Result<void> make_maildir(const std::string& path) {
 }
 
 }  // namespace
-
-// ---- flags -----------------------------------------------------------------
-
-namespace {
-struct FlagPair {
-    char letter;
-    std::string_view imap;
-};
-// RFC 9051 2.3.2 system flags and the Maildir letters for them; P (passed)
-// has no IMAP system flag.
-constexpr FlagPair kFlagPairs[] = {
-    {'D', "\\Draft"}, {'F', "\\Flagged"}, {'R', "\\Answered"}, {'S', "\\Seen"}, {'T', "\\Deleted"},
-};
-}  // namespace
-
-std::string imap_flags_to_maildir(const std::vector<std::string>& imap_flags) {
-    std::string letters;
-    for (const auto& f : imap_flags)
-        for (const auto& p : kFlagPairs)
-            if (iequals(f, p.imap)) letters += p.letter;
-    return normalize_flags(letters);
-}
-
-std::vector<std::string> maildir_to_imap_flags(std::string_view letters) {
-    std::vector<std::string> out;
-    const std::string norm = normalize_flags(letters);
-    for (char c : norm)
-        for (const auto& p : kFlagPairs)
-            if (p.letter == c) out.emplace_back(p.imap);
-    return out;
-}
 
 // ---- Mailbox -----------------------------------------------------------------
 
@@ -260,9 +238,10 @@ Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string
         mb.folder_ = "INBOX";
         mb.path_ = maildir_root;
     } else {
-        if (!valid_folder_name(folder)) return Error(EINVAL, "bad folder name: " + printable(folder));
+        auto dir = to_maildir_dir(folder);
+        if (!dir) return Error(EINVAL, printable(folder) + ": " + dir.error().message);
         mb.folder_ = folder;
-        mb.path_ = maildir_root + "/." + folder;
+        mb.path_ = maildir_root + "/" + *dir;
     }
     while (mb.path_.size() > 1 && mb.path_.back() == '/') mb.path_.pop_back();
     if (auto r = make_maildir(mb.path_); !r) return r.error();
@@ -271,6 +250,7 @@ Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string
     if (loaded->status == IndexStatus::Ok) {
         mb.uidvalidity_ = loaded->st.uidvalidity;
         mb.uidnext_ = loaded->st.uidnext;
+        mb.highestmodseq_ = loaded->st.highestmodseq;
         mb.messages_ = std::move(loaded->st.messages);
     }
     return mb;
@@ -279,7 +259,10 @@ Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string
 Result<void> Mailbox::sync() {
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
+    return sync_locked(*lock);
+}
 
+Result<void> Mailbox::sync_locked(IndexLock& lock) {
     // Skip the scan when neither directory nor the index changed since our
     // last sync (and the mtimes we saw were old enough to be trusted).
     struct stat new_st{}, cur_st{}, idx_st{};
@@ -296,47 +279,82 @@ Result<void> Mailbox::sync() {
     auto loaded = load_index(path_);
     if (!loaded) return loaded.error();
     IndexState st = std::move(loaded->st);
+    const IndexLock::State recorded = lock.state();
     bool changed = false;
     auto found = scan_folder(path_);
     if (!found) return found.error();
 
-    if (loaded->status != IndexStatus::Ok) {
-        const std::uint32_t previous =
-            std::max({uidvalidity_, loaded->old_uidvalidity, lock->last_uidvalidity()});
+    const bool rebuilt = loaded->status != IndexStatus::Ok;
+    if (rebuilt) {
         st = IndexState{};
-        st.uidvalidity = new_uidvalidity(previous);
-        if (auto r = lock->record_uidvalidity(st.uidvalidity); !r) return r.error();
+        // The lock file's record keeps UIDVALIDITY and UIDNEXT when the index
+        // is lost; UIDs recorded in the file names are kept below. Without a
+        // record of UIDNEXT (a folder from before it was kept) reusing the
+        // UIDVALIDITY could give an old UID to another message: take a new one.
+        if (recorded.uidvalidity != 0 && recorded.uidnext != 0) {
+            st.uidvalidity = recorded.uidvalidity;
+            st.uidnext = recorded.uidnext;
+            st.highestmodseq = recorded.highestmodseq + 1;  // every message is new to CONDSTORE clients
+        } else {
+            st.uidvalidity = new_uidvalidity(std::max({uidvalidity_, loaded->old_uidvalidity, recorded.uidvalidity}));
+        }
         changed = true;
         if (loaded->status == IndexStatus::Corrupt)
-            log::warning("%s: index corrupt (%s); rebuilt with new UIDVALIDITY %u", path_.c_str(),
-                         loaded->why.c_str(), st.uidvalidity);
-        else if (previous != 0)  // an index existed before (the lock file remembers it)
-            log::warning("%s: index missing; rebuilt with new UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
+            log::warning("%s: index corrupt (%s); rebuilt, UIDVALIDITY %u", path_.c_str(), loaded->why.c_str(),
+                         st.uidvalidity);
+        else if (recorded.uidvalidity != 0)
+            log::warning("%s: index missing; rebuilt, UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
         else
             log::info("%s: new index, UIDVALIDITY %u", path_.c_str(), st.uidvalidity);
+    } else if (recorded.uidvalidity == st.uidvalidity &&
+               (recorded.uidnext > st.uidnext || recorded.highestmodseq > st.highestmodseq)) {
+        // An index older than the record (restored from a backup).
+        st.uidnext = std::max(st.uidnext, recorded.uidnext);
+        st.highestmodseq = std::max(st.highestmodseq, recorded.highestmodseq);
+        changed = true;
     }
+    // One new MODSEQ for everything this sync finds changed (RFC 7162 3.1).
+    std::uint64_t new_modseq = 0;
+    auto next_modseq = [&] {
+        if (new_modseq == 0) new_modseq = ++st.highestmodseq;
+        return new_modseq;
+    };
 
     // Known messages: drop vanished files, take flags from the file names.
     std::vector<MessageInfo> kept;
     kept.reserve(st.messages.size());
+    std::unordered_set<std::uint32_t> used;
     for (auto& m : st.messages) {
         const auto base = std::string(split_maildir_name(std::string_view(m.filename).substr(4)).base);
         auto it = found->find(base);
         if (it == found->end()) {
+            next_modseq();  // an expunge raises HIGHESTMODSEQ
             changed = true;
             continue;
         }
-        if (it->second.flags != m.flags) {
+        // Names from before UIDs were recorded in them get theirs now (once).
+        const auto named = name_size_field(base, 'U');
+        const std::string target =
+            cur_filename(named && *named == m.uid ? base : base_with_uid(base, m.uid), it->second.flags);
+        if (!move_into_place(path_, it->second, target)) {
+            found->erase(it);
+            continue;
+        }
+        if (target != m.filename) {
+            if (m.flags != it->second.flags) m.modseq = next_modseq();
             m.flags = it->second.flags;
-            m.filename = cur_filename(base, m.flags);
+            m.filename = target;
             changed = true;
         }
         found->erase(it);
+        used.insert(m.uid);
         kept.push_back(std::move(m));
     }
     st.messages = std::move(kept);
 
-    // New files: UIDs in delivery order (the time in the name).
+    // New files: the UID their name records when it is still free (it was
+    // given out by us, or the index is being rebuilt), else the next UIDs in
+    // delivery order (the time in the name).
     std::vector<NewMessage> fresh;
     fresh.reserve(found->size());
     for (const auto& [base, f] : *found) {
@@ -351,24 +369,48 @@ Result<void> Mailbox::sync() {
     std::sort(fresh.begin(), fresh.end(), [](const NewMessage& a, const NewMessage& b) {
         return std::tie(a.when.sec, a.when.usec, a.info.filename) < std::tie(b.when.sec, b.when.usec, b.info.filename);
     });
+    bool out_of_order = false;
     for (auto& nm : fresh) {
         if (st.messages.size() >= kMaxFolderMessages) {
             log::warning("%s: more than %zu messages; the rest are not indexed", path_.c_str(), kMaxFolderMessages);
             break;
         }
-        if (st.uidnext == UINT32_MAX) {
-            // RFC 9051 2.3.1.1: UIDs are 32-bit; start over with a new UIDVALIDITY.
-            log::warning("%s: UIDs exhausted; the index will be rebuilt", path_.c_str());
-            ::unlink(index_path(path_).c_str());
-            return Error(EOVERFLOW, path_ + ": UIDs exhausted");
+        std::string base = nm.file->base;
+        std::uint32_t uid = nm.named_uid;
+        if (uid == 0 || used.count(uid) || (!rebuilt && uid < st.uidnext)) {
+            if (st.uidnext == UINT32_MAX) {
+                // RFC 9051 2.3.1.1: UIDs are 32-bit; start over with a new UIDVALIDITY.
+                log::warning("%s: UIDs exhausted; the index will be rebuilt", path_.c_str());
+                ::unlink(index_path(path_).c_str());
+                if (auto r = lock.record({}); !r) return r.error();
+                return Error(EOVERFLOW, path_ + ": UIDs exhausted");
+            }
+            uid = st.uidnext++;
+            base = base_with_uid(base, uid);
         }
-        nm.info.uid = st.uidnext++;
+        const std::string target = cur_filename(base, nm.file->flags);
+        if (!move_into_place(path_, *nm.file, target)) continue;
+        if (!st.messages.empty() && uid < st.messages.back().uid) out_of_order = true;
+        st.uidnext = std::max(st.uidnext, uid + 1);
+        used.insert(uid);
+        nm.info.uid = uid;
+        nm.info.filename = target;
+        nm.info.modseq = next_modseq();
         st.messages.push_back(std::move(nm.info));
         changed = true;
     }
+    if (out_of_order)
+        std::sort(st.messages.begin(), st.messages.end(),
+                  [](const MessageInfo& a, const MessageInfo& b) { return a.uid < b.uid; });
 
+    if (rebuilt)
+        for (auto& m : st.messages) m.modseq = st.highestmodseq;
+    uidvalidity_ = st.uidvalidity;
+    uidnext_ = st.uidnext;
+    highestmodseq_ = st.highestmodseq;
+    messages_ = std::move(st.messages);
     if (changed) {
-        if (auto r = write_file_atomic(index_path(path_), format_index(st), 0600); !r) return r.error();
+        if (auto r = write_index_locked(lock); !r) return r;
         if (::stat(index_path(path_).c_str(), &idx_st) != 0) return sys_error("stat", index_path(path_));
     }
     // Directory mtimes after our own renames.
@@ -377,10 +419,15 @@ Result<void> Mailbox::sync() {
         seen_ = Seen{true, mtime_ns(new_st), mtime_ns(cur_st), mtime_ns(idx_st),
                      static_cast<std::uint64_t>(idx_st.st_ino), static_cast<std::uint64_t>(idx_st.st_size)};
     }
-    uidvalidity_ = st.uidvalidity;
-    uidnext_ = st.uidnext;
-    messages_ = std::move(st.messages);
     return {};
+}
+
+Result<void> Mailbox::write_index_locked(IndexLock& lock) {
+    // UIDNEXT first: a crash after it loses only the index, which the file
+    // names rebuild.
+    if (auto r = lock.record({uidvalidity_, uidnext_, highestmodseq_}); !r) return r;
+    IndexState st{uidvalidity_, uidnext_, highestmodseq_, messages_};
+    return write_file_atomic(index_path(path_), format_index(st), 0600);
 }
 
 long Mailbox::find(std::uint32_t uid) const {
@@ -390,48 +437,114 @@ long Mailbox::find(std::uint32_t uid) const {
     return static_cast<long>(it - messages_.begin());
 }
 
-Result<void> Mailbox::set_flags(std::uint32_t uid, std::string_view maildir_flags) {
-    const long i = find(uid);
-    if (i < 0) return Error(ENOENT, path_ + ": no message with UID " + std::to_string(uid));
-    auto& m = messages_[static_cast<std::size_t>(i)];
-    const std::string flags = normalize_flags(maildir_flags);
-    const std::string base(split_maildir_name(std::string_view(m.filename).substr(4)).base);
-    const std::string target = cur_filename(base, flags);
+std::vector<std::string> Mailbox::keywords_in_use() const {
+    std::vector<std::string> out;
+    for (const auto& m : messages_) out.insert(out.end(), m.keywords.begin(), m.keywords.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+namespace {
+
+constexpr std::string_view kSystemLetters = "DFRST";
+
+std::string changed_letters(const std::string& now, const FlagChange& c) {
+    std::string out;
+    for (char l : now) {
+        const bool system = kSystemLetters.find(l) != std::string_view::npos;
+        const bool named = c.letters.find(l) != std::string::npos;
+        if (c.op == FlagChange::Op::Replace ? !system : !(c.op == FlagChange::Op::Remove && named)) out += l;
+    }
+    if (c.op != FlagChange::Op::Remove) out += c.letters;
+    return normalize_flags(out);
+}
+
+std::vector<std::string> changed_keywords(const std::vector<std::string>& now, const FlagChange& c) {
+    std::vector<std::string> given = c.keywords;
+    std::sort(given.begin(), given.end());
+    given.erase(std::unique(given.begin(), given.end()), given.end());
+    if (c.op == FlagChange::Op::Replace) return given;
+    std::vector<std::string> out;
+    if (c.op == FlagChange::Op::Add)
+        std::set_union(now.begin(), now.end(), given.begin(), given.end(), std::back_inserter(out));
+    else
+        std::set_difference(now.begin(), now.end(), given.begin(), given.end(), std::back_inserter(out));
+    return out;
+}
+
+}  // namespace
+
+Result<FlagChangeResult> Mailbox::change_flags(const std::vector<std::uint32_t>& uids, const FlagChange& change,
+                                               std::uint64_t unchanged_since) {
+    for (const auto& k : change.keywords)
+        if (!valid_keyword(k)) return Error(EINVAL, "invalid keyword " + printable(k));
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
-    std::string from = m.filename;
-    if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0) {
-        if (errno != ENOENT) return sys_error("rename", path_ + "/" + from);
-        auto now = find_by_base(path_, base);  // renamed behind our back
-        if (!now) return now.error();
-        from = *now;
-        if (::rename((path_ + "/" + from).c_str(), (path_ + "/" + target).c_str()) != 0)
-            return sys_error("rename", path_ + "/" + from);
+    if (auto r = sync_locked(*lock); !r) return r.error();
+    FlagChangeResult result;
+    const std::uint64_t modseq = highestmodseq_ + 1;
+    std::vector<std::string> in_use;  // filled when a keyword is added
+    for (std::uint32_t uid : uids) {
+        const long i = find(uid);
+        if (i < 0) continue;
+        auto& m = messages_[static_cast<std::size_t>(i)];
+        if (unchanged_since != 0 && m.modseq > unchanged_since) {
+            result.modified.push_back(uid);
+            continue;
+        }
+        const std::string flags = changed_letters(m.flags, change);
+        auto keywords = changed_keywords(m.keywords, change);
+        if (flags == m.flags && keywords == m.keywords) continue;
+        if (keywords != m.keywords && change.op != FlagChange::Op::Remove) {
+            if (in_use.empty()) in_use = keywords_in_use();
+            for (const auto& k : keywords)
+                if (!std::binary_search(in_use.begin(), in_use.end(), k)) in_use.insert(std::upper_bound(in_use.begin(), in_use.end(), k), k);
+            if (in_use.size() > kMaxFolderKeywords)
+                return Error(E2BIG, "more than " + std::to_string(kMaxFolderKeywords) + " keywords in one folder");
+        }
+        if (flags != m.flags) {
+            const std::string base(split_maildir_name(std::string_view(m.filename).substr(4)).base);
+            const std::string target = cur_filename(base, flags);
+            if (::rename((path_ + "/" + m.filename).c_str(), (path_ + "/" + target).c_str()) != 0) {
+                if (errno == ENOENT) continue;  // expunged by another program meanwhile
+                return sys_error("rename", path_ + "/" + m.filename);
+            }
+            m.flags = flags;
+            m.filename = target;
+        }
+        m.keywords = std::move(keywords);
+        m.modseq = modseq;
+        result.changed.push_back(uid);
     }
-    m.flags = flags;
-    m.filename = target;
-    return {};
+    if (result.changed.empty()) return result;
+    highestmodseq_ = modseq;
+    seen_.valid = false;
+    if (auto r = write_index_locked(*lock); !r) return r.error();
+    return result;
 }
 
 Result<void> Mailbox::expunge(const std::vector<std::uint32_t>& uids) {
     auto lock = IndexLock::acquire(path_);
     if (!lock) return lock.error();
-    bool removed = false;
+    if (auto r = sync_locked(*lock); !r) return r;
+    std::int64_t bytes = 0, count = 0;
     for (std::uint32_t uid : uids) {
         const long i = find(uid);
         if (i < 0) continue;
         const auto& m = messages_[static_cast<std::size_t>(i)];
-        if (::unlink((path_ + "/" + m.filename).c_str()) != 0) {
-            if (errno != ENOENT) return sys_error("unlink", path_ + "/" + m.filename);
-            auto now = find_by_base(path_, split_maildir_name(std::string_view(m.filename).substr(4)).base);
-            if (now && ::unlink((path_ + "/" + *now).c_str()) != 0 && errno != ENOENT)
-                return sys_error("unlink", path_ + "/" + *now);
-        }
+        if (::unlink((path_ + "/" + m.filename).c_str()) != 0 && errno != ENOENT)
+            return sys_error("unlink", path_ + "/" + m.filename);
+        bytes += static_cast<std::int64_t>(m.size);
+        ++count;
         messages_.erase(messages_.begin() + i);
-        removed = true;
     }
-    if (removed) return fsync_dir(path_ + "/cur");
-    return {};
+    if (count == 0) return {};
+    quota_change(root_, -bytes, -count);
+    if (auto r = fsync_dir(path_ + "/cur"); !r) return r;
+    ++highestmodseq_;
+    seen_.valid = false;
+    return write_index_locked(*lock);
 }
 
 Result<UniqueFd> Mailbox::open_message(std::uint32_t uid) const {
@@ -474,16 +587,15 @@ Result<std::vector<std::string>> Mailbox::list_folders(const std::string& maildi
         return names.error();
     }
     for (auto& n : *names) {
-        if (n.size() < 2 || n.front() != '.' || n == "..") continue;
-        std::string name = n.substr(1);
-        if (!valid_folder_name(name)) continue;
+        auto name = from_maildir_dir(n);
+        if (!name) continue;
         struct stat st{};
         if (::stat((maildir_root + "/" + n + "/cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
         if (folders.size() >= kMaxFolders) {
             log::warning("%s: more than %zu folders; the rest are ignored", maildir_root.c_str(), kMaxFolders);
             break;
         }
-        folders.push_back(std::move(name));
+        folders.push_back(std::move(*name));
     }
     std::sort(folders.begin(), folders.end());
     folders.insert(folders.begin(), "INBOX");

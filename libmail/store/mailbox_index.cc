@@ -14,7 +14,7 @@ namespace tern::store {
 namespace {
 
 constexpr std::string_view kMagic = "tern-index";
-constexpr std::string_view kVersion = "1";
+constexpr std::string_view kVersion = "2";
 
 bool is_flag_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
@@ -31,17 +31,46 @@ std::optional<std::string_view> next_field(std::string_view& s) {
 }  // namespace
 
 std::string format_index(const IndexState& st) {
+    // The folder's keywords, numbered by their place in the sorted set.
+    std::vector<std::string_view> names;
+    for (const auto& m : st.messages)
+        for (const auto& k : m.keywords) names.push_back(k);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+
     std::string out;
-    out.reserve(64 + st.messages.size() * 80);
+    out.reserve(96 + st.messages.size() * 90);
     out += kMagic;
     out += ' ';
     out += kVersion;
     out += ' ' + std::to_string(st.uidvalidity) + ' ' + std::to_string(st.uidnext) + ' ' +
-           std::to_string(st.messages.size()) + '\n';
+           std::to_string(st.highestmodseq) + ' ' + std::to_string(st.messages.size()) + ' ' +
+           std::to_string(names.size()) + '\n';
+    if (!names.empty()) {
+        out += 'K';
+        for (auto k : names) {
+            out += ' ';
+            out += k;
+        }
+        out += '\n';
+    }
+    std::string bits;
     for (const auto& m : st.messages) {
         const auto name = split_maildir_name(std::string_view(m.filename).substr(4));  // "cur/"
-        out += std::to_string(m.uid) + ' ' + std::to_string(m.internal_date) + ' ' + std::to_string(m.size) + ' ';
+        out += std::to_string(m.uid) + ' ' + std::to_string(m.internal_date) + ' ' + std::to_string(m.size) + ' ' +
+               std::to_string(m.modseq) + ' ';
         out += m.flags.empty() ? std::string("-") : m.flags;
+        out += ' ';
+        // Keyword bits as hex digits, lowest keyword number in the last digit.
+        bits.assign((names.size() + 3) / 4, '0');
+        for (const auto& k : m.keywords) {
+            const auto i = static_cast<std::size_t>(std::lower_bound(names.begin(), names.end(), k) - names.begin());
+            char& d = bits[bits.size() - 1 - i / 4];
+            const int v = (d <= '9' ? d - '0' : d - 'a' + 10) | (1 << (i % 4));
+            d = static_cast<char>(v < 10 ? '0' + v : 'a' + v - 10);
+        }
+        const auto first = bits.find_first_not_of('0');
+        out += first == std::string::npos ? std::string("0") : bits.substr(first);
         out += ' ';
         out += name.base;
         out += '\n';
@@ -49,6 +78,31 @@ std::string format_index(const IndexState& st) {
     out += "end\n";
     return out;
 }
+
+namespace {
+
+// The keywords set in a hex bit string (see format_index); nullopt when it
+// is not hex or names a keyword beyond the table.
+std::optional<std::vector<std::string>> keywords_of(std::string_view hex, const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    if (hex == "0") return out;
+    if (hex.empty() || hex.size() > (names.size() + 3) / 4) return std::nullopt;
+    for (std::size_t pos = 0; pos < hex.size(); ++pos) {
+        const char c = hex[hex.size() - 1 - pos];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) return std::nullopt;
+        for (int b = 0; b < 4; ++b) {
+            if (!(v & (1 << b))) continue;
+            const std::size_t i = pos * 4 + static_cast<std::size_t>(b);
+            if (i >= names.size()) return std::nullopt;
+            out.push_back(names[i]);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
 
 Result<IndexState> parse_index(std::string_view text) {
     if (text.size() > kMaxIndexBytes) return Error("index too large");
@@ -61,50 +115,88 @@ Result<IndexState> parse_index(std::string_view text) {
     };
     std::string_view line;
     if (!take_line(line)) return Error("no header line");
-    auto f_magic = next_field(line), f_ver = next_field(line), f_uv = next_field(line), f_next = next_field(line),
-         f_count = next_field(line);
-    if (!f_magic || *f_magic != kMagic || !f_ver || *f_ver != kVersion || !f_count || !line.empty())
+    auto f_magic = next_field(line), f_ver = next_field(line);
+    if (!f_magic || *f_magic != kMagic || !f_ver || (*f_ver != "1" && *f_ver != kVersion))
         return Error("bad header line");
+    const bool v1 = *f_ver == "1";
+    auto f_uv = next_field(line), f_next = next_field(line);
+    auto f_modseq = v1 ? std::optional<std::string_view>("1") : next_field(line);
+    auto f_count = next_field(line);
+    auto f_keywords = v1 ? std::optional<std::string_view>("0") : next_field(line);
+    if (!f_uv || !f_next || !f_modseq || !f_count || !f_keywords || !line.empty()) return Error("bad header line");
     IndexState st;
     auto uv = parse_number<std::uint32_t>(*f_uv);
     auto next = parse_number<std::uint32_t>(*f_next);
+    auto highest = parse_number<std::uint64_t>(*f_modseq);
     auto count = parse_number<std::size_t>(*f_count);
-    if (!uv || *uv == 0 || !next || *next == 0 || !count || *count > kMaxFolderMessages)
+    auto nkeywords = parse_number<std::size_t>(*f_keywords);
+    if (!uv || *uv == 0 || !next || *next == 0 || !highest || *highest == 0 || !count ||
+        *count > kMaxFolderMessages || !nkeywords || *nkeywords > kMaxFolderKeywords)
         return Error("bad header values");
     st.uidvalidity = *uv;
     st.uidnext = *next;
+    st.highestmodseq = *highest;
+    std::vector<std::string> names;
+    if (*nkeywords > 0) {
+        std::optional<std::string_view> tag;
+        if (!take_line(line) || !(tag = next_field(line)) || *tag != "K") return Error("missing keyword line");
+        while (auto k = next_field(line)) {
+            if (!valid_keyword(*k) || (!names.empty() && names.back() >= *k)) return Error("bad keyword line");
+            names.emplace_back(*k);
+        }
+        if (names.size() != *nkeywords) return Error("bad keyword count");
+    }
     st.messages.reserve(*count);
     std::unordered_set<std::string_view> bases;
     bases.reserve(*count);
     std::uint32_t last_uid = 0;
     for (std::size_t i = 0; i < *count; ++i) {
         if (!take_line(line)) return Error("truncated at message " + std::to_string(i + 1));
-        auto f_uid = next_field(line), f_date = next_field(line), f_size = next_field(line),
-             f_flags = next_field(line);
+        auto f_uid = next_field(line), f_date = next_field(line), f_size = next_field(line);
+        auto f_mod = v1 ? std::optional<std::string_view>("1") : next_field(line);
+        auto f_flags = next_field(line);
+        auto f_bits = v1 ? std::optional<std::string_view>("0") : next_field(line);
         const std::string_view base = line;  // the rest, spaces allowed
-        if (!f_flags || base.empty()) return Error("short line for message " + std::to_string(i + 1));
+        if (!f_mod || !f_flags || !f_bits || base.empty())
+            return Error("short line for message " + std::to_string(i + 1));
         MessageInfo m;
         auto uid = parse_number<std::uint32_t>(*f_uid);
         auto date = parse_number<std::int64_t>(*f_date);
         auto size = parse_number<std::uint64_t>(*f_size);
-        if (!uid || !date || !size) return Error("bad numbers for message " + std::to_string(i + 1));
+        auto modseq = parse_number<std::uint64_t>(*f_mod);
+        if (!uid || !date || !size || !modseq || *modseq == 0 || *modseq > st.highestmodseq)
+            return Error("bad numbers for message " + std::to_string(i + 1));
         // UIDs strictly ascending and below UIDNEXT (RFC 9051 2.3.1.1).
         if (*uid <= last_uid || *uid >= st.uidnext) return Error("UID out of order: " + std::to_string(*uid));
         last_uid = *uid;
         std::string flags = *f_flags == "-" ? std::string() : std::string(*f_flags);
         if (normalize_flags(flags) != flags) return Error("bad flags for UID " + std::to_string(*uid));
+        auto keywords = keywords_of(*f_bits, names);
+        if (!keywords) return Error("bad keywords for UID " + std::to_string(*uid));
         if (!acceptable_message_name(base) || base.find(':') != std::string_view::npos)
             return Error("bad file name for UID " + std::to_string(*uid));
         if (!bases.insert(base).second) return Error("file listed twice for UID " + std::to_string(*uid));
         m.uid = *uid;
         m.internal_date = *date;
         m.size = *size;
+        m.modseq = *modseq;
         m.flags = std::move(flags);
+        m.keywords = std::move(*keywords);
         m.filename = cur_filename(base, m.flags);
         st.messages.push_back(std::move(m));
     }
     if (!take_line(line) || line != "end" || !text.empty()) return Error("missing end line");
     return st;
+}
+
+bool valid_keyword(std::string_view k) {
+    if (k.empty() || k.size() > 100 || k.front() == '\\') return false;
+    for (char c : k) {
+        const auto u = static_cast<unsigned char>(c);
+        // ATOM-CHAR: not a CTL, SP, 8-bit or one of ( ) { % * " \ ]
+        if (u <= 0x20 || u >= 0x7f || std::string_view("(){%*\"\\]").find(c) != std::string_view::npos) return false;
+    }
+    return true;
 }
 
 std::uint32_t salvage_uidvalidity(std::string_view text) {
@@ -135,6 +227,15 @@ std::string cur_filename(std::string_view base, std::string_view flags) {
     f += ":2,";
     f += flags;
     return f;
+}
+
+std::string base_with_uid(std::string_view base, std::uint32_t uid) {
+    std::string out(base);
+    if (const auto at = out.find(",U="); at != std::string::npos) {
+        const auto end = out.find_first_not_of("0123456789", at + 3);
+        out.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+    return out + ",U=" + std::to_string(uid);
 }
 
 std::optional<std::uint64_t> name_size_field(std::string_view base, char key) {
@@ -188,22 +289,41 @@ Result<IndexLock> IndexLock::acquire(const std::string& folder_path) {
     return lock;
 }
 
-std::uint32_t IndexLock::last_uidvalidity() const {
-    char buf[64] = {};
+IndexLock::State IndexLock::state() const {
+    char buf[160] = {};
     const ssize_t n = ::pread(fd_.get(), buf, sizeof buf - 1, 0);
-    if (n <= 0) return 0;
+    State st;
+    if (n <= 0) return st;
     std::string_view text(buf, static_cast<std::size_t>(n));
-    constexpr std::string_view kKey = "uidvalidity ";
-    if (text.substr(0, kKey.size()) != kKey) return 0;
-    text.remove_prefix(kKey.size());
-    return parse_number<std::uint32_t>(text.substr(0, text.find('\n'))).value_or(0);
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        const auto sp = line.find(' ');
+        if (sp == std::string_view::npos) continue;
+        const auto value = parse_number<std::uint64_t>(line.substr(sp + 1));
+        if (value && *value > UINT32_MAX && line.substr(0, sp) != "highestmodseq") continue;
+        if (!value) continue;
+        if (line.substr(0, sp) == "uidvalidity") st.uidvalidity = static_cast<std::uint32_t>(*value);
+        else if (line.substr(0, sp) == "uidnext") st.uidnext = static_cast<std::uint32_t>(*value);
+        else if (line.substr(0, sp) == "highestmodseq") st.highestmodseq = *value;
+    }
+    return st;
 }
 
-Result<void> IndexLock::record_uidvalidity(std::uint32_t uidvalidity) {
-    const std::string text = "uidvalidity " + std::to_string(uidvalidity) + "\n";
-    if (::ftruncate(fd_.get(), 0) != 0) return sys_error("ftruncate", kIndexLockName);
+Result<void> IndexLock::record(const State& st) {
+    const State before = state();
+    if (before.uidvalidity == st.uidvalidity && before.uidnext == st.uidnext &&
+        before.highestmodseq == st.highestmodseq)
+        return {};
+    // One short pwrite of the whole record, padded so a shorter record never
+    // leaves the tail of a longer one behind.
+    std::string text = "uidvalidity " + std::to_string(st.uidvalidity) + "\nuidnext " + std::to_string(st.uidnext) +
+                       "\nhighestmodseq " + std::to_string(st.highestmodseq) + "\n";
+    text.resize(96, ' ');
     if (::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
-        return sys_error("write", kIndexLockName);
+        return sys_error("write", std::string(kIndexLockName));
+    if (::fdatasync(fd_.get()) != 0) return sys_error("fdatasync", std::string(kIndexLockName));
     return {};
 }
 

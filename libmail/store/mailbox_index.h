@@ -29,14 +29,17 @@ inline constexpr std::size_t kMaxIndexBytes = kMaxFolderMessages * (kMaxNameOcte
 struct IndexState {
     std::uint32_t uidvalidity = 0;
     std::uint32_t uidnext = 1;
+    std::uint64_t highestmodseq = 1;
     // Ascending UID. MessageInfo::filename is "cur/<base>:2,<flags>".
     std::vector<MessageInfo> messages;
 };
 
 // Text form, one message a line, the base name last (it may hold spaces):
-//   tern-index 1 <uidvalidity> <uidnext> <count>
-//   <uid> <internal date> <crlf size> <flags or -> <base>
+//   tern-index 2 <uidvalidity> <uidnext> <highestmodseq> <count> <keywords>
+//   K <keyword> ...          (only when <keywords> > 0: the folder's keywords)
+//   <uid> <internal date> <crlf size> <modseq> <flags or -> <keyword bits, hex> <base>
 //   end
+// Version 1 (no MODSEQ, no keywords) is still read.
 std::string format_index(const IndexState& st);
 // Error (for the log line) when the text is not a well-formed index.
 [[nodiscard]] Result<IndexState> parse_index(std::string_view text);
@@ -54,7 +57,11 @@ MaildirName split_maildir_name(std::string_view name);
 // "cur/<base>:2,<flags>"
 std::string cur_filename(std::string_view base, std::string_view flags);
 
-// The value of a ",X=<n>" field in a base name (X is 'S' or 'W').
+// The base name with ",U=<uid>" recording the message's UID (replacing one
+// already there), so that an index rebuilt from the files keeps the UIDs.
+std::string base_with_uid(std::string_view base, std::uint32_t uid);
+
+// The value of a ",X=<n>" field in a base name (X is 'S', 'W' or 'U').
 std::optional<std::uint64_t> name_size_field(std::string_view base, char key);
 
 // Delivery time from the name prefix "<sec>.M<usec>...": nullopt when the
@@ -68,21 +75,31 @@ std::optional<DeliveryTime> name_delivery_time(std::string_view base);
 // Maildir flag letters, ASCII-sorted, duplicates and non-letters removed.
 std::string normalize_flags(std::string_view letters);
 
+// Whether a keyword may be stored: an IMAP atom (RFC 9051 9 flag-keyword),
+// not a system flag, at most 100 octets.
+bool valid_keyword(std::string_view keyword);
+
 // Whether a directory entry may be a message file we index: not hidden, not
 // too long, no byte that would break the index line (control characters).
 bool acceptable_message_name(std::string_view name);
 
 // An exclusive flock() on "<folder>/tern-index.lock", held while the index
 // and the files change. flock (not fcntl) so that two Mailbox objects in one
-// process exclude each other too. The lock file also remembers the last
-// UIDVALIDITY given out, so an index lost and rebuilt within the same second
-// still gets a different one.
+// process exclude each other too. The lock file also keeps the folder's
+// UIDVALIDITY and UIDNEXT, so that an index deleted or damaged is rebuilt
+// with the same UIDVALIDITY and never gives out a UID twice.
 class IndexLock {
 public:
+    struct State {
+        std::uint32_t uidvalidity = 0;  // 0: none recorded
+        std::uint32_t uidnext = 0;
+        std::uint64_t highestmodseq = 0;
+    };
     [[nodiscard]] static Result<IndexLock> acquire(const std::string& folder_path);
-    // The UIDVALIDITY recorded in the lock file (0 when none).
-    std::uint32_t last_uidvalidity() const;
-    [[nodiscard]] Result<void> record_uidvalidity(std::uint32_t uidvalidity);
+    State state() const;
+    // Records st, durably (fdatasync) when it changed: the UIDs and MODSEQs
+    // given out must survive the loss of the index.
+    [[nodiscard]] Result<void> record(const State& st);
     IndexLock(IndexLock&&) noexcept = default;
     IndexLock& operator=(IndexLock&&) noexcept = default;
     ~IndexLock() = default;  // closing the fd releases the lock

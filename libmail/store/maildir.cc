@@ -37,24 +37,25 @@ std::string maildir_hostname() {
 
 // "<sec>.M<usec>P<pid>Q<counter>.<hostname>": unique across processes (pid),
 // within one (counter) and across hosts sharing the store (hostname).
-std::string unique_name() {
+}  // namespace
+
+std::string unique_maildir_name(std::int64_t when) {
     static std::atomic<unsigned> counter{0};
     timeval tv{};
     ::gettimeofday(&tv, nullptr);
-    return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(::getpid()) + "Q" +
+    const std::int64_t sec = when > 0 ? when : static_cast<std::int64_t>(tv.tv_sec);
+    return std::to_string(sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(::getpid()) + "Q" +
            std::to_string(++counter) + "." + maildir_hostname();
 }
 
-}  // namespace
-
-Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path) {
+Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path, std::int64_t when) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"})
         if (auto r = make_dirs(folder_path + sub, 0700); !r) return r.error();
     MaildirDelivery d;
     d.folder_ = folder_path;
     // O_EXCL: a name collision (clock stepped back, pid reused) is retried, never shared.
     for (int attempt = 0; attempt < 5; ++attempt) {
-        d.unique_ = unique_name();
+        d.unique_ = unique_maildir_name(when);
         d.tmp_path_ = folder_path + "/tmp/" + d.unique_;
         d.fd_.reset(::open(d.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (d.fd_ || errno != EEXIST) break;
@@ -111,21 +112,32 @@ Result<void> MaildirDelivery::write(std::string_view bytes) {
     return {};
 }
 
-Result<std::string> MaildirDelivery::commit() {
-    if (!fd_ || committed_) return Error(EBADF, "maildir delivery: commit without an open file");
+Result<std::string> MaildirDelivery::finish() {
+    if (!fd_ || committed_) return Error(EBADF, "maildir delivery: finish without an open file");
     if (::fsync(fd_.get()) != 0) return sys_error("fsync", tmp_path_);
     if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return r.error();
-    const std::string name = unique_ + ",S=" + std::to_string(bytes_) + ",W=" + std::to_string(bytes_ + lines_);
-    const std::string final_path = folder_ + "/new/" + name;
+    return unique_ + ",S=" + std::to_string(bytes_) + ",W=" + std::to_string(bytes_ + lines_);
+}
+
+Result<void> MaildirDelivery::link_to(const std::string& relative) {
+    if (fd_ || committed_ || tmp_path_.empty()) return Error(EBADF, "maildir delivery: link_to before finish");
+    const std::string final_path = folder_ + "/" + relative;
     // link(), not rename(): it fails instead of replacing an existing file.
     if (::link(tmp_path_.c_str(), final_path.c_str()) != 0) return sys_error("link", final_path);
     committed_ = true;
     ::unlink(tmp_path_.c_str());
-    if (auto r = fsync_dir(folder_ + "/new"); !r) {
+    if (auto r = fsync_dir(dir_of(final_path)); !r) {
         // Not known to be durable: take it back so the caller's retry is the only copy.
         ::unlink(final_path.c_str());
         return r.error();
     }
+    return {};
+}
+
+Result<std::string> MaildirDelivery::commit() {
+    auto name = finish();
+    if (!name) return name.error();
+    if (auto r = link_to("new/" + *name); !r) return r.error();
     return name;
 }
 

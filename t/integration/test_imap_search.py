@@ -78,7 +78,7 @@ class ImapSearch(unittest.TestCase):
             os.rename(os.path.join(new, name), os.path.join(new, "%d.%s" % (ARRIVAL0 + i * 86400, rest)))
         m = cls.connect()
         m.select("INBOX")
-        for seq, flags in (("1", r"(\Seen)"), ("2", r"(\Answered \Seen)"), ("3", r"(\Flagged)"),
+        for seq, flags in (("1", r"(\Seen)"), ("2", r"(\Answered \Seen $Work)"), ("3", r"(\Flagged)"),
                            ("4", r"(\Deleted)"), ("5", r"(\Draft)")):
             typ, _ = m.store(seq, "FLAGS", flags)
             assert typ == "OK"
@@ -153,8 +153,9 @@ class ImapSearch(unittest.TestCase):
             "FLAGGED": [3], "UNFLAGGED": [1, 2, 4, 5, 6], "SEEN": [1, 2], "UNSEEN": [3, 4, 5, 6],
             # No session sees \Recent (imapd reports 0 RECENT), so:
             "NEW": [], "RECENT": [], "OLD": [1, 2, 3, 4, 5, 6],
-            # Keywords are not kept by the store yet: none is set on any message.
-            "KEYWORD $Work": [], "UNKEYWORD $Work": [1, 2, 3, 4, 5, 6],
+            # Keywords compare case-insensitively (RFC 9051 2.3.2).
+            "KEYWORD $Work": [2], "KEYWORD $work": [2], "UNKEYWORD $Work": [1, 3, 4, 5, 6],
+            "KEYWORD $Other": [], "UNKEYWORD $Other": [1, 2, 3, 4, 5, 6],
         }
         for key, expected in cases.items():
             self.assertEqual(self.search(key), expected, key)

@@ -47,9 +47,9 @@ def close(p):
         pass
 
 
-BEFORE_TLS = ["TOP", "UIDL", "STLS", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION Tern"]
-IN_TLS = ["TOP", "UIDL", "USER", "SASL PLAIN", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION Tern"]
-LOGGED_IN = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION Tern"]
+BEFORE_TLS = ["TOP", "UIDL", "STLS", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tern"]
+IN_TLS = ["TOP", "UIDL", "USER", "SASL PLAIN", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tern"]
+LOGGED_IN = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tern"]
 
 
 class Pop3Tls(unittest.TestCase):
@@ -215,7 +215,7 @@ class Pop3ClearTextAllowed(unittest.TestCase):
             p = poplib.POP3("127.0.0.1", t.port("pop3"), timeout=10)
             try:
                 self.assertEqual(capa_lines(p), ["TOP", "UIDL", "USER", "SASL PLAIN", "STLS", "RESP-CODES",
-                                                 "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION Tern"])
+                                                 "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tern"])
                 resp = p._shortcmd("AUTH PLAIN " + plain("alice@example.test", "alice-pw"))
                 self.assertTrue(resp.startswith(b"+OK"), resp)
             finally:

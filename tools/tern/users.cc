@@ -96,7 +96,7 @@ int add_user_with_password(const Options& o, const std::string& address, const s
 int cmd_user(const Options& o) {
     static const std::string kUsage =
         "usage: tern user add|passwd|disable|enable ADDRESS, tern user list, "
-        "tern user app-password add|remove ADDRESS NAME";
+        "tern user quota ADDRESS BYTES[/MESSAGES], tern user app-password add|remove ADDRESS NAME";
     if (o.args.empty()) throw std::runtime_error(kUsage);
     const std::string& sub = o.args[0];
     if (sub == "list") {
@@ -106,7 +106,11 @@ int cmd_user(const Options& o) {
         for (const auto& u : *users) {
             std::string apps;
             for (const auto& p : u.app_passwords) apps += (apps.empty() ? " app-passwords=" : ",") + p.label;
-            std::printf("%s%s%s\n", u.address.c_str(), u.disabled ? " (disabled)" : "", apps.c_str());
+            std::string quota;
+            if (u.quota || u.quota_messages)
+                quota = " quota=" + std::to_string(u.quota) +
+                        (u.quota_messages ? "/" + std::to_string(u.quota_messages) : std::string());
+            std::printf("%s%s%s%s\n", u.address.c_str(), u.disabled ? " (disabled)" : "", quota.c_str(), apps.c_str());
         }
         return 0;
     }
@@ -126,6 +130,12 @@ int cmd_user(const Options& o) {
         // Only the hash is stored: this is the one time the password can be seen.
         std::printf("tern: app password %s for %s (shown only now):\n%s\n", name.c_str(), address.c_str(),
                     password->c_str());
+        return 0;
+    }
+    if (sub == "quota") {
+        if (o.args.size() != 3) throw std::runtime_error(kUsage);
+        check(auth::set_quota(load(o).get(config::kAuthUsersFile), o.args[1], o.args[2]));
+        std::printf("tern: quota of %s is now %s\n", o.args[1].c_str(), o.args[2].c_str());
         return 0;
     }
     if (o.args.size() != 2) throw std::runtime_error(kUsage);

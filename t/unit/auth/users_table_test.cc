@@ -203,3 +203,26 @@ TEST_CASE("passwords are verified against yescrypt, bcrypt and SHA512-crypt hash
     CHECK_FALSE(verify_password(std::string(kMaxPasswordBytes + 1, 'a'), "$6$x$y"));
     CHECK_FALSE(verify_password("", ""));
 }
+
+TEST_CASE("quotas: BYTES[/MESSAGES] with K M G T suffixes, set by tern user quota", "[auth]") {
+    CHECK(parse_quota("0").value() == std::make_pair<std::uint64_t, std::uint64_t>(0, 0));
+    CHECK(parse_quota("1G/50000").value() == std::make_pair<std::uint64_t, std::uint64_t>(1ULL << 30, 50000));
+    CHECK(parse_quota("500m").value().first == 500ULL << 20);
+    CHECK(parse_quota("2048").value().first == 2048);
+    CHECK_FALSE(parse_quota("1X"));
+    CHECK_FALSE(parse_quota("1G/"));
+    CHECK_FALSE(parse_quota("99999999999T"));
+    tern::test::TempDir dir;
+    const std::string path = dir.path() + "/users";
+    REQUIRE(add_user(path, "alice@example.test", "pw"));
+    REQUIRE(set_quota(path, "alice@example.test", "2M/100"));
+    auto users = load_users(path);
+    REQUIRE(users);
+    CHECK((*users)[0].quota == 2ULL << 20);
+    CHECK((*users)[0].quota_messages == 100);
+    CHECK(read_file(path, 4096).value().find(":2097152/100:active") != std::string::npos);
+    auto bad = set_quota(path, "alice@example.test", "lots");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message == "bad quota \"lots\": expected BYTES[/MESSAGES], e.g. 1G/50000");
+    CHECK_FALSE(set_quota(path, "nobody@example.test", "1M"));
+}

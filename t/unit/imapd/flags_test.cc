@@ -9,13 +9,11 @@ TEST_CASE("Maildir letters become IMAP flag lists", "[imapd][flags]") {
     CHECK(format_flags("") == "()");
     CHECK(format_flags("S") == "(\\Seen)");
     CHECK(format_flags("DFPRST") == "(\\Draft \\Flagged \\Answered \\Seen \\Deleted)");
+    CHECK(format_flags("S", {"$Forwarded", "Junk"}) == "(\\Seen $Forwarded Junk)");
+    CHECK(format_flags("", {"NonJunk"}) == "(NonJunk)");
 }
 
-TEST_CASE("STORE modes change only system flags", "[imapd][flags]") {
-    CHECK(apply_flags("S", StoreMode::Add, {"\\Flagged", "\\seen"}) == "FS");
-    CHECK(apply_flags("FS", StoreMode::Remove, {"\\Seen"}) == "F");
-    CHECK(apply_flags("PS", StoreMode::Replace, {"\\Deleted", "$Junk", "\\Recent"}) == "PT");
-    CHECK(apply_flags("S", StoreMode::Replace, {}) == "");
+TEST_CASE("system flag names map to Maildir letters", "[imapd][flags]") {
     CHECK(flag_letter("\\ANSWERED") == 'R');
     CHECK_FALSE(flag_letter("\\Recent").has_value());
 }

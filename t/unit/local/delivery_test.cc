@@ -61,3 +61,47 @@ TEST_CASE("local delivers with Return-Path and Delivered-To, and reports per rec
     REQUIRE(text);
     CHECK(*text == "Return-Path: <carol@remote.test>\nDelivered-To: alice@example.test\n" + body);
 }
+
+TEST_CASE("an account over its quota bounces with 5.2.2, or defers with quota_full_tempfail", "[local]") {
+    char tmpl[] = "/tmp/tern-local-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    const std::string dir = tmpl;
+    REQUIRE(queue::create_queue_dirs(dir + "/queue", ::getuid(), ::getgid()));
+    REQUIRE(write_file_atomic(dir + "/vmailbox", "alice@example.test example.test/alice/\n"));
+    auto deliver_to_alice = [&](bool tempfail, std::uint64_t quota_messages) {
+        auto w = queue::QueueWriter::create(dir + "/queue");
+        REQUIRE(w);
+        queue::Envelope env;
+        env.sender = "carol@remote.test";
+        env.recipients = {{"alice@example.test", "", 0}};
+        REQUIRE(w->write_envelope(env));
+        REQUIRE(w->write_content("Subject: q\n\nbody\n"));
+        auto id = w->commit();
+        REQUIRE(id);
+        auto maps = maps::MapList::open({"texthash:" + dir + "/vmailbox"});
+        REQUIRE(maps);
+        local::Deliverer d(std::move(*maps), dir + "/mail", tempfail);
+        ipc::AttrList req{{"request", "deliver"}, {"path", dir + "/queue/incoming/" + *id}, {"sender", env.sender}};
+        req.add("rcpt", "alice@example.test");
+        req.add("rcpt_index", "0");
+        auth::AccountVerdict active;
+        active.kind = auth::AccountVerdict::Kind::Active;
+        active.quota.messages = quota_messages;
+        return d.handle(req, {{"alice@example.test", active}});
+    };
+    auto first = deliver_to_alice(false, 2);
+    CHECK(first.get_or("status", "") == "sent");
+    CHECK(deliver_to_alice(false, 2).get_or("status", "") == "sent");
+    auto full = deliver_to_alice(false, 2);
+    CHECK(full.get_or("status", "") == "bounced");
+    CHECK(full.get_or("dsn", "") == "5.2.2");
+    CHECK(full.get_or("reason", "") == "mailbox full: quota exceeded for \"alice@example.test\"");
+    auto later = deliver_to_alice(true, 2);
+    CHECK(later.get_or("status", "") == "deferred");
+    CHECK(later.get_or("dsn", "") == "4.2.2");
+    CHECK(list(dir + "/mail/example.test/alice/new").size() == 2);
+    // The usage is kept in maildirsize: 2 messages after the limit line.
+    auto size = read_file(dir + "/mail/example.test/alice/maildirsize", 1000);
+    REQUIRE(size);
+    CHECK(size->rfind("0S,2C\n", 0) == 0);
+}

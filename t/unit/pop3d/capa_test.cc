@@ -9,17 +9,25 @@ using namespace tern::pop3d;
 
 TEST_CASE("CAPA before TLS with passwords refused in clear", "[pop3d][capa]") {
     CHECK(capabilities({.authorization = true, .stls = true, .plaintext_auth = false}) ==
-          "TOP\r\nUIDL\r\nSTLS\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION Tern\r\n");
+          "TOP\r\nUIDL\r\nSTLS\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION Tern\r\n");
 }
 
 TEST_CASE("CAPA inside TLS lists USER and SASL PLAIN, not STLS", "[pop3d][capa]") {
     CHECK(capabilities({.authorization = true, .stls = false, .plaintext_auth = true}) ==
-          "TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION Tern\r\n");
+          "TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION Tern\r\n");
 }
 
 TEST_CASE("CAPA after login has no login capabilities", "[pop3d][capa]") {
     CHECK(capabilities({.authorization = false, .stls = true, .plaintext_auth = true}) ==
-          "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION Tern\r\n");
+          "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION Tern\r\n");
+}
+
+TEST_CASE("CAPA lists LOGIN-DELAY only when one is enforced", "[pop3d][capa]") {
+    CHECK(capabilities({.authorization = true, .stls = false, .plaintext_auth = true, .login_delay_seconds = 300}) ==
+          "TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nLOGIN-DELAY 300\r\n"
+          "EXPIRE NEVER\r\nIMPLEMENTATION Tern\r\n");
+    CHECK(capabilities({.authorization = false, .login_delay_seconds = 300}).find("LOGIN-DELAY 300\r\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("STLS and AUTH are AUTHORIZATION-state commands", "[pop3d][capa]") {

@@ -31,11 +31,45 @@ TEST_CASE("an index survives format and parse unchanged", "[store][index]") {
     CHECK(back->messages[1].flags.empty());
 }
 
+TEST_CASE("MODSEQ and keywords survive format and parse; version 1 still reads", "[store][index]") {
+    IndexState st;
+    st.uidvalidity = 1700000000;
+    st.uidnext = 9;
+    st.highestmodseq = 40;
+    MessageInfo a;
+    a.uid = 3;
+    a.modseq = 40;
+    a.filename = cur_filename("x", "");
+    for (int i = 0; i < 6; ++i) a.keywords.push_back("k" + std::to_string(i));  // more than one hex digit
+    MessageInfo b;
+    b.uid = 8;
+    b.modseq = 7;
+    b.keywords = {"$Forwarded"};
+    b.filename = cur_filename("y", "S");
+    b.flags = "S";
+    st.messages = {a, b};
+    auto back = parse_index(format_index(st));
+    REQUIRE(back);
+    CHECK(back->highestmodseq == 40);
+    CHECK(back->messages[0].keywords == a.keywords);
+    CHECK(back->messages[0].modseq == 40);
+    CHECK(back->messages[1].keywords == b.keywords);
+    CHECK(back->messages[1].modseq == 7);
+    auto v1 = parse_index("tern-index 1 5 9 1\n3 0 12 S name\nend\n");
+    REQUIRE(v1);
+    CHECK(v1->highestmodseq == 1);
+    CHECK(v1->messages[0].modseq == 1);
+    CHECK(v1->messages[0].flags == "S");
+}
+
 TEST_CASE("malformed indexes are refused", "[store][index]") {
     const char* bad = GENERATE(
         "",                                                   // empty
         "tern-index 1 5 2 0\n",                                // no end line
-        "tern-index 2 5 2 0\nend\n",                           // unknown version
+        "tern-index 3 5 2 1 0 0\nend\n",                       // unknown version
+        "tern-index 2 5 9 3 1 1\nK a\n1 0 0 4 - 1 x\nend\n",  // MODSEQ above HIGHESTMODSEQ
+        "tern-index 2 5 9 3 1 1\nK a\n1 0 0 1 - 2 x\nend\n",  // keyword bit beyond the table
+        "tern-index 2 5 9 3 1 2\nK b a\n1 0 0 1 - 1 x\nend\n",  // keyword table not sorted
         "tern-index 1 0 2 0\nend\n",                           // UIDVALIDITY 0
         "tern-index 1 5 2 1\n1 0 0 - a\nend\nx\n",             // trailing junk
         "tern-index 1 5 2 1\n2 0 0 - a\nend\n",                // UID not below UIDNEXT

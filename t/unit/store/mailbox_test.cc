@@ -96,7 +96,7 @@ TEST_CASE("files added behind the index get higher UIDs; removed ones drop out",
     CHECK(uids(mb) == std::vector<std::uint32_t>{2, 3, 4});
     CHECK(mb.find(1) == -1);
     const auto& added = mb.messages()[1];
-    CHECK(added.filename == "cur/1800000000.other.host:2,");
+    CHECK(added.filename == "cur/1800000000.other.host,U=3:2,");
     CHECK(added.size == 6);  // "x\ny\n" served as "x\r\ny\r\n"
     CHECK(added.internal_date == 1800000000);
     CHECK(mb.messages()[2].flags == "S");
@@ -107,13 +107,22 @@ TEST_CASE("files added behind the index get higher UIDs; removed ones drop out",
     CHECK(uids(mb).back() == 5);
 }
 
-TEST_CASE("set_flags renames the file and the change persists", "[store][mailbox]") {
+static FlagChange set_to(std::string letters, std::vector<std::string> keywords = {},
+                  FlagChange::Op op = FlagChange::Op::Replace) {
+    FlagChange c;
+    c.op = op;
+    c.letters = std::move(letters);
+    c.keywords = std::move(keywords);
+    return c;
+}
+
+TEST_CASE("change_flags renames the file and the change persists", "[store][mailbox]") {
     tern::test::TempDir dir;
     const auto& root = dir.path();
     deliver(root, "a\n");
     deliver(root, "b\n");
     auto mb = open_synced(root);
-    REQUIRE(mb.set_flags(2, "SR"));
+    REQUIRE(mb.change_flags({2}, set_to("SR")));
     const auto& m = mb.messages()[1];
     CHECK(m.flags == "RS");
     CHECK(m.filename.substr(m.filename.size() - 5) == ":2,RS");
@@ -121,21 +130,89 @@ TEST_CASE("set_flags renames the file and the change persists", "[store][mailbox
     auto other = open_synced(root);
     CHECK(other.messages()[1].flags == "RS");
     CHECK(other.messages()[0].flags.empty());
-    SECTION("a rename behind our back is picked up and followed") {
+    SECTION("a rename behind our back is picked up, and changes apply to it") {
         const std::string renamed = root + "/cur/" +
             std::string(m.filename.substr(4, m.filename.size() - 4 - 2)) + "FRST";
         REQUIRE(::rename((root + "/" + m.filename).c_str(), renamed.c_str()) == 0);
-        // The stale name still reads and still takes new flags.
+        // The stale name still reads.
         auto text = mb.read_message(2, 100);
         REQUIRE(text);
         CHECK(*text == "b\r\n");
         REQUIRE(other.sync());
         CHECK(other.messages()[1].flags == "FRST");
-        REQUIRE(mb.set_flags(2, "S"));
+        // -FLAGS \Deleted keeps the F set behind our back.
+        REQUIRE(mb.change_flags({2}, set_to("T", {}, FlagChange::Op::Remove)));
         REQUIRE(other.sync());
-        CHECK(other.messages()[1].flags == "S");
+        CHECK(other.messages()[1].flags == "FRS");
     }
-    SECTION("unknown UIDs are an error") { CHECK_FALSE(mb.set_flags(9, "S")); }
+    SECTION("unknown UIDs are skipped") {
+        auto r = mb.change_flags({9}, set_to("S"));
+        REQUIRE(r);
+        CHECK(r->changed.empty());
+    }
+}
+
+TEST_CASE("MODSEQ rises with every change; UNCHANGEDSINCE protects newer ones", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    for (const char* b : {"a\n", "b\n", "c\n"}) deliver(root, b);
+    auto mb = open_synced(root);
+    const auto start = mb.highestmodseq();
+    for (const auto& m : mb.messages()) CHECK(m.modseq <= start);
+    auto r = mb.change_flags({1, 2}, set_to("S", {}, FlagChange::Op::Add));
+    REQUIRE(r);
+    CHECK(r->changed == std::vector<std::uint32_t>{1, 2});
+    CHECK(mb.highestmodseq() == start + 1);
+    CHECK(mb.messages()[0].modseq == start + 1);
+    CHECK(mb.messages()[2].modseq <= start);
+    // Setting what is already set changes nothing.
+    r = mb.change_flags({1}, set_to("S", {}, FlagChange::Op::Add));
+    REQUIRE(r);
+    CHECK(r->changed.empty());
+    CHECK(mb.highestmodseq() == start + 1);
+    // Only message 3 is unchanged since `start`.
+    r = mb.change_flags({1, 2, 3}, set_to("F", {}, FlagChange::Op::Add), start);
+    REQUIRE(r);
+    CHECK(r->modified == std::vector<std::uint32_t>{1, 2});
+    CHECK(r->changed == std::vector<std::uint32_t>{3});
+    // A flag set by another program (mutt) raises MODSEQ at the next sync.
+    auto other = open_synced(root);
+    const auto& m3 = other.messages()[2];
+    REQUIRE(::rename((root + "/" + m3.filename).c_str(),
+                     (root + "/" + m3.filename.substr(0, m3.filename.find(":2,")) + ":2,FT").c_str()) == 0);
+    const auto before = mb.highestmodseq();
+    REQUIRE(mb.sync());
+    CHECK(mb.highestmodseq() == before + 1);
+    CHECK(mb.messages()[2].modseq == before + 1);
+    // An expunge raises HIGHESTMODSEQ, and it all survives a reopen.
+    REQUIRE(mb.expunge({1}));
+    CHECK(mb.highestmodseq() == before + 2);
+    auto reopened = open_synced(root);
+    CHECK(reopened.highestmodseq() == before + 2);
+    CHECK(reopened.messages()[1].modseq == before + 1);
+}
+
+TEST_CASE("keywords are kept in the index and survive a reopen", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    deliver(root, "b\n");
+    auto mb = open_synced(root);
+    REQUIRE(mb.change_flags({1}, set_to("", {"$Forwarded", "Junk"}, FlagChange::Op::Add)));
+    REQUIRE(mb.change_flags({2}, set_to("S", {"NonJunk"})));
+    REQUIRE(mb.change_flags({1}, set_to("", {"Junk"}, FlagChange::Op::Remove)));
+    auto other = open_synced(root);
+    CHECK(other.messages()[0].keywords == std::vector<std::string>{"$Forwarded"});
+    CHECK(other.messages()[1].keywords == std::vector<std::string>{"NonJunk"});
+    CHECK(other.messages()[1].flags == "S");
+    CHECK(other.keywords_in_use() == std::vector<std::string>{"$Forwarded", "NonJunk"});
+    CHECK_FALSE(mb.change_flags({1}, set_to("", {"bad keyword"}, FlagChange::Op::Add)));
+    // A folder holds at most kMaxFolderKeywords different keywords.
+    std::vector<std::string> many;
+    for (std::size_t i = 0; i < kMaxFolderKeywords; ++i) many.push_back("k" + std::to_string(i));
+    auto too_many = mb.change_flags({2}, set_to("", many, FlagChange::Op::Add));
+    REQUIRE_FALSE(too_many);
+    CHECK(too_many.error().code == E2BIG);
 }
 
 TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
@@ -152,13 +229,16 @@ TEST_CASE("expunge removes files and entries", "[store][mailbox]") {
     CHECK(other.uidnext() == 5);
 }
 
-TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[store][mailbox]") {
+TEST_CASE("a corrupt or missing index is rebuilt with the same UIDVALIDITY and UIDs", "[store][mailbox]") {
     tern::test::TempDir dir;
     const auto& root = dir.path();
-    deliver(root, "a\n");
-    deliver(root, "b\n");
+    for (const char* body : {"a\n", "b\n", "c\n", "d\n"}) deliver(root, body);
     auto mb = open_synced(root);
     const auto uv = mb.uidvalidity();
+    // Expunge the highest UID and one in the middle: the rebuilt index must
+    // neither renumber the others nor give UID 4 out again.
+    REQUIRE(mb.expunge({2, 4}));
+    REQUIRE(mb.sync());
     const bool missing = GENERATE(false, true);
     if (missing)
         REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
@@ -167,11 +247,46 @@ TEST_CASE("a corrupt or missing index is rebuilt with a new UIDVALIDITY", "[stor
     auto rebuilt = Mailbox::open(root, "INBOX");
     REQUIRE(rebuilt);
     REQUIRE(rebuilt->sync());
-    CHECK(rebuilt->uidvalidity() > uv);
-    CHECK(rebuilt->messages().size() == 2);
-    // The old object notices the new UIDVALIDITY on its next sync.
+    CHECK(rebuilt->uidvalidity() == uv);
+    CHECK(uids(*rebuilt) == std::vector<std::uint32_t>{1, 3});
+    CHECK(rebuilt->uidnext() == 5);
+    deliver(root, "e\n");
+    REQUIRE(rebuilt->sync());
+    CHECK(uids(*rebuilt) == std::vector<std::uint32_t>{1, 3, 5});
     REQUIRE(mb.sync());
-    CHECK(mb.uidvalidity() == rebuilt->uidvalidity());
+    CHECK(uids(mb) == uids(*rebuilt));
+}
+
+TEST_CASE("an index lost with its lock file keeps the UIDs the file names record", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    for (const char* body : {"a\n", "b\n", "c\n"}) deliver(root, body);
+    auto mb = open_synced(root);
+    REQUIRE(mb.expunge({1}));
+    REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
+    REQUIRE(::unlink((root + "/tern-index.lock").c_str()) == 0);
+    auto rebuilt = open_synced(root);
+    CHECK(rebuilt.uidvalidity() != 0);
+    CHECK(uids(rebuilt) == std::vector<std::uint32_t>{2, 3});
+    CHECK(rebuilt.uidnext() == 4);
+}
+
+TEST_CASE("names from before UIDs were recorded in them get their UID, not a new one", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    REQUIRE(make_dirs(root + "/cur"));
+    drop_file(root + "/cur/1800000001.M1P1.host:2,S", "Subject: old\n\n");
+    drop_file(root + "/tern-index", "tern-index 1 1700000000 8 1\n7 1800000001 18 S 1800000001.M1P1.host\nend\n");
+    drop_file(root + "/tern-index.lock", "uidvalidity 1700000000\n");
+    auto mb = open_synced(root);
+    CHECK(mb.uidvalidity() == 1700000000);
+    CHECK(uids(mb) == std::vector<std::uint32_t>{7});
+    CHECK(fs::exists(root + "/cur/1800000001.M1P1.host,U=7:2,S"));
+    REQUIRE(::unlink((root + "/tern-index").c_str()) == 0);
+    auto rebuilt = open_synced(root);
+    CHECK(rebuilt.uidvalidity() == 1700000000);
+    CHECK(uids(rebuilt) == std::vector<std::uint32_t>{7});
+    CHECK(rebuilt.uidnext() == 8);
 }
 
 TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]") {
@@ -188,7 +303,7 @@ TEST_CASE("two Mailbox objects on one folder stay consistent", "[store][mailbox]
     CHECK(uids(a) == std::vector<std::uint32_t>{1, 2});
     CHECK(uids(b) == uids(a));
     for (std::size_t i = 0; i < 2; ++i) CHECK(a.messages()[i].filename == b.messages()[i].filename);
-    REQUIRE(a.set_flags(1, "T"));
+    REQUIRE(a.change_flags({1}, set_to("T")));
     REQUIRE(b.expunge({2}));
     REQUIRE(a.sync());
     REQUIRE(b.sync());
@@ -210,8 +325,12 @@ TEST_CASE("folders: INBOX plus .Name directories that hold cur/", "[store][mailb
     auto folders = Mailbox::list_folders(root);
     REQUIRE(folders);
     CHECK(*folders == std::vector<std::string>{"INBOX", "Archive.2024", "Sent"});
-    CHECK_FALSE(Mailbox::open(root, "../escape"));
-    CHECK_FALSE(Mailbox::open(root, ".hidden"));
+    // Dots are escaped on disk, so no name leads out of the root.
+    auto odd = Mailbox::open(root, "../escape");
+    REQUIRE(odd);
+    CHECK(odd->path() == root + "/.&AC4-&AC4-.escape");
+    CHECK_FALSE(Mailbox::open(root, "a//b"));
+    CHECK_FALSE(Mailbox::open(root, "/abs"));
     auto sent = Mailbox::open(root, "Sent");
     REQUIRE(sent);
     CHECK(sent->path() == root + "/.Sent");
@@ -231,12 +350,6 @@ TEST_CASE("read_message is bounded and converts only bare LFs", "[store][mailbox
     CHECK(big.error().code == EFBIG);
 }
 
-TEST_CASE("IMAP and Maildir flags convert both ways", "[store][flags]") {
-    CHECK(imap_flags_to_maildir({"\\Seen", "\\deleted", "\\Answered", "$Junk", "\\Flagged", "\\Draft"}) == "DFRST");
-    CHECK(maildir_to_imap_flags("TSP") == std::vector<std::string>{"\\Seen", "\\Deleted"});
-    CHECK(maildir_to_imap_flags("").empty());
-}
-
 TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[store][mailbox]") {
     tern::test::TempDir dir;
     const auto& root = dir.path();
@@ -246,9 +359,9 @@ TEST_CASE("new files get UIDs in delivery-time order, not directory order", "[st
     drop_file(root + "/new/1800000005.M1P1.host", "middle\n");
     auto mb = open_synced(root);
     REQUIRE(mb.messages().size() == 3);
-    CHECK(mb.messages()[0].filename == "cur/1800000001.M9P1.host:2,");
-    CHECK(mb.messages()[1].filename == "cur/1800000005.M1P1.host:2,");
-    CHECK(mb.messages()[2].filename == "cur/1800000005.M2P1.host:2,");
+    CHECK(mb.messages()[0].filename == "cur/1800000001.M9P1.host,U=1:2,");
+    CHECK(mb.messages()[1].filename == "cur/1800000005.M1P1.host,U=2:2,");
+    CHECK(mb.messages()[2].filename == "cur/1800000005.M2P1.host,U=3:2,");
 }
 
 TEST_CASE("a sync that skipped the scan still sees later changes", "[store][mailbox]") {

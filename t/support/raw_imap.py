@@ -1,0 +1,75 @@
+"""A line-level IMAP client for tests that check exact responses: send one
+command, get back every line up to and including its tagged completion."""
+import re
+import socket
+import time
+
+
+class RawImap:
+    def __init__(self, port, host="127.0.0.1", timeout=10):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+        self.n = 0
+        self.greeting = self.line()
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed; got %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        # A literal: the next n octets belong to this line.
+        m = re.search(rb"\{(\d+)\}$", line)
+        if m:
+            need = int(m.group(1))
+            while len(self.buf) < need:
+                self.buf += self.sock.recv(65536)
+            line += b"\r\n" + self.buf[:need]
+            self.buf = self.buf[need:]
+            line += self.line().encode("latin-1")
+        return line.decode("latin-1")
+
+    def cmd(self, text):
+        """Runs one command; returns (untagged lines, tagged line)."""
+        self.n += 1
+        tag = "t%d" % self.n
+        self.sock.sendall(("%s %s\r\n" % (tag, text)).encode("utf-8"))
+        lines = []
+        while True:
+            l = self.line()
+            if l.startswith(tag + " "):
+                return lines, l[len(tag) + 1:]
+            lines.append(l)
+
+    def ok(self, text):
+        lines, done = self.cmd(text)
+        if not done.startswith("OK"):
+            raise AssertionError("%s -> %s (%s)" % (text, done, lines))
+        return lines
+
+    def login(self, user, password):
+        return self.ok('LOGIN "%s" "%s"' % (user, password))
+
+    def send(self, raw):
+        self.sock.sendall(raw)
+
+    def lines_within(self, seconds, stop=None):
+        """Untagged lines that arrive within `seconds` (IDLE); returns early
+        after a line for which stop(line) is true."""
+        self.sock.settimeout(0.1)
+        got, end = [], time.time() + seconds
+        try:
+            while time.time() < end:
+                try:
+                    got.append(self.line())
+                except socket.timeout:
+                    continue
+                if stop and stop(got[-1]):
+                    break
+        finally:
+            self.sock.settimeout(10)
+        return got
+
+    def close(self):
+        self.sock.close()
