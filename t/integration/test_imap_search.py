@@ -71,11 +71,14 @@ class ImapSearch(unittest.TestCase):
             with smtplib.SMTP("127.0.0.1", cls.t.port("smtp"), timeout=10) as s:
                 s.sendmail("sender@remote.test", [USER], msg)
             wait_for(lambda: len(cls.t.new_files(USER)) == i + 1, timeout=10)
-        # Arrival times: the seconds that start a Maildir file name.
+        # Arrival times: the seconds that start a Maildir file name. Message n
+        # (found by its Message-ID <mn@t.test>) arrives on day n; UIDs follow.
         new = os.path.join(cls.t.maildir(USER), "new")
-        for i, name in enumerate(cls.t.new_files(USER)):
+        for name in cls.t.new_files(USER):
+            with open(os.path.join(new, name), "rb") as f:
+                n = int(re.search(rb"Message-ID: <m(\d)@t\.test>", f.read()).group(1))
             secs, rest = name.split(".", 1)
-            os.rename(os.path.join(new, name), os.path.join(new, "%d.%s" % (ARRIVAL0 + i * 86400, rest)))
+            os.rename(os.path.join(new, name), os.path.join(new, "%d.%s" % (ARRIVAL0 + (n - 1) * 86400, rest)))
         m = cls.connect()
         m.select("INBOX")
         for seq, flags in (("1", r"(\Seen)"), ("2", r"(\Answered \Seen $Work)"), ("3", r"(\Flagged)"),
@@ -264,6 +267,11 @@ class ImapSearch(unittest.TestCase):
         # SELECT (and EXAMINE, CLOSE, UNSELECT) forget it.
         self.raw("SEARCH", "RETURN", "(SAVE)", "SEEN")
         self.assertEqual(self.search("$"), [1, 2])
+        # COPY takes "$" like FETCH and STORE.
+        self.assertEqual(self.m.create("Saved")[0], "OK")
+        self.assertEqual(self.m.copy("$", "Saved")[0], "OK")
+        typ, data = self.m.status("Saved", "(MESSAGES)")
+        self.assertIn(b"MESSAGES 2", data[0])
         self.m.select("INBOX")
         self.assertEqual(self.search("$"), [])
         self.raw("SEARCH", "RETURN", "(SAVE)", "SEEN")
