@@ -1,22 +1,67 @@
-// SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8).
+// SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8; RFC 9051 6.4.4), with the
+// result options of ESEARCH (RFC 4731: MIN MAX ALL COUNT) and SEARCHRES
+// (RFC 5182: SAVE, and "$" as a sequence set).
+#include <algorithm>
+
+#include "imapd/envelope.h"
 #include "imapd/search_keys.h"
 #include "imapd/session.h"
 #include "libmail/core/log.h"
+#include "libmail/core/text.h"
 
 namespace tern::imapd {
 
-void Session::search(const std::string& tag, Parser& p, bool uid) {
-    if (!p.space()) return bad(tag, "Syntax: SEARCH keys");
-    std::string error;
-    auto key = parse_search(p, error);
-    if (!key || !p.at_end()) {
-        if (error.rfind("[BADCHARSET", 0) == 0) return tagged(tag, "NO " + error + " Unsupported charset");
-        return bad(tag, error.empty() ? "Syntax error in search keys" : error);
+namespace {
+
+// "1:3,5" from ascending numbers (RFC 4731 3.1: ALL is a sequence-set).
+std::string compress(const std::vector<std::uint32_t>& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i;
+        while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(v[i]);
+        if (j > i) out += ':' + std::to_string(v[j]);
+        i = j + 1;
     }
-    std::string out = "SEARCH";
+    return out;
+}
+
+SequenceSet as_set(const std::vector<std::uint32_t>& v) {
+    SequenceSet s;
+    for (auto n : v) {
+        if (!s.empty() && s.back().hi + 1 == n) s.back().hi = n;
+        else s.push_back({n, n});
+    }
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> Session::saved_result_seqs() const {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t n = 1; n <= seq_uids_.size(); ++n)
+        if (std::binary_search(search_result_.begin(), search_result_.end(), seq_uids_[n - 1])) out.push_back(n);
+    return out;
+}
+
+std::vector<std::uint32_t> Session::matching(const SearchKey& program) {
+    // "$" becomes the saved messages, as sequence numbers or UIDs.
+    SearchKey key = program;
+    const auto seqs = saved_result_seqs();
+    std::vector<std::uint32_t> uids;
+    for (auto n : seqs) uids.push_back(seq_uids_[n - 1]);
+    auto expand = [&](auto& self, SearchKey& k) -> void {
+        if ((k.kind == SearchKey::Kind::Seq || k.kind == SearchKey::Kind::Uid) && is_saved_result(k.set))
+            k.set = as_set(k.kind == SearchKey::Kind::Seq ? seqs : uids);
+        for (auto& s : k.sub) self(self, s);
+    };
+    expand(expand, key);
+
+    std::vector<std::uint32_t> out;
     const auto max_seq = static_cast<std::uint32_t>(seq_uids_.size());
     const std::uint32_t max_uid = seq_uids_.empty() ? 0 : seq_uids_.back();
-    const bool text = needs_text(*key);
+    const bool text = needs_text(key);
     for (std::uint32_t n = 1; n <= max_seq; ++n) {
         const auto* m = info(n);
         if (!m) continue;
@@ -24,6 +69,7 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
         item.seq = n;
         item.uid = m->uid;
         item.flags = m->flags;
+        item.keywords = m->keywords;
         item.size = m->size;
         item.max_seq = max_seq;
         item.max_uid = max_uid;
@@ -42,10 +88,60 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
                 return message ? &*message : nullptr;
             };
         }
-        if (search_matches(*key, item)) out += " " + std::to_string(uid ? m->uid : n);
+        if (search_matches(key, item)) out.push_back(n);
     }
+    return out;
+}
+
+void Session::search(const std::string& tag, Parser& p, bool uid) {
+    const char* verb = uid ? "UID SEARCH" : "SEARCH";
+    if (!p.space()) return bad(tag, "Syntax: SEARCH [RETURN (options)] keys");
+    bool has_return = false;
+    const auto opts = parse_search_return(p, has_return);
+    if (!opts) return bad(tag, "Syntax: RETURN (MIN MAX ALL COUNT SAVE)");
+    std::string error;
+    auto key = parse_search(p, error);
+    if (!key || !p.at_end()) {
+        // RFC 5182 2.1: a failed SEARCH with SAVE leaves "$" empty.
+        if (*opts & kReturnSave) search_result_.clear();
+        if (error.rfind("[BADCHARSET", 0) == 0) return tagged(tag, "NO " + error + " Unsupported charset");
+        return bad(tag, error.empty() ? "Syntax error in search keys" : error);
+    }
+    const auto seqs = matching(*key);
+    auto number = [&](std::uint32_t n) { return uid ? seq_uids_[n - 1] : n; };
+    if (!has_return) {
+        std::string out = "SEARCH";
+        for (auto n : seqs) out += " " + std::to_string(number(n));
+        untagged(out);
+        return tagged(tag, std::string("OK ") + verb + " completed");
+    }
+    if (*opts & kReturnSave) {
+        // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved.
+        std::vector<std::uint32_t> keep;
+        if (!seqs.empty() && (*opts & (kReturnMin | kReturnMax)) && !(*opts & (kReturnAll | kReturnCount))) {
+            if (*opts & kReturnMin) keep.push_back(seq_uids_[seqs.front() - 1]);
+            if (*opts & kReturnMax) keep.push_back(seq_uids_[seqs.back() - 1]);
+        } else {
+            for (auto n : seqs) keep.push_back(seq_uids_[n - 1]);
+        }
+        std::sort(keep.begin(), keep.end());
+        keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+        search_result_ = std::move(keep);
+        if (*opts == kReturnSave) return tagged(tag, std::string("OK ") + verb + " completed, result saved");
+    }
+    // RFC 4731 3.1: MIN, MAX and ALL are left out when nothing matched.
+    std::string out = "ESEARCH (TAG " + imap_string(tag) + ")";
+    if (uid) out += " UID";
+    std::vector<std::uint32_t> numbers;
+    for (auto n : seqs) numbers.push_back(number(n));
+    if (!numbers.empty()) {  // UIDs ascend with sequence numbers
+        if (*opts & kReturnMin) out += " MIN " + std::to_string(numbers.front());
+        if (*opts & kReturnMax) out += " MAX " + std::to_string(numbers.back());
+        if (*opts & kReturnAll) out += " ALL " + compress(numbers);
+    }
+    if (*opts & kReturnCount) out += " COUNT " + std::to_string(numbers.size());
     untagged(out);
-    tagged(tag, std::string(uid ? "OK UID SEARCH" : "OK SEARCH") + " completed");
+    tagged(tag, std::string("OK ") + verb + " completed");
 }
 
 }  // namespace tern::imapd

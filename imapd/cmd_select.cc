@@ -25,6 +25,7 @@ const store::MessageInfo* Session::info(std::uint32_t seq) const {
 }
 
 std::optional<std::vector<std::uint32_t>> Session::resolve(const SequenceSet& set, bool uid) const {
+    if (is_saved_result(set)) return saved_result_seqs();  // "$" (RFC 5182)
     std::vector<std::uint32_t> out;
     const auto count = static_cast<std::uint32_t>(seq_uids_.size());
     if (!uid) {
@@ -44,6 +45,7 @@ void Session::deselect() {
     cache_.reset();
     mbox_.reset();
     seq_uids_.clear();
+    search_result_.clear();  // RFC 5182 2.1: "$" is empty after SELECT, EXAMINE, CLOSE, UNSELECT
     read_only_ = false;
     if (state_ == State::Selected) state_ = State::Authenticated;
 }

@@ -34,6 +34,8 @@ constexpr Command kCommands[] = {
     {"FETCH", &Session::cmd_fetch, kSelected},
     {"STORE", &Session::cmd_store, kSelected},
     {"SEARCH", &Session::cmd_search, kSelected},
+    {"SORT", &Session::cmd_sort, kSelected},
+    {"THREAD", &Session::cmd_thread, kSelected},
     {"UID", &Session::cmd_uid, kSelected},
     {"IDLE", &Session::cmd_idle, kAuth},
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
@@ -136,10 +138,12 @@ void Session::cmd_enable(const std::string& tag, Parser& p) {
 
 void Session::cmd_uid(const std::string& tag, Parser& p) {
     auto sub = p.space() ? p.atom() : std::nullopt;
-    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH|COPY|MOVE|EXPUNGE ...");
+    if (!sub) return bad(tag, "Syntax: UID FETCH|STORE|SEARCH|SORT|THREAD|COPY|MOVE|EXPUNGE ...");
     if (iequals(*sub, "FETCH")) return fetch(tag, p, true);
     if (iequals(*sub, "STORE")) return store(tag, p, true);
     if (iequals(*sub, "SEARCH")) return search(tag, p, true);
+    if (iequals(*sub, "SORT")) return sort(tag, p, true);
+    if (iequals(*sub, "THREAD")) return thread(tag, p, true);
     if (iequals(*sub, "COPY")) return copy(tag, p, true, false);
     if (iequals(*sub, "MOVE")) return copy(tag, p, true, true);
     if (iequals(*sub, "EXPUNGE")) return uid_expunge(tag, p);

@@ -34,6 +34,7 @@ std::optional<std::uint32_t> seq_number(std::string_view s) {
 
 bool seq_contains(const SequenceSet& set, std::uint32_t n, std::uint32_t star) {
     for (const auto& r : set) {
+        if (r.saved) continue;
         std::uint32_t lo = r.lo == 0 ? star : r.lo;
         std::uint32_t hi = r.hi == 0 ? star : r.hi;
         if (lo > hi) std::swap(lo, hi);
@@ -185,6 +186,7 @@ std::optional<std::vector<std::string>> Parser::flag_list(bool allow_bare) {
 }
 
 std::optional<SequenceSet> Parser::sequence_set() {
+    if (consume('$')) return SequenceSet{SeqRange{0, 0, true}};
     auto t = take_while(is_seq_char);
     return parse_sequence_set(t);
 }

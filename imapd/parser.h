@@ -20,10 +20,14 @@ namespace tern::imapd {
 struct SeqRange {
     std::uint32_t lo = 0;
     std::uint32_t hi = 0;
+    bool saved = false;  // "$": the saved SEARCH result (RFC 5182), resolved by the session
 };
 using SequenceSet = std::vector<SeqRange>;
+// Whether set is "$" (RFC 5182 seq-last-command).
+inline bool is_saved_result(const SequenceSet& set) { return set.size() == 1 && set.front().saved; }
 
 // Whether n is in set when "*" means star (the highest sequence number or UID).
+// A "$" element contains nothing: the session replaces it first.
 bool seq_contains(const SequenceSet& set, std::uint32_t n, std::uint32_t star);
 
 // Parses "1,3:5,7:*" as a whole string; nullopt on any syntax error or on 0.
@@ -62,7 +66,7 @@ public:
     std::optional<std::string> flag();
     // "(" [flag *(SP flag)] ")" or, when allow_bare, flags without parentheses.
     std::optional<std::vector<std::string>> flag_list(bool allow_bare);
-    // A sequence set in the command text.
+    // A sequence set in the command text, or "$" (RFC 5182: one element with saved set).
     std::optional<SequenceSet> sequence_set();
     // A decimal number (number in RFC 3501: up to 2^32-1).
     std::optional<std::uint32_t> number();

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <functional>
 
+#include "imapd/casefold.h"
 #include "imapd/envelope.h"
+#include "imapd/mail_date.h"
 
 #include "libmail/core/text.h"
 #include "libmail/mime/encoded_words.h"
@@ -22,49 +24,12 @@ SearchKey make_key(SearchKey::Kind kind, char letter = 0, SequenceSet set = {}, 
     return k;
 }
 
-// date = dd-Mon-yyyy (RFC 3501 9, date-text), as days since the epoch.
-std::optional<std::int64_t> parse_search_date(std::string_view s) {
-    static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const auto d1 = s.find('-');
-    const auto d2 = d1 == std::string_view::npos ? d1 : s.find('-', d1 + 1);
-    if (d2 == std::string_view::npos) return std::nullopt;
-    auto day = parse_number<unsigned>(s.substr(0, d1));
-    auto year = parse_number<int>(s.substr(d2 + 1));
-    const auto mon = s.substr(d1 + 1, d2 - d1 - 1);
-    unsigned m = 0;
-    while (m < 12 && !iequals(kMonths[m], mon)) ++m;
-    if (!day || !year || m == 12 || *day < 1 || *day > 31 || *year < 1900 || *year > 9999) return std::nullopt;
-    // Days from civil (H. Hinnant's algorithm), no time zone involved.
-    int y = *year - (m < 2 ? 1 : 0);
-    const int era = y / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned mp = (m + 10) % 12;  // m is 0-based here: March = 0
-    const unsigned doy = (153 * mp + 2) / 5 + *day - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-// Case-insensitive (ASCII) substring test. Boyer-Moore-Horspool keeps a
-// long needle against a large message from costing needle x message steps.
-bool icontains(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    if (needle.size() > hay.size()) return false;
-    const std::string h = to_lower(hay), n = to_lower(needle);
-    const std::boyer_moore_horspool_searcher searcher(n.begin(), n.end());
-    return std::search(h.begin(), h.end(), searcher) != h.end();
-}
-
-std::int64_t day_of(std::int64_t epoch_seconds) {
-    return epoch_seconds >= 0 ? epoch_seconds / 86400 : -((-epoch_seconds + 86399) / 86400);
-}
-
 constexpr int kMaxSearchDepth = 20;
 constexpr std::size_t kMaxSearchKeys = 200;
 
 bool starts_seq(const Parser& p) {
     const auto r = p.rest();
-    return !r.empty() && ((r[0] >= '0' && r[0] <= '9') || r[0] == '*');
+    return !r.empty() && ((r[0] >= '0' && r[0] <= '9') || r[0] == '*' || r[0] == '$');
 }
 
 std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std::size_t& budget);
@@ -140,13 +105,15 @@ std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std
         }
         return make_key(w == "LARGER" ? K::Larger : K::Smaller, 0, {}, *n);
     }
-    if (w == "KEYWORD" || w == "UNKEYWORD") {  // keywords are never kept
+    if (w == "KEYWORD" || w == "UNKEYWORD") {
         auto kw = p.space() ? p.atom() : std::nullopt;
         if (!kw) {
             error = "Syntax: " + w + " flag";
             return std::nullopt;
         }
-        return make_key(w == "KEYWORD" ? K::None : K::All);
+        SearchKey k = make_key(w == "KEYWORD" ? K::Keyword : K::Unkeyword);
+        k.text = std::move(*kw);
+        return k;
     }
     if (w == "NOT") {
         if (!p.space()) {
@@ -212,14 +179,23 @@ std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std
         k.text = std::move(*text);
         return k;
     }
-    if (w == "BEFORE" || w == "ON" || w == "SINCE") {
+    struct DateKey {
+        std::string_view name;
+        K kind;
+    };
+    static constexpr DateKey kDateKeys[] = {{"BEFORE", K::Before}, {"ON", K::On},         {"SINCE", K::Since},
+                                            {"SENTBEFORE", K::SentBefore}, {"SENTON", K::SentOn},
+                                            {"SENTSINCE", K::SentSince}};
+    const auto* dk =
+        std::find_if(std::begin(kDateKeys), std::end(kDateKeys), [&](const DateKey& d) { return d.name == w; });
+    if (dk != std::end(kDateKeys)) {
         auto date = p.space() ? p.astring() : std::nullopt;
         auto day = date ? parse_search_date(*date) : std::nullopt;
         if (!day) {
             error = "Syntax: " + w + " dd-Mon-yyyy";
             return std::nullopt;
         }
-        SearchKey k = make_key(w == "BEFORE" ? K::Before : w == "ON" ? K::On : K::Since);
+        SearchKey k = make_key(dk->kind);
         k.day = *day;
         return k;
     }
@@ -268,6 +244,27 @@ bool search_matches(const SearchKey& key, const SearchItem& it) {
     case K::Before: return day_of(it.internal_date) < key.day;
     case K::On: return day_of(it.internal_date) == key.day;
     case K::Since: return day_of(it.internal_date) >= key.day;
+    case K::Keyword:
+    case K::Unkeyword: {
+        // RFC 9051 2.3.2: keywords compare case-insensitively.
+        const bool has = std::any_of(it.keywords.begin(), it.keywords.end(),
+                                     [&](const std::string& k) { return iequals(k, key.text); });
+        return key.kind == K::Keyword ? has : !has;
+    }
+    case K::SentBefore:
+    case K::SentOn:
+    case K::SentSince: {
+        // RFC 3501 6.4.4: the Date: header's date, time and zone disregarded.
+        const std::string* m = it.message ? it.message() : nullptr;
+        if (!m) return false;
+        const auto fields = parse_header(header_block(*m));
+        const auto* f = find_field(fields, "Date");
+        const auto d = f ? parse_mail_date(f->value) : std::nullopt;
+        if (!d) return false;
+        if (key.kind == K::SentBefore) return d->day < key.day;
+        if (key.kind == K::SentOn) return d->day == key.day;
+        return d->day >= key.day;
+    }
     case K::Header:
     case K::Body:
     case K::Text: {
@@ -280,29 +277,59 @@ bool search_matches(const SearchKey& key, const SearchItem& it) {
         auto header_matches = [&](bool any_field) {
             for (const auto& f : parse_header(header_block(msg)))
                 if ((any_field || iequals(f.name, key.field)) &&
-                    (icontains(f.value, key.text) || icontains(mime::decode_encoded_words(f.value), key.text)))
+                    (fold_contains(f.value, key.text) || fold_contains(mime::decode_encoded_words(f.value), key.text)))
                     return true;
             return false;
         };
         auto body_matches = [&] {
-            if (icontains(msg.substr(body_offset(msg)), key.text)) return true;
+            if (fold_contains(msg.substr(body_offset(msg)), key.text)) return true;
             if (!it.decoded_bodies)
                 it.decoded_bodies = mime::body_texts(msg, mime::parse_structure(msg), kMaxDecodedSearchOctets);
             for (const auto& text : *it.decoded_bodies)
-                if (icontains(text, key.text)) return true;
+                if (fold_contains(text, key.text)) return true;
             return false;
         };
         if (key.kind == K::Header) return header_matches(false);
         if (key.kind == K::Body) return body_matches();
-        return icontains(msg, key.text) || header_matches(true) || body_matches();
+        return fold_contains(msg, key.text) || header_matches(true) || body_matches();
     }
     }
     return false;
 }
 
+std::optional<unsigned> parse_search_return(Parser& p, bool& present) {
+    Parser probe = p;
+    auto w = probe.atom();
+    present = w && iequals(*w, "RETURN");
+    if (!present) return 0u;
+    p = probe;
+    if (!p.space() || !p.consume('(')) return std::nullopt;
+    unsigned opts = 0;
+    if (p.consume(')')) return p.space() ? std::optional<unsigned>(kReturnAll) : std::nullopt;
+    for (int i = 0; i < 8; ++i) {
+        struct Name {
+            std::string_view name;
+            ReturnOption bit;
+        };
+        static constexpr Name kNames[] = {{"MIN", kReturnMin},     {"MAX", kReturnMax},   {"ALL", kReturnAll},
+                                          {"COUNT", kReturnCount}, {"SAVE", kReturnSave}};
+        auto o = p.atom();
+        const auto* n = o ? std::find_if(std::begin(kNames), std::end(kNames),
+                                         [&](const Name& x) { return iequals(x.name, *o); })
+                          : std::end(kNames);
+        if (n == std::end(kNames)) return std::nullopt;
+        opts |= n->bit;
+        if (p.consume(')')) return p.space() ? std::optional<unsigned>(opts) : std::nullopt;
+        if (!p.space()) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 bool needs_text(const SearchKey& key) {
     using K = SearchKey::Kind;
-    if (key.kind == K::Header || key.kind == K::Body || key.kind == K::Text) return true;
+    if (key.kind == K::Header || key.kind == K::Body || key.kind == K::Text || key.kind == K::SentBefore ||
+        key.kind == K::SentOn || key.kind == K::SentSince)
+        return true;
     for (const auto& k : key.sub)
         if (needs_text(k)) return true;
     return false;

@@ -24,6 +24,7 @@
 
 #include "imapd/fetch_atts.h"
 #include "imapd/parser.h"
+#include "imapd/search_keys.h"
 #include "libmail/auth/auth_client.h"
 #include "libmail/server/mail_access.h"
 #include "libmail/core/result.h"
@@ -54,7 +55,7 @@ inline constexpr int kMaxLoginFailures = 3;
 inline constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
     "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
-    "COMPRESS=DEFLATE OBJECTID";
+    "COMPRESS=DEFLATE OBJECTID ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -117,6 +118,8 @@ public:
     void cmd_fetch(const std::string& tag, Parser& p) { fetch(tag, p, false); }
     void cmd_store(const std::string& tag, Parser& p) { store(tag, p, false); }
     void cmd_search(const std::string& tag, Parser& p) { search(tag, p, false); }
+    void cmd_sort(const std::string& tag, Parser& p) { sort(tag, p, false); }
+    void cmd_thread(const std::string& tag, Parser& p) { thread(tag, p, false); }
     void cmd_uid(const std::string& tag, Parser& p);
     void cmd_idle(const std::string& tag, Parser& p);
     void cmd_create(const std::string& tag, Parser& p);
@@ -219,6 +222,14 @@ private:
     static char cache_field(FetchKind kind);
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
+    // The sequence numbers (ascending) of the messages that match key, which
+    // may hold "$"; reads messages only when a key needs their text.
+    std::vector<std::uint32_t> matching(const SearchKey& key);
+    // "$" now: the saved UIDs still in view, as sequence numbers (ascending).
+    std::vector<std::uint32_t> saved_result_seqs() const;
+    // cmd_sort.cc: SORT and THREAD (RFC 5256).
+    void sort(const std::string& tag, Parser& p, bool uid);
+    void thread(const std::string& tag, Parser& p, bool uid);
     // Sequence numbers (1-based, ascending) in set, by sequence number or
     // UID; nullopt when a sequence number is beyond the mailbox (RFC 3501 9).
     std::optional<std::vector<std::uint32_t>> resolve(const SequenceSet& set, bool uid) const;
@@ -290,6 +301,9 @@ private:
     bool qresync_ = false;      // RFC 7162 QRESYNC: VANISHED instead of EXPUNGE
     bool utf8_accept_ = false;  // RFC 6855: UTF-8 mailbox names instead of modified UTF-7
     std::vector<std::uint32_t> seq_uids_;
+    // SEARCHRES (RFC 5182): the UIDs SEARCH RETURN (SAVE) kept, ascending;
+    // expunged ones drop out when resolved, deselect() empties it.
+    std::vector<std::uint32_t> search_result_;
 };
 
 // One row of the command table (commands.cc): dispatch checks the state

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "imapd/casefold.h"
+#include "imapd/mail_date.h"
 #include "imapd/search_keys.h"
 
 using namespace tern::imapd;
@@ -24,8 +26,12 @@ std::vector<std::uint32_t> run(const char* program) {
         it.max_uid = 50;
         it.internal_date = 1795583092 + (static_cast<std::int64_t>(n) - 3) * 86400;  // seq 3: 25-Nov-2026
         const std::string text = "From: User" + std::to_string(n) + " <u" + std::to_string(n) +
-                                 "@x.test>\r\nSubject: Report " + (n % 2 ? "odd" : "even") + "\r\n\r\nBody of " +
-                                 std::to_string(n) + "\r\n";
+                                 "@x.test>\r\nSubject: Report " + (n % 2 ? "odd" : "even") +
+                                 "\r\nDate: Mon, " + std::to_string(n) + " Feb 2026 23:30:00 -0800" +
+                                 "\r\n\r\nBody of " + std::to_string(n) + "\r\n";
+        const std::vector<std::string> keywords = n == 2 ? std::vector<std::string>{"$Junk", "Work"}
+                                                         : std::vector<std::string>{};
+        it.keywords = keywords;
         it.message = [&text]() { return &text; };
         if (search_matches(*key, it)) out.push_back(n);
     }
@@ -67,7 +73,7 @@ TEST_CASE("SEARCH by header, body, text and internal date", "[imapd][search]") {
 }
 
 TEST_CASE("unsupported or malformed SEARCH programs are refused", "[imapd][search]") {
-    const char* bad = GENERATE("", "SENTBEFORE 1-Jan-2020", "ON 32-Jan-2020", "FROM", "NOT", "OR SEEN", "UID", "(SEEN", "SEEN  UNSEEN", "CHARSET KOI8-R ALL");
+    const char* bad = GENERATE("", "SENTBEFORE 1-Foo-2020", "KEYWORD", "MODSEQ 5", "$1", "ON 32-Jan-2020", "FROM", "NOT", "OR SEEN", "UID", "(SEEN", "SEEN  UNSEEN", "CHARSET KOI8-R ALL");
     Parser p(bad);
     std::string error;
     auto key = parse_search(p, error);
@@ -106,4 +112,57 @@ TEST_CASE("SEARCH matches decoded text: RFC 2047 headers, quoted-printable and b
     CHECK(found("CHARSET UTF-8 TEXT \"grüße aus berlin\""));  // header, any case of ASCII letters
     CHECK_FALSE(found("BODY \"Hallo Mond\""));
     CHECK_FALSE(found("SUBJECT Hamburg"));
+}
+
+TEST_CASE("SEARCH by sent date, keywords and OLD/NEW", "[imapd][search]") {
+    // The Date: day counts as written (23:30 -0800 is the next day in UTC).
+    CHECK(run("SENTON 2-Feb-2026") == V{2});
+    CHECK(run("SENTBEFORE 3-Feb-2026") == V{1, 2});
+    CHECK(run("SENTSINCE 4-FEB-2026") == V{4, 5});
+    CHECK(run("KEYWORD work") == V{2});
+    CHECK(run("KEYWORD $Junk") == V{2});
+    CHECK(run("UNKEYWORD Work") == V{1, 3, 4, 5});
+    CHECK(run("OLD") == V{1, 2, 3, 4, 5});
+    CHECK(run("RECENT") == V{});
+    CHECK(run("OR (SEEN DELETED) (NOT SEEN 1:2)") == V{2});
+}
+
+TEST_CASE("\"$\" parses as the saved result and matches nothing until the session replaces it",
+          "[imapd][search]") {
+    Parser p("$ UID $");
+    std::string error;
+    auto key = parse_search(p, error);
+    REQUIRE(key);
+    REQUIRE(key->sub.size() == 2);
+    CHECK(is_saved_result(key->sub[0].set));
+    CHECK(is_saved_result(key->sub[1].set));
+    CHECK(run("$") == V{});
+}
+
+TEST_CASE("case-insensitive matching folds Unicode letters, not only ASCII", "[imapd][search][casefold]") {
+    CHECK(casefold("ÄÖÜ Straße ΣΑΣ Москва ǅ Ω") == "äöü straße σασ москва ǆ ω");
+    CHECK(fold_contains("Grüße aus MÜNCHEN", "münchen"));
+    CHECK(fold_contains("ΚΑΛΗΜΕΡΑ", "καλημέρα") == false);  // accents differ
+    CHECK(fold_contains("ΚΑΛΗΜΈΡΑ", "καλημέρα"));
+    CHECK(fold_contains("ПРИВЕТ мир", "привет МИР"));
+    CHECK(fold_contains("Ｆｕｌｌ", "ｆｕｌｌ"));
+    CHECK(fold_contains("\xff\xfe" "BINARY", "binary"));  // invalid UTF-8 passes through
+    CHECK_FALSE(fold_contains("abc", "abcd"));
+}
+
+TEST_CASE("Date: headers and search dates", "[imapd][search][date]") {
+    auto d = parse_mail_date("Tue, 1 Jul 2003 10:52:37 +0200");
+    REQUIRE(d);
+    CHECK(d->day == days_from_civil(2003, 7, 1));
+    CHECK(d->utc_seconds == 1057049557);
+    auto obs = parse_mail_date("1 Jul 03 10:52 EST (Eastern)");
+    REQUIRE(obs);
+    CHECK(obs->utc_seconds == days_from_civil(2003, 7, 1) * 86400 + 15 * 3600 + 52 * 60);
+    CHECK(parse_mail_date("31 Dec 1999")->day == days_from_civil(1999, 12, 31));
+    CHECK_FALSE(parse_mail_date("yesterday"));
+    CHECK_FALSE(parse_mail_date("Tue, 41 Jul 2003 10:52:37 +0200"));
+    CHECK(parse_search_date("1-Jan-1970") == 0);
+    CHECK(parse_search_date("29-Feb-2024") == days_from_civil(2024, 2, 29));
+    CHECK_FALSE(parse_search_date("1-Foo-2020"));
+    CHECK(day_of(-1) == -1);
 }
