@@ -91,11 +91,12 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
 }
 
 // The parse cache's field for an item, or 0 for items it does not keep.
-char Session::cache_field(FetchKind kind) {
+// IMAP4rev2 sessions get RFC 2231 values decoded: their own fields.
+char Session::cache_field(FetchKind kind) const {
     switch (kind) {
     case FetchKind::Envelope: return store::ParseCache::kEnvelope;
-    case FetchKind::Body: return store::ParseCache::kBody;
-    case FetchKind::BodyStructure: return store::ParseCache::kBodyStructure;
+    case FetchKind::Body: return rev2_ ? store::ParseCache::kBody2 : store::ParseCache::kBody;
+    case FetchKind::BodyStructure: return rev2_ ? store::ParseCache::kBodyStructure2 : store::ParseCache::kBodyStructure;
     default: return 0;
     }
 }
@@ -208,9 +209,9 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
             const char field = cache_field(a.kind);
             auto it = cached.find(field);
             if (it == cached.end()) {
-                std::string value = a.kind == FetchKind::Envelope ? envelope(header_block(message))
-                                                                  : body_structure(message, structure(),
-                                                                                   a.kind == FetchKind::BodyStructure);
+                std::string value = a.kind == FetchKind::Envelope
+                                        ? envelope(header_block(message))
+                                        : body_structure(message, structure(), a.kind == FetchKind::BodyStructure, rev2_);
                 if (cache_) cache_->put(msg_uid, field, value);
                 it = cached.emplace(field, std::move(value)).first;
             }

@@ -239,7 +239,7 @@ void Session::list(const std::string& tag, Parser& p, const char* verb) {
         if (lsub) {
             if (!exists || !c.selected) attrs.push_back("\\Noselect");
         } else {
-            if (!exists) attrs.push_back(o.extended ? "\\NonExistent" : "\\Noselect");
+            if (!exists) attrs.push_back(o.extended || rev2_ ? "\\NonExistent" : "\\Noselect");
             if (exists || f.has_children) attrs.push_back(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
             if (o.return_subscribed && f.subscribed) attrs.push_back("\\Subscribed");
             if (!f.special_use.empty()) attrs.push_back(f.special_use);
@@ -255,6 +255,18 @@ void Session::list(const std::string& tag, Parser& p, const char* verb) {
         if (!o.status_items.empty() && exists) status_line(name, o.status_items);
     }
     tagged(tag, std::string("OK ") + verb + " completed");
+}
+
+std::string Session::mailbox_attributes(const std::string& folder) {
+    auto tree = store::folder_tree(maildir_root_);
+    if (!tree) return "";
+    for (const auto& f : *tree) {
+        if (f.name != folder) continue;
+        std::string out = f.has_children ? "\\HasChildren" : "\\HasNoChildren";
+        if (!f.special_use.empty()) out += " " + std::string(f.special_use);
+        return out;
+    }
+    return "";
 }
 
 void Session::cmd_list(const std::string& tag, Parser& p) { list(tag, p, "LIST"); }

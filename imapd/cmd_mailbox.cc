@@ -33,8 +33,8 @@ std::string folder_failure(const Error& e, const std::string& user) {
 
 std::optional<std::string> Session::folder_from_client(std::string_view raw) const {
     if (store::is_inbox(raw)) return std::string("INBOX");
-    // RFC 6855 3: after ENABLE UTF8=ACCEPT names are UTF-8 as they are.
-    auto name = utf8_accept_ ? std::optional<std::string>(raw) : store::mutf7_to_utf8(raw);
+    // RFC 6855 3 and RFC 9051 5.1: after ENABLE UTF8=ACCEPT or IMAP4rev2 names are UTF-8 as they are.
+    auto name = utf8_accept_ || rev2_ ? std::optional<std::string>(raw) : store::mutf7_to_utf8(raw);
     if (!name) return std::nullopt;
     // "inbox/x" is below INBOX whatever its case (RFC 9051 5.1).
     if (name->size() > 6 && (*name)[5] == '/' && store::is_inbox(std::string_view(*name).substr(0, 5)))
@@ -43,7 +43,7 @@ std::optional<std::string> Session::folder_from_client(std::string_view raw) con
 }
 
 std::string Session::folder_to_client(std::string_view name) const {
-    if (utf8_accept_) return imap_string(name);
+    if (utf8_accept_ || rev2_) return imap_string(name);
     auto encoded = store::utf8_to_mutf7(name);
     return imap_string(encoded ? *encoded : std::string(name));
 }

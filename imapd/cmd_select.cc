@@ -52,7 +52,8 @@ void Session::deselect() {
 
 std::string Session::flags_response(std::uint32_t seq, const store::MessageInfo& m, bool with_uid) const {
     std::string out = std::to_string(seq) + " FETCH (";
-    if (with_uid || qresync_) out += "UID " + std::to_string(m.uid) + " ";  // RFC 7162 3.2.4: UID with QRESYNC
+    // RFC 7162 3.2.4 and RFC 9051 7.5.2: unsolicited FETCH carries the UID.
+    if (with_uid || qresync_ || rev2_) out += "UID " + std::to_string(m.uid) + " ";
     out += "FLAGS " + format_flags(m.flags, m.keywords);
     if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
     return out + ")";
@@ -220,8 +221,14 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
     for (const auto& k : mbox_->keywords_in_use()) keywords += " " + k;
     untagged("FLAGS (" + std::string(kSystemFlags) + keywords + ")");
     untagged(std::to_string(seq_uids_.size()) + " EXISTS");
-    untagged("0 RECENT");
-    if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+    if (rev2_) {
+        // RFC 9051 6.3.2: a LIST with the mailbox's name and attributes;
+        // RECENT and UNSEEN are gone from IMAP4rev2.
+        untagged("LIST (" + mailbox_attributes(folder) + ") \"/\" " + folder_to_client(folder));
+    } else {
+        untagged("0 RECENT");
+        if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+    }
     if (read_only)
         untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
     else

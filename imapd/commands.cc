@@ -130,6 +130,11 @@ void Session::cmd_enable(const std::string& tag, Parser& p) {
             utf8_accept_ = true;
             enabled += " UTF8=ACCEPT";
         }
+        // RFC 9051 (Appendix A): from here the session answers as IMAP4rev2.
+        if (u == "IMAP4REV2" && !rev2_) {
+            rev2_ = true;
+            enabled += " IMAP4rev2";
+        }
     }
     if (count == 0 || !p.at_end()) return bad(tag, "Syntax: ENABLE capability...");
     untagged("ENABLED" + enabled);

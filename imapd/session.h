@@ -53,7 +53,7 @@ inline constexpr int kMaxLoginFailures = 3;
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
-    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
+    "IMAP4rev1 IMAP4rev2 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
     "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
     "COMPRESS=DEFLATE OBJECTID ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
 
@@ -205,6 +205,8 @@ private:
     void subscribe(const std::string& tag, Parser& p, bool on);
     // cmd_list.cc: LIST (with RFC 5258 / 5819 / 6154 options) and LSUB
     void list(const std::string& tag, Parser& p, const char* verb);
+    // "\HasChildren \Sent" and the like, as LIST shows them for folder.
+    std::string mailbox_attributes(const std::string& folder);
     // The untagged STATUS for a folder with these items (upper case).
     bool status_line(const std::string& folder, const std::vector<std::string>& items);
     // cmd_quota.cc: the untagged QUOTA for the account's root; whether
@@ -219,7 +221,7 @@ private:
     void continue_fetch();
     void fetch_one(FetchJob& job, std::uint32_t seq);
     void mark_seen(FetchJob& job);
-    static char cache_field(FetchKind kind);
+    char cache_field(FetchKind kind) const;
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
     // The sequence numbers (ascending) of the messages that match key, which
@@ -300,6 +302,7 @@ private:
     bool condstore_ = false;    // RFC 7162 CONDSTORE: MODSEQ in every FETCH with FLAGS
     bool qresync_ = false;      // RFC 7162 QRESYNC: VANISHED instead of EXPUNGE
     bool utf8_accept_ = false;  // RFC 6855: UTF-8 mailbox names instead of modified UTF-7
+    bool rev2_ = false;         // RFC 9051: IMAP4rev2 responses (see ENABLE in commands.cc)
     std::vector<std::uint32_t> seq_uids_;
     // SEARCHRES (RFC 5182): the UIDs SEARCH RETURN (SAVE) kept, ascending;
     // expunged ones drop out when resolved, deselect() empties it.

@@ -31,6 +31,8 @@ public:
     static constexpr char kEnvelope = 'E';
     static constexpr char kBodyStructure = 'S';
     static constexpr char kBody = 'B';
+    static constexpr char kBodyStructure2 = 's';  // with RFC 2231 values decoded (IMAP4rev2)
+    static constexpr char kBody2 = 'b';
 
     // Opens (creating) the folder's cache for this UIDVALIDITY; live_uids
     // (ascending) lets it drop the entries of expunged messages. Never fails:

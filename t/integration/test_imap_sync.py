@@ -180,6 +180,47 @@ class ImapSync(unittest.TestCase):
         self.assertEqual(c.ok("NOOP"), [])
         self.assertTrue(c.ok('LIST "" INBOX')[0].startswith("* LIST"))
 
+    def test_imap4rev2(self):
+        self.folder("Rev2", 3)
+        c = self.client()
+        caps = c.ok("CAPABILITY")[0]
+        self.assertIn(" IMAP4rev1 IMAP4rev2 ", caps)
+        self.assertEqual(c.ok("ENABLE IMAP4rev2"), ["* ENABLED IMAP4rev2"])
+        sel = c.ok("SELECT Rev2")
+        self.assertIn('* LIST (\\HasNoChildren) "/" "Rev2"', sel)
+        self.assertFalse([l for l in sel if "RECENT" in l or "[UNSEEN" in l], sel)
+        # RFC 9051 6.4.4: ESEARCH, with ALL assumed, even without RETURN.
+        lines, done = c.cmd("SEARCH ALL")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d") ALL 1:3' % c.n])
+        lines, done = c.cmd("UID SEARCH UID 2:3")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d") UID ALL 2:3' % c.n])
+        lines, done = c.cmd("SEARCH SUBJECT nothing-like-this")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d")' % c.n])
+        # Unsolicited FETCH carries the UID (RFC 9051 7.5.2).
+        other = self.client()
+        other.ok("SELECT Rev2")
+        other.ok("STORE 2 +FLAGS (\\Flagged)")
+        self.assertEqual(c.ok("NOOP"), ["* 2 FETCH (UID 2 FLAGS (\\Flagged))"])
+        # Mailbox names are UTF-8 (RFC 9051 5.1); IMAP4rev1 sessions still see modified UTF-7.
+        c.ok('CREATE "Entwürfe"')
+        self.assertIn('* LIST (\\HasNoChildren) "/" "Entw&APw-rfe"', other.ok('LIST "" Entw*'))
+
+    def test_search_modseq_emailid(self):
+        self.folder("Mods", 3)
+        c = self.client()
+        c.ok("SELECT Mods")
+        c.ok("STORE 2 +FLAGS (\\Seen)")
+        highest = self.highestmodseq(c.ok("SELECT Mods"))
+        # The first CONDSTORE-enabling command also reports HIGHESTMODSEQ (RFC 7162 3.1).
+        self.assertEqual(c.ok("SEARCH MODSEQ %d" % highest),
+                         ["* OK [HIGHESTMODSEQ %d] Highest" % highest, "* SEARCH 2 (MODSEQ %d)" % highest])
+        self.assertEqual(c.ok('SEARCH MODSEQ "/flags/\\\\seen" all %d' % highest), ["* SEARCH 2 (MODSEQ %d)" % highest])
+        lines = c.ok("SEARCH RETURN (COUNT) MODSEQ 1")
+        self.assertRegex(lines[0], r'\* ESEARCH \(TAG "t\d+"\) COUNT 3 MODSEQ %d' % highest)
+        email_id = re.search(r"EMAILID \((\w+)\)", c.ok("FETCH 3 EMAILID")[0]).group(1)
+        self.assertEqual(c.ok("SEARCH EMAILID %s" % email_id), ["* SEARCH 3"])
+        self.assertEqual(c.ok("SEARCH THREADID T1"), ["* SEARCH"])
+
     def test_utf8_accept_names(self):
         c = self.client()
         c.ok("ENABLE UTF8=ACCEPT")
