@@ -3,6 +3,7 @@
 sessions on one mailbox seeing each other's STORE, EXPUNGE and new mail,
 against a real instance. Responses are checked line by line."""
 import os
+import resource
 import re
 import smtplib
 import socket
@@ -220,6 +221,17 @@ class ImapSync(unittest.TestCase):
         email_id = re.search(r"EMAILID \((\w+)\)", c.ok("FETCH 3 EMAILID")[0]).group(1)
         self.assertEqual(c.ok("SEARCH EMAILID %s" % email_id), ["* SEARCH 3"])
         self.assertEqual(c.ok("SEARCH THREADID T1"), ["* SEARCH"])
+
+    def test_imapd_can_hold_many_connections(self):
+        # One imapd serves every connection: its descriptor limit is raised.
+        self.client()  # imapd runs once a client has connected
+        pid = self.t.pids("imapd")[0]
+        with open("/proc/%d/limits" % pid) as f:
+            line = [l for l in f if l.startswith("Max open files")][0].split()
+        soft, hard = int(line[3]), int(line[4])
+        self.assertEqual(soft, hard)
+        # At least what we may have; 65536 where raising the hard limit is allowed.
+        self.assertGreaterEqual(hard, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
 
     def test_utf8_accept_names(self):
         c = self.client()
