@@ -92,6 +92,7 @@ Result<std::uint32_t> Mailbox::append(std::string_view message, std::string_view
     kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
     messages_.back().modseq = ++highestmodseq_;
     seen_.valid = false;
+    note_own_changes();
     quota_change(root_, static_cast<std::int64_t>(messages_.back().size), 1);
     // The message is in place with its UID in the name: a failure to write
     // the index only costs a rebuild, so the APPEND has succeeded.
@@ -165,6 +166,7 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
     quota_change(root_, added, static_cast<std::int64_t>(messages_.size() - old_count));
     highestmodseq_ = modseq;
     seen_.valid = false;
+    note_own_changes();
     if (auto r = write_index_locked(*lock); !r)
         log::warning("%s: index not written after COPY: %s", path_.c_str(), r.error().message.c_str());
     return out;
