@@ -108,6 +108,11 @@ def folders(m):
     return out
 
 
+class Refused(Exception):
+    """FETCH answered NO: another session expunged a message this one still
+    lists (RFC 2180 4.1.2 allows that); a new SELECT sees the truth."""
+
+
 def fetch_all(m, folder):
     """[(uid, Message-ID, flags)] of a folder, selected read-only."""
     typ, data = m.select('"%s"' % folder, readonly=True)
@@ -115,6 +120,8 @@ def fetch_all(m, folder):
     if int(data[0]) == 0:
         return []
     typ, data = m.fetch("1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    if typ == "NO":
+        raise Refused(data)
     assert typ == "OK", data
     out = []
     for i, item in enumerate(data):
