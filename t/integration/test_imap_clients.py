@@ -262,6 +262,9 @@ class ImapClients(unittest.TestCase):
                 set sort = mailbox-order
                 set index_format = "%4C %-30.30s"
                 set imap_check_subscribed = no
+                set imap_idle = yes
+                set mail_check = 1
+                set timeout = 1
                 """).format(port=self.t.port("imap"), cert=self.cert))
         sock = os.path.join(d, "tmux.sock")
         debug = os.path.join(d, "debug.log")
@@ -323,6 +326,12 @@ class ImapClients(unittest.TestCase):
         self.assertEqual(sorted(mid for _, mid, _ in ms.fetch_all(m, "INBOX")),
                          ["<nm.one@clients.test>", "<nm.three@clients.test>"])
         self.assertEqual(flags("<nm.three@clients.test>"), ())
+        # New mail while neomutt sits in the index: IDLE tells it.
+        self.deliver(user, "<nm.four@clients.test>", "neomutt four")
+        until(lambda: "neomutt four" in screen(), "new mail not shown")
+        with open(debug + "0", errors="replace") as f:
+            exchange = "".join(l.split("_d() ", 1)[1] for l in f if "_d() " in l)
+        self.assertRegex(exchange, r"> a\d+ IDLE\n4< \+ [^\n]*\n4< \* 3 EXISTS\n", "the new mail did not come during IDLE")
         keys("q")
         until(lambda: tmux("has-session").returncode != 0, "neomutt did not quit")
 
