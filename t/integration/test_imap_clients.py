@@ -3,7 +3,8 @@ offlineimap each sync a local Maildir with the account both ways, twice,
 with folders, flags, new mail and deletions on both sides, over IMAPS with
 the sandbox certificate trusted, and end with both sides holding the same
 messages, no duplicates and no losses; a third sync changes nothing. neomutt,
-driven through tmux, reads and deletes messages over IMAPS."""
+driven through tmux, reads and deletes messages over STARTTLS and shows new
+mail that IDLE announces."""
 import hashlib
 import os
 import shutil
@@ -11,7 +12,6 @@ import smtplib
 import ssl
 import subprocess
 import textwrap
-import time
 import unittest
 
 import mail_state as ms
@@ -118,6 +118,11 @@ class ImapClients(unittest.TestCase):
         }
         log = sync()
         self.assert_in_sync(user, root, expected, log)
+        # Spelled out: a flag set on either side reached the other.
+        local = {mid_: path for path, mid_, _ in ms.local_files(root)["INBOX"]}
+        self.assertTrue(local[mid("s2")].endswith(":2,F"), local[mid("s2")])
+        server = ms.server_state(self.t.port("imaps"), user, tag + "-pw")
+        self.assertIn((mid("l1"), ("\\Seen",)), server["INBOX"])
 
         # Changes on both sides: new mail, flags, deletions, a new local message.
         self.deliver(user, mid("s4"), "server s4")
