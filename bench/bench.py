@@ -37,19 +37,29 @@ def parse_args():
     return ap.parse_args()
 
 
-def make_mailboxes(top, sizes, servers, postfix):
-    """Seeds written once, hard-linked into each reading server's Maildirs."""
-    seeds = os.path.join(top, "seed")
+def make_mailboxes(seeds, sizes, servers, postfix):
+    """Seeds written once, hard-linked into each reading server's Maildirs.
+    The seeds stay in the bench's parent directory between runs: removing a
+    run's tree then only removes links, and frees no inodes (ext4 makes file
+    creation dearer for minutes after many inodes were freed)."""
     plan = {"fetch": (sizes["fetch"], 4096), "big": (sizes["big"], 1200), "idle": (10, 4096),
             "login": (10, 4096)}
     for user, (count, size) in plan.items():
         t0 = time.monotonic()
-        names = maildirs.write_seed(os.path.join(seeds, user), count, size)
+        seed = os.path.join(seeds, "%s-%d-%d" % (user, count, size))
+        names = maildirs.write_seed(seed, count, size)
         for s in servers:
-            maildirs.link_into(os.path.join(seeds, user), names, s.maildir(user))
+            maildirs.link_into(seed, names, s.maildir(user))
         say("mailbox %s: %d messages of %d bytes (%.1fs)" % (user, count, size, time.monotonic() - t0))
     for s in servers + [postfix]:
         maildirs.make_maildir(s.maildir(smtp.RECIPIENT))
+
+
+def client_cpu():
+    """CPU of the bench's own clients: this process's threads and waited-for
+    children (smtp-source)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def run_row(row, servers, rounds, results):
@@ -62,6 +72,8 @@ def run_row(row, servers, rounds, results):
                 t0 = time.monotonic()
                 w = row["warm"](servers[name]) or {}
                 w["warm_s"] = time.monotonic() - t0
+                w.pop("ops", None)
+                w.pop("first_ops", None)
                 out["warm"][name] = w
             except Exception as e:
                 out["errors"][name] = "warm-up failed: %s" % e
@@ -70,7 +82,15 @@ def run_row(row, servers, rounds, results):
             if name in out["errors"]:
                 continue
             try:
+                if row.get("restart"):
+                    servers[name].stop()
+                    servers[name].start()
+                c0, s0, t0 = client_cpu(), servers[name].cgroup.cpu_seconds(), time.monotonic()
                 figures = row["run"](servers[name])
+                figures["client_cpu_pct"] = 100.0 * (client_cpu() - c0) / (time.monotonic() - t0)
+                if "ops" in figures:  # CPU per operation: less sensitive than rates to a busy machine
+                    ops = figures.pop("ops")
+                    figures["server_cpu_us_op"] = (servers[name].cgroup.cpu_seconds() - s0) * 1e6 / ops
             except Exception as e:
                 out["errors"][name] = "%s: %s" % (type(e).__name__, e)
                 say(rid, name, "FAILED:", out["errors"][name])
@@ -152,7 +172,7 @@ def main():
             servers[name].configure(accounts.USERS, pw_hash)
         results["versions"] = {n: s.version() for n, s in servers.items()}
         results["versions"]["tern_build"] = os.environ.get("TERN_BUILDDIR", "")
-        make_mailboxes(top, sizes, [servers["dovecot"], servers["tern"]], servers["postfix"])
+        make_mailboxes(os.path.join(args.dir, "seed"), sizes, [servers["dovecot"], servers["tern"]], servers["postfix"])
         for s in servers.values():
             s.start()
         only = set(args.only.split(",")) if args.only else None

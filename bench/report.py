@@ -29,6 +29,10 @@ METHOD = """\
   last message is in the recipient's Maildir (`new/`), which keeps growing between rounds.
 - IMAP and POP3: a small client in the bench (bench/lib/imap_client.py, pop3_client.py) on
   the same 2 cores as the servers; its own CPU is part of every figure, on both sides alike.
+  `client_cpu_pct` in the notes is the bench clients' CPU (Python threads, smtp-source) in
+  percent of one core during the timed part: near 100 the client, not the server, sets the pace.
+- The idle-connection row restarts each server before each round, so a heap grown (and
+  kept) by an earlier round is not counted as free.
 """
 
 

@@ -5,6 +5,7 @@ server's Maildir: same bytes, same file names, same page cache, and no
 directory tree that has just been emptied (ext4 makes creation dearer for a
 while after mass deletion)."""
 import os
+import shutil
 import time
 
 from lib import accounts
@@ -48,11 +49,13 @@ def make_maildir(path):
 def write_seed(seed_dir, count, size):
     """count messages in seed_dir/cur (flag Seen, as a client that read them
     would leave them); returns the file names. Reuses a complete seed."""
-    make_maildir(seed_dir)
     cur = os.path.join(seed_dir, "cur")
-    names = sorted(os.listdir(cur))
-    if len(names) == count:
-        return names
+    if os.path.isdir(cur):
+        names = sorted(os.listdir(cur))
+        if len(names) == count:
+            return names
+        shutil.rmtree(seed_dir)  # an interrupted run's partial seed
+    make_maildir(seed_dir)
     uid, gid = accounts.mail_ids()
     base = int(time.time()) - count
     names = []

@@ -43,4 +43,4 @@ def run(server, user, protocol, clients=8, seconds=3.0):
     elapsed = time.monotonic() - t0
     if errors:
         raise RuntimeError("%d login errors, first: %s" % (len(errors), errors[0]))
-    return {"logins_s": sum(counts) / elapsed}
+    return {"logins_s": sum(counts) / elapsed, "ops": sum(counts)}

@@ -16,7 +16,7 @@ def retr_all(server, user, count, depth):
         elapsed = time.monotonic() - t0
     finally:
         c.quit()
-    return {"msg_s": n / elapsed}
+    return {"msg_s": n / elapsed, "ops": n}
 
 
 def session(server, user, count):
