@@ -103,17 +103,18 @@ def run_row(row, servers, rounds, results):
 def derive_row(row, results):
     out = results["rows"].setdefault(row["id"], {"values": {}, "errors": {}, "warm": {}})
     for name in row["servers"]:
-        per_round = []
-        for src in row["derived_from"]:
-            vals = results["rows"].get(src, {}).get("values", {}).get(name, {}).get("pss_peak_mb", [])
-            for i, v in enumerate(vals):
-                if i == len(per_round):
-                    per_round.append(v)
-                per_round[i] = max(per_round[i], v)
-        if per_round:
-            out["values"].setdefault(name, {})["pss_peak_mb"] = per_round
-        else:
-            out["errors"][name] = "no SMTP run succeeded"
+        for key in (f["key"] for f in row["figures"]):
+            per_round = []
+            for src in row["derived_from"]:
+                vals = results["rows"].get(src, {}).get("values", {}).get(name, {}).get(key, [])
+                for i, v in enumerate(vals):
+                    if i == len(per_round):
+                        per_round.append(v)
+                    per_round[i] = max(per_round[i], v)
+            if per_round:
+                out["values"].setdefault(name, {})[key] = per_round
+            else:
+                out["errors"][name] = "no SMTP run succeeded"
 
 
 def run_profiles(tern, top, sizes, results):

@@ -136,7 +136,7 @@ def profile_section(results):
     if not profs:
         err = results.get("profiles_error")
         return ["## Profiles", "", "Not taken: %s." % err, ""] if err else []
-    out = ["## Profiles of Tern (perf, system-wide sampling at 1999 Hz, Tern's processes only)", "",
+    out = ["## Profiles of Tern (perf, system-wide sampling at 1999 Hz, kept: the processes of the Tern instance under test)", "",
            "Shares are of the samples taken in Tern's processes; entries under 0.7% are left out.", ""]
     for name, p in profs.items():
         out.append("### %s" % {"smtp": "SMTP path (4 KiB, one connection per message)",

@@ -109,15 +109,26 @@ def comm_of(pid):
 class PssSampler:
     """Samples a cgroup's total PSS in a thread; peak and mean over the run."""
 
-    def __init__(self, cgroup, interval=0.2):
-        self.cgroup, self.interval = cgroup, interval
+    def __init__(self, cgroup, interval=0.2, exclude=()):
+        self.cgroup, self.interval, self.exclude = cgroup, interval, set(exclude)
         self.samples = []
+        self.samples_excl = []  # the same without the processes named in exclude
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _sample(self):
+        total = excl = 0
+        for pid in self.cgroup.pids():
+            v = pss_of(pid)
+            total += v
+            if not self.exclude or comm_of(pid) not in self.exclude:
+                excl += v
+        self.samples.append(total)
+        self.samples_excl.append(excl)
+
     def _run(self):
         while not self._stop.is_set():
-            self.samples.append(self.cgroup.pss_bytes())
+            self._sample()
             self._stop.wait(self.interval)
 
     def __enter__(self):
@@ -127,10 +138,13 @@ class PssSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.samples.append(self.cgroup.pss_bytes())
+        self._sample()
 
     def peak(self):
         return max(self.samples) if self.samples else 0
+
+    def peak_excl(self):
+        return max(self.samples_excl) if self.samples_excl else 0
 
     def mean(self):
         return sum(self.samples) / len(self.samples) if self.samples else 0

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 from lib.common import say
@@ -18,9 +19,9 @@ def available():
     return p.returncode == 0
 
 
-def _report(data, comms, sort, limit):
+def _report(data, pids, sort, limit):
     cmd = ["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort,
-           "--comms", ",".join(sorted(comms)), "--percentage", "relative", "--percent-limit", "0.7"]
+           "--pid", ",".join(str(p) for p in sorted(pids)), "--percentage", "relative", "--percent-limit", "0.7"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
     rows = []
     for line in out.splitlines():
@@ -41,24 +42,34 @@ def profile(server, workdir, name, workload, messages):
     """Runs workload() under perf; returns the summary (shares are of the
     samples taken in Tern's processes)."""
     data = os.path.join(workdir, "perf-%s.data" % name)
-    comms = {comm_of(p) for p in server.cgroup.pids()}
+    # Samples are kept by process id, not name: other Tern instances on the
+    # machine (test suites) run processes with the same names.
+    pids = set(server.cgroup.pids())
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(0.1):
+            pids.update(server.cgroup.pids())
+
+    watcher = threading.Thread(target=watch, daemon=True)
     perf = subprocess.Popen(["perf", "record", "-a", "-F", "1999", "-o", data, "-q"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
+    watcher.start()
     cpu0 = server.cgroup.cpu_seconds()
     try:
         workload()
-        comms |= {comm_of(p) for p in server.cgroup.pids()}
     finally:
+        done.set()
+        watcher.join()
         perf.send_signal(signal.SIGINT)
         perf.wait(timeout=120)
     cpu = server.cgroup.cpu_seconds() - cpu0
-    comms.discard("?")
-    say("profile", name, "processes:", ",".join(sorted(comms)))
+    say("profile", name, "processes:", ",".join(sorted({comm_of(p) for p in pids})))
     return {
         "messages": messages,
         "cpu_us_msg": cpu * 1e6 / messages,
-        "by_process": _report(data, comms, "comm", 12),
-        "by_object": _report(data, comms, "comm,dso", 12),
-        "by_symbol": _report(data, comms, "comm,dso,symbol", 25),
+        "by_process": _report(data, pids, "comm", 12),
+        "by_object": _report(data, pids, "comm,dso", 12),
+        "by_symbol": _report(data, pids, "comm,dso,symbol", 25),
     }

@@ -38,7 +38,8 @@ def rows(n):
         # Filled from the three SMTP rows above: the peak of each round.
         dict(id="smtp_pss", title="Total memory (PSS, peak) during the SMTP runs",
              servers=["postfix", "tern"], derived_from=["smtp_4k", "smtp_4k_keep", "smtp_100k"],
-             figures=[F("pss_peak_mb", "MB", "lower", ratio=0.5)], issue="#7"),
+             figures=[F("pss_peak_mb", "MB", "lower", ratio=0.5),
+                      F("pss_peak_mta_mb", "MB without imapd, pop3d", "lower", ratio=0.5)], issue="#7"),
         dict(id="imap_idle", title="%d idle logged-in IMAP connections, memory per connection (PSS)" % n["idle"],
              servers=["dovecot", "tern"], restart=True,  # a fresh heap each round: nothing reused from the last
              run=lambda s: imap_idle.run(s, "idle", n["idle"]),
