@@ -200,6 +200,9 @@ def main():
         with open(os.path.join(top, "results.json"), "w") as f:
             json.dump(results, f, indent=1)
         if results["rows"]:
+            # The raw figures beside the report: `python3 bench/report.py bench/results.json` redoes it.
+            with open(os.path.join(os.path.dirname(os.path.abspath(args.results)), "results.json"), "w") as f:
+                json.dump(results, f, indent=1)
             report.write(results, rowspec.rows(sizes), args.results)
             say("wrote", args.results)
         if not args.keep:

@@ -127,7 +127,8 @@ def disk_section(results):
             v = results["rows"].get(rid, {}).get("values", {}).get(name, {}).get("msg_s")
             if v:
                 m = med(v)
-                out.append("| %s | %s | %s | %.0f%% |" % (rid, LABEL[name], fmt(m), 100.0 * m / d["create_fsync_rename_s"]))
+                share = 100.0 * m / d["create_fsync_rename_s"]
+                out.append("| %s | %s | %s | %.0f%% |" % (rid, LABEL[name], fmt(m), share))
     return out + [""]
 
 
@@ -136,7 +137,8 @@ def profile_section(results):
     if not profs:
         err = results.get("profiles_error")
         return ["## Profiles", "", "Not taken: %s." % err, ""] if err else []
-    out = ["## Profiles of Tern (perf, system-wide sampling at 1999 Hz, kept: the processes of the Tern instance under test)", "",
+    out = ["## Profiles of Tern", "",
+           "perf, system-wide sampling at 1999 Hz; kept: the samples of the Tern instance's processes.", "",
            "Shares are of the samples taken in Tern's processes; entries under 0.7% are left out.", ""]
     for name, p in profs.items():
         out.append("### %s" % {"smtp": "SMTP path (4 KiB, one connection per message)",
@@ -145,7 +147,8 @@ def profile_section(results):
         if "error" in p:
             out += ["Not taken: %s" % p["error"], ""]
             continue
-        out.append("%d messages, %s µs of Tern CPU per message (whole cgroup)." % (p["messages"], fmt(p["cpu_us_msg"])))
+        out.append("%d messages, %s µs of Tern CPU per message (whole cgroup)." % (
+            p["messages"], fmt(p["cpu_us_msg"])))
         out += ["", "| share of Tern's samples | process |", "|---|---|"]
         out += ["| %.1f%% | %s |" % (pct, what) for pct, what in p["by_process"]]
         out += ["", "| share | process, object |", "|---|---|"]
