@@ -1,0 +1,91 @@
+"""Tern as the tests run it (t/support/tern_instance.py): a `tern sandbox`
+from the build tree in TERN_BUILDDIR, on free loopback ports, here created
+under the bench directory and started inside its own cgroup. Users are
+added with `tern user add` (as the tests do); their hash is then set to the
+one Dovecot gets, so both servers check the same crypt(3) string.
+Tern's durability is its only mode: queue file and Maildir fsync'ed, then
+renamed, then the directory fsync'ed."""
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "t", "support"))
+
+import tern_instance  # noqa: E402
+
+from lib import accounts  # noqa: E402
+from lib.common import say, sh, start_daemon, wait_for  # noqa: E402
+from lib.measure import Cgroup  # noqa: E402
+
+
+class Tern:
+    name = "tern"
+
+    def __init__(self, top):
+        tempfile.tempdir = top  # the sandbox is made under the bench directory
+        try:
+            self.inst = tern_instance.Instance(domain=accounts.DOMAIN)
+        finally:
+            tempfile.tempdir = None
+        self.dir = self.inst.dir
+        self.smtp_port = self.inst.port("smtp")
+        self.imap_port = self.inst.port("imap")
+        self.pop3_port = self.inst.port("pop3")
+        self.cgroup = None
+
+    def version(self):
+        try:
+            return sh(["git", "-C", REPO, "describe", "--always", "--dirty"]).strip()
+        except RuntimeError:
+            return "unknown"
+
+    def maildir(self, user):
+        return self.inst.maildir(accounts.address(user))
+
+    def configure(self, users, password_hash):
+        for u in users:
+            self.inst.add_user(accounts.address(u), accounts.PASSWORD)
+        users_file = self.inst.postconf("-h", "auth_users_file").strip()
+        with open(users_file) as f:
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            fields = line.split(":")
+            if not line.startswith("#") and len(fields) >= 4 and fields[0].split("@")[0] in users:
+                fields[1] = password_hash
+                line = ":".join(fields)
+            out.append(line)
+        with open(users_file, "w") as f:
+            f.write("\n".join(out) + "\n")
+        # Clear-text logins on loopback, as Dovecot allows them from localhost.
+        self.inst.postconf("-e", "imapd_tls_auth_only=no", "pop3d_tls_auth_only=no")
+
+    def start(self):
+        self.cgroup = Cgroup("tern-bench-tern")
+        cmd = [tern_instance.tool("tern"), "-c", self.inst.etc, "start"]
+        start_daemon(self.cgroup.wrap(cmd), os.path.join(self.dir, "log", "start.log"))
+        # Only the ports that start in clear text: a bare connect to a TLS port is logged as a failed handshake.
+        for service in ("smtp", "submission", "pop3", "imap"):
+            wait_for(lambda: self.inst.connectable(service), timeout=20, what="tern " + service)
+        wait_for(lambda: os.path.exists(os.path.join(self.inst.queue, "public", "qmgr")), timeout=20)
+        say("tern started on base", self.inst.base)
+
+    def stop(self):
+        if self.cgroup is None:
+            return
+        self.inst.stop()
+        try:
+            wait_for(lambda: not self.cgroup.pids(), timeout=10)
+        except TimeoutError:
+            pass
+        self.cgroup.remove()
+        self.cgroup = None
+
+    def log_errors(self):
+        try:
+            return [l for l in self.inst.log().splitlines(True)
+                    if "fatal:" in l or "panic:" in l or "error:" in l or "warning:" in l][-20:]
+        except FileNotFoundError:
+            return []

@@ -1,0 +1,95 @@
+"""The rows of issue #7 (and the mailbox rows of issue #5): what each row
+runs, against which servers (the reference first), and its target.
+
+A figure's target is a ratio Tern/reference (`ratio`, with `better` saying
+which way is good) or an absolute bound on Tern's own figure (`below`)."""
+from workloads import imap_fetch, imap_idle, logins, pop3, smtp
+
+SIZES = {
+    "full": dict(rounds=3, smtp_4k=2000, smtp_100k=1000, fetch=10000, big=100000, idle=500,
+                 uid_fetch=2000, pop3_session=1000, login_seconds=4.0),
+    "quick": dict(rounds=2, smtp_4k=300, smtp_100k=150, fetch=2000, big=5000, idle=100,
+                  uid_fetch=300, pop3_session=300, login_seconds=1.5),
+}
+
+
+def F(key, unit, better, ratio=None, below=None):
+    return dict(key=key, unit=unit, better=better, ratio=ratio, below=below)
+
+
+# Whole-server CPU per operation: steadier than a rate on a busy machine.
+CPU_OP = F("server_cpu_us_op", "µs server CPU/op", "lower")
+
+
+def rows(n):
+    """Row specs for the sizes n (a SIZES entry)."""
+    return [
+        dict(id="smtp_4k", title="SMTP 4 KiB, 10 sessions, one connection per message, until all are in Maildir",
+             servers=["postfix", "tern"],
+             run=lambda s: smtp.run(s, n["smtp_4k"], 4096),
+             figures=[F("msg_s", "msg/s", "higher", ratio=2.0), F("cpu_ms_msg", "ms CPU/msg", "lower", ratio=0.5)],
+             issue="#7"),
+        dict(id="smtp_4k_keep", title="SMTP 4 KiB, 10 sessions, connections kept open (smtp-source -d)",
+             servers=["postfix", "tern"],
+             run=lambda s: smtp.run(s, n["smtp_4k"], 4096, keep_open=True),
+             figures=[F("msg_s", "msg/s", "higher", ratio=2.0), F("cpu_ms_msg", "ms CPU/msg", "lower")],
+             issue="#7"),
+        dict(id="smtp_100k", title="SMTP 100 KiB, 10 sessions, one connection per message",
+             servers=["postfix", "tern"],
+             run=lambda s: smtp.run(s, n["smtp_100k"], 102400),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), F("cpu_ms_msg", "ms CPU/msg", "lower")],
+             issue="#7"),
+        # Filled from the three SMTP rows above: the peak of each round.
+        dict(id="smtp_pss", title="Total memory (PSS, peak) during the SMTP runs",
+             servers=["postfix", "tern"], derived_from=["smtp_4k", "smtp_4k_keep", "smtp_100k"],
+             figures=[F("pss_peak_mb", "MB", "lower", ratio=0.5),
+                      F("pss_peak_mta_mb", "MB without imapd, pop3d", "lower", ratio=0.5)], issue="#7"),
+        dict(id="imap_idle", title="%d idle logged-in IMAP connections, memory per connection (PSS)" % n["idle"],
+             servers=["dovecot", "tern"], restart=True,  # a fresh heap each round: nothing reused from the last
+             run=lambda s: imap_idle.run(s, "idle", n["idle"]),
+             figures=[F("kib_conn", "KiB/conn", "lower", ratio=0.1), F("imap_processes", "imap processes", "lower")],
+             issue="#7, #5"),
+        dict(id="imap_fetch_body", title="IMAP FETCH 1:* BODY.PEEK[] on %d messages (4 KiB)" % n["fetch"],
+             servers=["dovecot", "tern"],
+             warm=lambda s: imap_fetch.fetch_all(s, "fetch", imap_fetch.BODY),
+             run=lambda s: imap_fetch.fetch_all(s, "fetch", imap_fetch.BODY),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), CPU_OP], issue="#7"),
+        dict(id="imap_fetch_meta", title="IMAP FETCH 1:* (FLAGS UID RFC822.SIZE ENVELOPE) on %d messages" % n["fetch"],
+             servers=["dovecot", "tern"],
+             warm=lambda s: imap_fetch.fetch_all(s, "fetch", imap_fetch.META),
+             run=lambda s: imap_fetch.fetch_all(s, "fetch", imap_fetch.META),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), CPU_OP], issue="#7"),
+        dict(id="imap_uid_fetch", title="IMAP one UID FETCH BODY.PEEK[] per command (%d commands)" % n["uid_fetch"],
+             servers=["dovecot", "tern"],
+             run=lambda s: imap_fetch.uid_fetch_each(s, "fetch", n["uid_fetch"]),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), CPU_OP], issue="#7"),
+        dict(id="pop3_retr_1", title="POP3 RETR of %d messages, one at a time" % n["fetch"],
+             servers=["dovecot", "tern"],
+             warm=lambda s: pop3.warm(s, "fetch"),
+             run=lambda s: pop3.retr_all(s, "fetch", n["fetch"], 1),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), CPU_OP], issue="#7"),
+        dict(id="pop3_retr_32", title="POP3 RETR of %d messages, 32 pipelined" % n["fetch"],
+             servers=["dovecot", "tern"],
+             run=lambda s: pop3.retr_all(s, "fetch", n["fetch"], 32),
+             figures=[F("msg_s", "msg/s", "higher", ratio=1.5), CPU_OP], issue="#7"),
+        dict(id="pop3_session", title="POP3 session: login, UIDL, RETR of %d messages, QUIT" % n["pop3_session"],
+             servers=["dovecot", "tern"],
+             run=lambda s: pop3.session(s, "fetch", n["pop3_session"]),
+             figures=[F("session_ms", "ms", "lower", ratio=1.0)], issue="#5"),
+        dict(id="imap_logins", title="IMAP logins/s, 8 concurrent (LOGIN, LOGOUT, one connection each)",
+             servers=["dovecot-perf", "tern", "dovecot"],
+             run=lambda s: logins.run(s, "login", "imap", seconds=n["login_seconds"]),
+             figures=[F("logins_s", "logins/s", "higher", ratio=1.0), CPU_OP], issue="#7"),
+        dict(id="pop3_logins", title="POP3 logins/s, 8 concurrent (USER, PASS, QUIT, one connection each)",
+             servers=["dovecot-perf", "tern", "dovecot"],
+             run=lambda s: logins.run(s, "login", "pop3", seconds=n["login_seconds"]),
+             figures=[F("logins_s", "logins/s", "higher", ratio=1.0), CPU_OP], issue="#7"),
+        dict(id="imap_big", title="SELECT of a %d-message mailbox after first open; then FETCH 1:* "
+                                  "(FLAGS UID RFC822.SIZE ENVELOPE) of it" % n["big"],
+             servers=["dovecot", "tern"],
+             warm=lambda s: dict(imap_fetch.first_open(s, "big", timeout=900),
+                                 **{"first_" + k: v for k, v in imap_fetch.select_big(s, "big").items()}),
+             run=lambda s: imap_fetch.select_big(s, "big"),
+             figures=[F("select_ms", "ms", "lower", below=50.0), F("meta_msg_s", "msg/s", "higher", ratio=1.0), CPU_OP],
+             issue="#7, #5"),
+    ]
