@@ -228,6 +228,11 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::Rfc822:
         case FetchKind::Rfc822Header:
         case FetchKind::Rfc822Text: {
+            // The whole message needs no MIME parse and no copy.
+            if (whole_message(a)) {
+                item(response_name(a) + " " + imap_literal(apply_partial(message, a)));
+                break;
+            }
             const std::string data = section_bytes(message, structure(), a);
             item(response_name(a) + " " + imap_literal(apply_partial(data, a)));
             break;

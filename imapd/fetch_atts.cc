@@ -181,6 +181,11 @@ std::optional<std::vector<FetchAtt>> parse_fetch_atts(Parser& p) {
     return std::vector<FetchAtt>{std::move(*one)};
 }
 
+bool whole_message(const FetchAtt& a) {
+    return a.kind == FetchKind::Rfc822 ||
+           (a.kind == FetchKind::Section && a.part.empty() && a.section == SectionKind::Full && a.fields.empty());
+}
+
 bool sets_seen(const FetchAtt& a) {
     return ((a.kind == FetchKind::Section || a.kind == FetchKind::Binary) && !a.peek) || a.kind == FetchKind::Rfc822 ||
            a.kind == FetchKind::Rfc822Text;

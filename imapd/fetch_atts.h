@@ -73,6 +73,9 @@ inline constexpr std::size_t kMaxFetchAtts = 100;
 // nullopt on any syntax error.
 std::optional<std::vector<FetchAtt>> parse_fetch_atts(Parser& p);
 
+// Whether the item is the whole message (BODY[], BODY.PEEK[], RFC822).
+bool whole_message(const FetchAtt& a);
+
 // Whether fetching the item sets \Seen (BODY[...] and RFC822 / RFC822.TEXT).
 bool sets_seen(const FetchAtt& a);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <tuple>
 #include <unordered_map>
@@ -248,14 +249,6 @@ Result<Mailbox> Mailbox::open(const std::string& maildir_root, const std::string
     }
     while (mb.path_.size() > 1 && mb.path_.back() == '/') mb.path_.pop_back();
     if (auto r = make_maildir(mb.path_); !r) return r.error();
-    auto loaded = load_index(mb.path_);
-    if (!loaded) return loaded.error();
-    if (loaded->status == IndexStatus::Ok) {
-        mb.uidvalidity_ = loaded->st.uidvalidity;
-        mb.uidnext_ = loaded->st.uidnext;
-        mb.highestmodseq_ = loaded->st.highestmodseq;
-        mb.messages_ = std::move(loaded->st.messages);
-    }
     return mb;
 }
 
@@ -599,6 +592,7 @@ Result<std::string> Mailbox::read_message(std::uint32_t uid, std::size_t max_byt
     auto fd = open_message(uid);
     if (!fd) return fd.error();
     std::string out;
+    if (const long i = find(uid); i >= 0) out.reserve(std::min<std::uint64_t>(messages_[static_cast<std::size_t>(i)].size, max_bytes) + 1);
     char buf[65536];
     char prev = '\0';
     for (;;) {
@@ -608,11 +602,22 @@ Result<std::string> Mailbox::read_message(std::uint32_t uid, std::size_t max_byt
             return sys_error("read", path_);
         }
         if (n == 0) break;
-        for (ssize_t k = 0; k < n; ++k) {
-            if (buf[k] == '\n' && prev != '\r') out += '\r';
-            out += buf[k];
-            prev = buf[k];
+        // Copy runs up to each LF at once (memchr), adding the CR a bare LF lacks.
+        const char* p = buf;
+        const char* end = buf + n;
+        while (p < end) {
+            const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+            if (!lf) {
+                out.append(p, end);
+                break;
+            }
+            out.append(p, lf);
+            const char before = lf == buf ? prev : lf[-1];
+            if (before != '\r') out += '\r';
+            out += '\n';
+            p = lf + 1;
         }
+        prev = buf[n - 1];
         if (out.size() > max_bytes)
             return Error(EFBIG, path_ + ": message UID " + std::to_string(uid) + " is larger than " +
                                     std::to_string(max_bytes) + " bytes");

@@ -52,8 +52,8 @@ class Mailbox {
 public:
     // Opens (creating tmp/ new/ cur/ when missing) the folder of a user's
     // Maildir root: "INBOX" is the root itself, "Work/2024" is
-    // root/.Work.2024 (folder_names.h). Reads the index when there is one
-    // (uidvalidity() is 0 until the first sync() of a folder that has none).
+    // root/.Work.2024 (folder_names.h). Nothing is read until sync():
+    // uidvalidity() is 0 and messages() empty until then.
     // A name check_folder_name refuses is an error (EINVAL).
     [[nodiscard]] static Result<Mailbox> open(const std::string& maildir_root, const std::string& folder);
 

@@ -71,9 +71,12 @@ TEST_CASE("sync gives delivered messages UIDs 1..n, stable across reopen", "[sto
     CHECK(again.uidvalidity() == mb.uidvalidity());
     CHECK(uids(again) == uids(mb));
     for (std::size_t i = 0; i < 3; ++i) CHECK(again.messages()[i].filename == mb.messages()[i].filename);
-    SECTION("open alone reads the index") {
+    SECTION("open alone reads nothing; sync reads the index once") {
         auto plain = Mailbox::open(root, "INBOX");
         REQUIRE(plain);
+        CHECK(plain->uidvalidity() == 0);
+        CHECK(plain->messages().empty());
+        REQUIRE(plain->sync());
         CHECK(plain->uidvalidity() == mb.uidvalidity());
         CHECK(plain->messages().size() == 3);
     }
@@ -437,4 +440,27 @@ TEST_CASE("an index whose directories have not changed since it was written is u
     const auto after_store = read_file(root + "/tern-index", 4096).value();
     CHECK(after_store.find(" 0 0\n") == std::string::npos);
     CHECK(open_synced(root).messages()[0].flags == "S");
+}
+
+TEST_CASE("read_message adds CR only where a LF lacks one, across read chunks", "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    // LFs at the edges of the 64 KiB chunks, a CRLF split across two chunks, bare CRs.
+    std::string text(65535, 'x');
+    text += "\r\nline\nmore\r\n\n\rlast";
+    text += std::string(70000, 'y') + "\n";
+    REQUIRE(make_dirs(root + "/cur"));
+    drop_file(root + "/cur/1800000001.M1P1.host:2,", text);
+    auto mb = open_synced(root);
+    auto got = mb.read_message(1, 1 << 20);
+    REQUIRE(got);
+    std::string want;
+    char prev = 0;
+    for (char c : text) {
+        if (c == '\n' && prev != '\r') want += '\r';
+        want += c;
+        prev = c;
+    }
+    CHECK(*got == want);
+    CHECK(got->size() == mb.messages()[0].size);
 }
