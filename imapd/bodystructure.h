@@ -13,6 +13,9 @@
 namespace tern::imapd {
 
 // message: CRLF line ends, as clients see it (sizes and line counts are of that text).
-std::string body_structure(std::string_view message, const mime::Structure& s, bool extended);
+// decode_2231: RFC 2231 parameter values as text (IMAP4rev2); otherwise they
+// are written again in RFC 2231 form, NAME* = charset'lang'%XX (IMAP4rev1).
+std::string body_structure(std::string_view message, const mime::Structure& s, bool extended,
+                           bool decode_2231 = false);
 
 }  // namespace tern::imapd

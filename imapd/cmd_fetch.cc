@@ -4,6 +4,7 @@
 #include <event2/buffer.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "imapd/bodystructure.h"
@@ -15,6 +16,8 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/mime/structure.h"
+#include "libmail/store/mailbox_index.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -70,6 +73,7 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
         job->has_uid = job->has_uid || a.kind == FetchKind::Uid;
         job->has_flags = job->has_flags || a.kind == FetchKind::Flags;
         modseq = modseq || a.kind == FetchKind::Modseq;
+        if (needs_message(a) && !cache_field(a.kind)) job->cacheable_only = false;
     }
     if (modseq) enable_condstore();
     job->has_modseq = std::any_of(atts->begin(), atts->end(), [](const FetchAtt& a) { return a.kind == FetchKind::Modseq; });
@@ -84,6 +88,17 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
     if (job->mark_seen) mark_seen(*job);
     fetch_job_ = std::move(job);
     continue_fetch();
+}
+
+// The parse cache's field for an item, or 0 for items it does not keep.
+// IMAP4rev2 sessions get RFC 2231 values decoded: their own fields.
+char Session::cache_field(FetchKind kind) const {
+    switch (kind) {
+    case FetchKind::Envelope: return store::ParseCache::kEnvelope;
+    case FetchKind::Body: return rev2_ ? store::ParseCache::kBody2 : store::ParseCache::kBody;
+    case FetchKind::BodyStructure: return rev2_ ? store::ParseCache::kBodyStructure2 : store::ParseCache::kBodyStructure;
+    default: return 0;
+    }
 }
 
 // Sets \Seen on every message of the FETCH that lacks it, in one store
@@ -121,6 +136,7 @@ void Session::continue_fetch() {
         }
         fetch_one(job, job.seqs[job.next++]);
     }
+    if (cache_) cache_->release();
     const bool was_paused = job.paused;
     if (job.unknown_cte)
         tagged(job.tag, "NO [UNKNOWN-CTE] A part has a content transfer encoding the server cannot decode");
@@ -137,8 +153,24 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
     if (!m) return;  // vanished behind our back; EXPUNGE comes at the next NOOP
     if (job.changed_since != 0 && m->modseq <= job.changed_since) return;
     const std::uint32_t msg_uid = m->uid;
+    // ENVELOPE, BODY and BODYSTRUCTURE come from the folder's parse cache
+    // when it has them; the message is read only for what it does not have.
+    std::map<char, std::string> cached;
+    bool all_cached = job.need_message && job.cacheable_only && cache_;
+    if (all_cached) {
+        for (const auto& a : job.atts) {
+            const char field = cache_field(a.kind);
+            if (!field || cached.count(field)) continue;
+            auto v = cache_->get(msg_uid, field);
+            if (!v) {
+                all_cached = false;
+                break;
+            }
+            cached.emplace(field, std::move(*v));
+        }
+    }
     std::string message;
-    if (job.need_message) {
+    if (job.need_message && !all_cached) {
         auto r = mbox_->read_message(msg_uid, settings_.max_message_bytes);
         if (!r) {
             log::warning("fetch uid %u in %s: %s", msg_uid, mbox_->path().c_str(), r.error().message.c_str());
@@ -165,11 +197,27 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::Uid: item("UID " + std::to_string(msg_uid)); break;
         case FetchKind::Flags: item("FLAGS " + format_flags(m->flags, m->keywords)); break;
         case FetchKind::Modseq: item("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
+        case FetchKind::EmailId:
+            item("EMAILID (" + store::email_id(store::split_maildir_name(std::string_view(m->filename).substr(4)).base) + ")");
+            break;
+        case FetchKind::ThreadId: item("THREADID NIL"); break;
         case FetchKind::InternalDate: item("INTERNALDATE \"" + format_internaldate(m->internal_date) + "\""); break;
         case FetchKind::Rfc822Size: item("RFC822.SIZE " + std::to_string(m->size)); break;
-        case FetchKind::Envelope: item("ENVELOPE " + envelope(header_block(message))); break;
-        case FetchKind::Body: item("BODY " + body_structure(message, structure(), false)); break;
-        case FetchKind::BodyStructure: item("BODYSTRUCTURE " + body_structure(message, structure(), true)); break;
+        case FetchKind::Envelope:
+        case FetchKind::Body:
+        case FetchKind::BodyStructure: {
+            const char field = cache_field(a.kind);
+            auto it = cached.find(field);
+            if (it == cached.end()) {
+                std::string value = a.kind == FetchKind::Envelope
+                                        ? envelope(header_block(message))
+                                        : body_structure(message, structure(), a.kind == FetchKind::BodyStructure, rev2_);
+                if (cache_) cache_->put(msg_uid, field, value);
+                it = cached.emplace(field, std::move(value)).first;
+            }
+            item(response_name(a) + " " + it->second);
+            break;
+        }
         case FetchKind::Section:
         case FetchKind::Rfc822:
         case FetchKind::Rfc822Header:

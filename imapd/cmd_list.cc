@@ -13,6 +13,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/folder_names.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -29,7 +30,7 @@ constexpr std::size_t kMaxPatterns = 100;
 
 bool known_status_item(const std::string& u) {
     static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED-STORAGE"};
+                                                  "UNSEEN",   "DELETED", "SIZE",    "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED-STORAGE", "MAILBOXID"};
     for (auto k : kItems)
         if (u == k) return true;
     return false;
@@ -238,7 +239,7 @@ void Session::list(const std::string& tag, Parser& p, const char* verb) {
         if (lsub) {
             if (!exists || !c.selected) attrs.push_back("\\Noselect");
         } else {
-            if (!exists) attrs.push_back(o.extended ? "\\NonExistent" : "\\Noselect");
+            if (!exists) attrs.push_back(o.extended || rev2_ ? "\\NonExistent" : "\\Noselect");
             if (exists || f.has_children) attrs.push_back(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
             if (o.return_subscribed && f.subscribed) attrs.push_back("\\Subscribed");
             if (!f.special_use.empty()) attrs.push_back(f.special_use);
@@ -254,6 +255,18 @@ void Session::list(const std::string& tag, Parser& p, const char* verb) {
         if (!o.status_items.empty() && exists) status_line(name, o.status_items);
     }
     tagged(tag, std::string("OK ") + verb + " completed");
+}
+
+std::string Session::mailbox_attributes(const std::string& folder) {
+    auto tree = store::folder_tree(maildir_root_);
+    if (!tree) return "";
+    for (const auto& f : *tree) {
+        if (f.name != folder) continue;
+        std::string out = f.has_children ? "\\HasChildren" : "\\HasNoChildren";
+        if (!f.special_use.empty()) out += " " + std::string(f.special_use);
+        return out;
+    }
+    return "";
 }
 
 void Session::cmd_list(const std::string& tag, Parser& p) { list(tag, p, "LIST"); }
@@ -282,6 +295,11 @@ bool Session::status_line(const std::string& folder, const std::vector<std::stri
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out += ' ';
         const auto& it = items[i];
+        if (it == "MAILBOXID") {  // RFC 8474 4.2: MAILBOXID (id)
+            auto id = store::mailbox_id(mb->path());
+            out += "MAILBOXID (" + (id ? *id : std::string("NIL")) + ")";
+            continue;
+        }
         std::uint64_t v = 0;
         if (it == "MESSAGES") v = mb->messages().size();
         else if (it == "UIDNEXT") v = mb->uidnext();

@@ -7,6 +7,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/folder_names.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -32,8 +33,8 @@ std::string folder_failure(const Error& e, const std::string& user) {
 
 std::optional<std::string> Session::folder_from_client(std::string_view raw) const {
     if (store::is_inbox(raw)) return std::string("INBOX");
-    // RFC 6855 3: after ENABLE UTF8=ACCEPT names are UTF-8 as they are.
-    auto name = utf8_accept_ ? std::optional<std::string>(raw) : store::mutf7_to_utf8(raw);
+    // RFC 6855 3 and RFC 9051 5.1: after ENABLE UTF8=ACCEPT or IMAP4rev2 names are UTF-8 as they are.
+    auto name = utf8_accept_ || rev2_ ? std::optional<std::string>(raw) : store::mutf7_to_utf8(raw);
     if (!name) return std::nullopt;
     // "inbox/x" is below INBOX whatever its case (RFC 9051 5.1).
     if (name->size() > 6 && (*name)[5] == '/' && store::is_inbox(std::string_view(*name).substr(0, 5)))
@@ -42,7 +43,7 @@ std::optional<std::string> Session::folder_from_client(std::string_view raw) con
 }
 
 std::string Session::folder_to_client(std::string_view name) const {
-    if (utf8_accept_) return imap_string(name);
+    if (utf8_accept_ || rev2_) return imap_string(name);
     auto encoded = store::utf8_to_mutf7(name);
     return imap_string(encoded ? *encoded : std::string(name));
 }
@@ -66,7 +67,10 @@ void Session::cmd_create(const std::string& tag, Parser& p) {
     if (name->size() > 1 && name->back() == '/') name->pop_back();
     if (auto r = store::create_folder(maildir_root_, *name); !r) return tagged(tag, folder_failure(r.error(), user_));
     log::info("user=<%s>: created mailbox %s", printable(user_).c_str(), printable(*name).c_str());
-    tagged(tag, "OK CREATE completed");
+    // RFC 8474 4.1: the new mailbox's id in the tagged OK.
+    auto dir = store::to_maildir_dir(*name);
+    auto id = dir ? store::mailbox_id(maildir_root_ + "/" + *dir) : Result<std::string>(dir.error());
+    tagged(tag, id ? "OK [MAILBOXID (" + *id + ")] CREATE completed" : std::string("OK CREATE completed"));
 }
 
 void Session::cmd_delete(const std::string& tag, Parser& p) {

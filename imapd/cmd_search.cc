@@ -6,25 +6,22 @@
 #include "imapd/envelope.h"
 #include "imapd/search_keys.h"
 #include "imapd/session.h"
+#include "imapd/uid_set.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/store/mailbox_index.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
 namespace {
 
-// "1:3,5" from ascending numbers (RFC 4731 3.1: ALL is a sequence-set).
-std::string compress(const std::vector<std::uint32_t>& v) {
-    std::string out;
-    for (std::size_t i = 0; i < v.size();) {
-        std::size_t j = i;
-        while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
-        if (!out.empty()) out += ',';
-        out += std::to_string(v[i]);
-        if (j > i) out += ':' + std::to_string(v[j]);
-        i = j + 1;
-    }
-    return out;
+// Whether the program uses a key of this kind anywhere.
+bool uses_kind(const SearchKey& key, SearchKey::Kind kind) {
+    if (key.kind == kind) return true;
+    for (const auto& k : key.sub)
+        if (uses_kind(k, kind)) return true;
+    return false;
 }
 
 SequenceSet as_set(const std::vector<std::uint32_t>& v) {
@@ -62,6 +59,7 @@ std::vector<std::uint32_t> Session::matching(const SearchKey& program) {
     const auto max_seq = static_cast<std::uint32_t>(seq_uids_.size());
     const std::uint32_t max_uid = seq_uids_.empty() ? 0 : seq_uids_.back();
     const bool text = needs_text(key);
+    const bool uses_email_id = uses_kind(key, SearchKey::Kind::EmailId);
     for (std::uint32_t n = 1; n <= max_seq; ++n) {
         const auto* m = info(n);
         if (!m) continue;
@@ -74,6 +72,12 @@ std::vector<std::uint32_t> Session::matching(const SearchKey& program) {
         item.max_seq = max_seq;
         item.max_uid = max_uid;
         item.internal_date = m->internal_date;
+        item.modseq = m->modseq;
+        std::string email_id;
+        if (uses_email_id) {
+            email_id = store::email_id(store::split_maildir_name(std::string_view(m->filename).substr(4)).base);
+            item.email_id = email_id;
+        }
         std::optional<std::string> message;
         bool tried = false;
         if (text) {
@@ -107,27 +111,40 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
         if (error.rfind("[BADCHARSET", 0) == 0) return tagged(tag, "NO " + error + " Unsupported charset");
         return bad(tag, error.empty() ? "Syntax error in search keys" : error);
     }
+    const bool modseq_key = uses_kind(*key, SearchKey::Kind::Modseq);
+    if (modseq_key) enable_condstore();
     const auto seqs = matching(*key);
     auto number = [&](std::uint32_t n) { return uid ? seq_uids_[n - 1] : n; };
-    if (!has_return) {
+    // RFC 7162 3.1.5: a search on MODSEQ also gives the highest MODSEQ found.
+    std::string modseq_suffix;
+    if (modseq_key && !seqs.empty()) {
+        std::uint64_t highest = 0;
+        for (auto n : seqs)
+            if (const auto* m = info(n)) highest = std::max(highest, m->modseq);
+        modseq_suffix = std::to_string(highest);
+    }
+    // RFC 9051 6.4.4: an IMAP4rev2 client gets ESEARCH (ALL) even without RETURN.
+    if (!has_return && !rev2_) {
         std::string out = "SEARCH";
         for (auto n : seqs) out += " " + std::to_string(number(n));
+        if (!modseq_suffix.empty()) out += " (MODSEQ " + modseq_suffix + ")";
         untagged(out);
         return tagged(tag, std::string("OK ") + verb + " completed");
     }
-    if (*opts & kReturnSave) {
+    const unsigned options = has_return ? *opts : kReturnAll;
+    if (options & kReturnSave) {
         // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved.
         std::vector<std::uint32_t> keep;
-        if (!seqs.empty() && (*opts & (kReturnMin | kReturnMax)) && !(*opts & (kReturnAll | kReturnCount))) {
-            if (*opts & kReturnMin) keep.push_back(seq_uids_[seqs.front() - 1]);
-            if (*opts & kReturnMax) keep.push_back(seq_uids_[seqs.back() - 1]);
+        if (!seqs.empty() && (options & (kReturnMin | kReturnMax)) && !(options & (kReturnAll | kReturnCount))) {
+            if (options & kReturnMin) keep.push_back(seq_uids_[seqs.front() - 1]);
+            if (options & kReturnMax) keep.push_back(seq_uids_[seqs.back() - 1]);
         } else {
             for (auto n : seqs) keep.push_back(seq_uids_[n - 1]);
         }
         std::sort(keep.begin(), keep.end());
         keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
         search_result_ = std::move(keep);
-        if (*opts == kReturnSave) return tagged(tag, std::string("OK ") + verb + " completed, result saved");
+        if (options == kReturnSave) return tagged(tag, std::string("OK ") + verb + " completed, result saved");
     }
     // RFC 4731 3.1: MIN, MAX and ALL are left out when nothing matched.
     std::string out = "ESEARCH (TAG " + imap_string(tag) + ")";
@@ -135,11 +152,12 @@ void Session::search(const std::string& tag, Parser& p, bool uid) {
     std::vector<std::uint32_t> numbers;
     for (auto n : seqs) numbers.push_back(number(n));
     if (!numbers.empty()) {  // UIDs ascend with sequence numbers
-        if (*opts & kReturnMin) out += " MIN " + std::to_string(numbers.front());
-        if (*opts & kReturnMax) out += " MAX " + std::to_string(numbers.back());
-        if (*opts & kReturnAll) out += " ALL " + compress(numbers);
+        if (options & kReturnMin) out += " MIN " + std::to_string(numbers.front());
+        if (options & kReturnMax) out += " MAX " + std::to_string(numbers.back());
+        if (options & kReturnAll) out += " ALL " + format_uid_set(numbers);
     }
-    if (*opts & kReturnCount) out += " COUNT " + std::to_string(numbers.size());
+    if (options & kReturnCount) out += " COUNT " + std::to_string(numbers.size());
+    if (!modseq_suffix.empty()) out += " MODSEQ " + modseq_suffix;
     untagged(out);
     tagged(tag, std::string("OK ") + verb + " completed");
 }

@@ -9,6 +9,7 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/store/folders.h"
+#include "libmail/store/object_ids.h"
 
 namespace tern::imapd {
 
@@ -41,6 +42,7 @@ std::optional<std::vector<std::uint32_t>> Session::resolve(const SequenceSet& se
 }
 
 void Session::deselect() {
+    cache_.reset();
     mbox_.reset();
     seq_uids_.clear();
     search_result_.clear();  // RFC 5182 2.1: "$" is empty after SELECT, EXAMINE, CLOSE, UNSELECT
@@ -50,7 +52,8 @@ void Session::deselect() {
 
 std::string Session::flags_response(std::uint32_t seq, const store::MessageInfo& m, bool with_uid) const {
     std::string out = std::to_string(seq) + " FETCH (";
-    if (with_uid || qresync_) out += "UID " + std::to_string(m.uid) + " ";  // RFC 7162 3.2.4: UID with QRESYNC
+    // RFC 7162 3.2.4 and RFC 9051 7.5.2: unsolicited FETCH carries the UID.
+    if (with_uid || qresync_ || rev2_) out += "UID " + std::to_string(m.uid) + " ";
     out += "FLAGS " + format_flags(m.flags, m.keywords);
     if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
     return out + ")";
@@ -213,12 +216,19 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
         seq_uids_.push_back(m.uid);
         if (!first_unseen && !has_flag(m.flags, 'S')) first_unseen = static_cast<std::uint32_t>(seq_uids_.size());
     }
+    cache_.emplace(mbox_->path(), mbox_->uidvalidity(), seq_uids_);
     std::string keywords;
     for (const auto& k : mbox_->keywords_in_use()) keywords += " " + k;
     untagged("FLAGS (" + std::string(kSystemFlags) + keywords + ")");
     untagged(std::to_string(seq_uids_.size()) + " EXISTS");
-    untagged("0 RECENT");
-    if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+    if (rev2_) {
+        // RFC 9051 6.3.2: a LIST with the mailbox's name and attributes;
+        // RECENT and UNSEEN are gone from IMAP4rev2.
+        untagged("LIST (" + mailbox_attributes(folder) + ") \"/\" " + folder_to_client(folder));
+    } else {
+        untagged("0 RECENT");
+        if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+    }
     if (read_only)
         untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
     else
@@ -226,6 +236,7 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
     untagged("OK [UIDVALIDITY " + std::to_string(mbox_->uidvalidity()) + "] UIDs valid");
     untagged("OK [UIDNEXT " + std::to_string(mbox_->uidnext()) + "] Predicted next UID");
     untagged("OK [HIGHESTMODSEQ " + std::to_string(mbox_->highestmodseq()) + "] Highest");
+    if (auto id = store::mailbox_id(mbox_->path())) untagged("OK [MAILBOXID (" + *id + ")] Ok");
     state_ = State::Selected;
     if (params.qresync && params.uidvalidity == mbox_->uidvalidity())
         qresync_report(params.known_uids ? &*params.known_uids : nullptr, params.modseq);

@@ -41,6 +41,7 @@ constexpr Command kCommands[] = {
     {"NAMESPACE", &Session::cmd_namespace, kAuth},
     {"ENABLE", &Session::cmd_enable, state_bit(S::Authenticated)},
     {"GETQUOTAROOT", &Session::cmd_getquotaroot, kAuth},
+    {"COMPRESS", &Session::cmd_compress, kAuth},
     {"GETQUOTA", &Session::cmd_getquota, kAuth},
     {"SETQUOTA", &Session::cmd_setquota, kAuth},
     {"CREATE", &Session::cmd_create, kAuth},
@@ -128,6 +129,11 @@ void Session::cmd_enable(const std::string& tag, Parser& p) {
         if (u == "UTF8=ACCEPT" && !utf8_accept_) {
             utf8_accept_ = true;
             enabled += " UTF8=ACCEPT";
+        }
+        // RFC 9051 (Appendix A): from here the session answers as IMAP4rev2.
+        if (u == "IMAP4REV2" && !rev2_) {
+            rev2_ = true;
+            enabled += " IMAP4rev2";
         }
     }
     if (count == 0 || !p.at_end()) return bad(tag, "Syntax: ENABLE capability...");

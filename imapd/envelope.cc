@@ -238,6 +238,9 @@ std::vector<Address> parse_address_list(std::string_view value) {
         }
         Address a = addr_spec(t, i, j);
         if (a.mailbox) out.push_back(std::move(a));
+        // A ':' here is a second group start inside a group: not valid, and
+        // skipped so that the loop always moves on.
+        if (j < t.size() && is_sp(t[j], ':')) ++j;
         i = j;
     }
     if (in_group) out.push_back(group_end());

@@ -105,6 +105,8 @@ std::optional<FetchAtt> parse_one(Parser& p) {
     FetchAtt a;
     if (iequals(name, "UID")) a.kind = FetchKind::Uid;
     else if (iequals(name, "MODSEQ")) a.kind = FetchKind::Modseq;
+    else if (iequals(name, "EMAILID")) a.kind = FetchKind::EmailId;
+    else if (iequals(name, "THREADID")) a.kind = FetchKind::ThreadId;
     else if (iequals(name, "FLAGS")) a.kind = FetchKind::Flags;
     else if (iequals(name, "INTERNALDATE")) a.kind = FetchKind::InternalDate;
     else if (iequals(name, "RFC822.SIZE")) a.kind = FetchKind::Rfc822Size;
@@ -191,6 +193,8 @@ bool needs_message(const FetchAtt& a) {
     case FetchKind::InternalDate:
     case FetchKind::Rfc822Size:
     case FetchKind::Modseq:
+    case FetchKind::EmailId:
+    case FetchKind::ThreadId:
         return false;
     case FetchKind::Envelope:
     case FetchKind::Body:
@@ -226,6 +230,8 @@ std::string response_name(const FetchAtt& a) {
     }
     case FetchKind::BinarySize: return "BINARY.SIZE[" + a.spec + "]";
     case FetchKind::Modseq: return "MODSEQ";
+    case FetchKind::EmailId: return "EMAILID";
+    case FetchKind::ThreadId: return "THREADID";
     }
     return "";
 }

@@ -26,6 +26,8 @@ enum class FetchKind {
     Binary,         // BINARY[part] and BINARY.PEEK[part] (RFC 3516): content decoded
     BinarySize,     // BINARY.SIZE[part]: the decoded size
     Modseq,         // MODSEQ (RFC 7162 3.1.4)
+    EmailId,        // EMAILID (RFC 8474 5.1)
+    ThreadId,       // THREADID (RFC 8474 5.2): NIL, threads have no ids here
 };
 
 enum class SectionKind { Full, Header, Text, HeaderFields, HeaderFieldsNot, Mime };
@@ -58,6 +60,7 @@ struct FetchJob {
     bool unknown_cte = false;  // a BINARY part had an encoding we cannot undo (RFC 3516 [UNKNOWN-CTE])
     bool paused = false;
     bool has_modseq = false;               // MODSEQ asked for, or implied by CONDSTORE
+    bool cacheable_only = true;            // every item that needs the text is in the parse cache
     std::uint64_t changed_since = 0;       // CHANGEDSINCE (RFC 7162 3.1.4.1): only messages changed after it
     std::vector<std::uint32_t> newly_seen; // UIDs this FETCH set \Seen on (sorted): FLAGS go with them
 };

@@ -105,6 +105,41 @@ std::optional<SearchKey> parse_key(Parser& p, std::string& error, int depth, std
         }
         return make_key(w == "LARGER" ? K::Larger : K::Smaller, 0, {}, *n);
     }
+    if (w == "MODSEQ") {
+        // MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162 3.1.5);
+        // metadata entries name flags, and every flag shares the message's MODSEQ here.
+        if (!p.space()) {
+            error = "Syntax: MODSEQ [entry type] number";
+            return std::nullopt;
+        }
+        if (p.peek('"')) {
+            auto entry = p.string();
+            auto type = entry && p.space() ? p.atom() : std::nullopt;
+            if (!type || (!iequals(*type, "priv") && !iequals(*type, "shared") && !iequals(*type, "all")) ||
+                !p.space()) {
+                error = "Syntax: MODSEQ [entry type] number";
+                return std::nullopt;
+            }
+        }
+        auto v = parse_number<std::uint64_t>(p.take_while([](char c) { return c >= '0' && c <= '9'; }));
+        if (!v || *v > 9223372036854775807ULL) {
+            error = "Syntax: MODSEQ [entry type] number";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(K::Modseq);
+        k.modseq = *v;
+        return k;
+    }
+    if (w == "EMAILID" || w == "THREADID") {
+        auto id = p.space() ? p.atom() : std::nullopt;
+        if (!id) {
+            error = "Syntax: " + w + " objectid";
+            return std::nullopt;
+        }
+        SearchKey k = make_key(w == "EMAILID" ? K::EmailId : K::ThreadId);
+        k.text = std::move(*id);
+        return k;
+    }
     if (w == "KEYWORD" || w == "UNKEYWORD") {
         auto kw = p.space() ? p.atom() : std::nullopt;
         if (!kw) {
@@ -244,6 +279,9 @@ bool search_matches(const SearchKey& key, const SearchItem& it) {
     case K::Before: return day_of(it.internal_date) < key.day;
     case K::On: return day_of(it.internal_date) == key.day;
     case K::Since: return day_of(it.internal_date) >= key.day;
+    case K::Modseq: return it.modseq >= key.modseq;
+    case K::EmailId: return it.email_id == key.text;
+    case K::ThreadId: return false;  // no message has a THREADID here
     case K::Keyword:
     case K::Unkeyword: {
         // RFC 9051 2.3.2: keywords compare case-insensitively.

@@ -27,6 +27,8 @@ struct SearchKey {
         Keyword, Unkeyword,  // text: the keyword
         Header,             // field contains text (empty text: field present)
         Body, Text,         // body / whole message contains text
+        Modseq,             // MODSEQ >= modseq (RFC 7162 3.1.5)
+        EmailId, ThreadId,  // RFC 8474 6: EMAILID / THREADID equals text
     };
     Kind kind = Kind::All;
     std::string field;        // Header
@@ -35,6 +37,7 @@ struct SearchKey {
     char letter = 0;          // HasFlag / LacksFlag
     SequenceSet set;          // Seq / Uid
     std::uint64_t size = 0;   // Larger / Smaller
+    std::uint64_t modseq = 0; // Modseq
     std::vector<SearchKey> sub;
 };
 
@@ -49,6 +52,8 @@ struct SearchItem {
     std::uint32_t max_seq = 0;  // "*" in sequence sets
     std::uint32_t max_uid = 0;  // "*" in UID sets
     std::int64_t internal_date = 0;
+    std::uint64_t modseq = 0;
+    std::string_view email_id;  // RFC 8474 EMAILID; not owned
     // The whole message (CRLF), loaded on first use; nullptr when it cannot be read.
     std::function<const std::string*()> message;
     // Its text/* bodies decoded to UTF-8 (transfer encoding and charset), made

@@ -38,6 +38,16 @@ void Session::start() {
         return;
     }
     log::info("connect from [%s]", peer_.c_str());
+    adopt_bufferevent();
+    // Port 993: the greeting waits in the TLS bufferevent until the handshake is done.
+    if (settings_.tls_wrappermode) {
+        start_tls();
+        if (closing_) return;
+    }
+    untagged("OK [CAPABILITY " + capabilities() + "] Tern ready.");
+}
+
+void Session::adopt_bufferevent() {
     bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
     const auto ms = settings_.idle_timeout.count();
     const timeval idle{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
@@ -45,12 +55,6 @@ void Session::start() {
     // on_write runs when the output falls to half the FETCH high-water mark.
     bufferevent_setwatermark(bev_.get(), EV_WRITE, kFetchOutputHighWater / 2, 0);
     bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
-    // Port 993: the greeting waits in the TLS bufferevent until the handshake is done.
-    if (settings_.tls_wrappermode) {
-        start_tls();
-        if (closing_) return;
-    }
-    untagged("OK [CAPABILITY " + capabilities() + "] Tern ready.");
 }
 
 void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(ctx)->handle_input(); }
@@ -63,6 +67,10 @@ void Session::on_write(bufferevent* bev, void* ctx) noexcept {
     }
     if (self->tls_switch_pending_) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_tls();
+        return;
+    }
+    if (self->compress_switch_pending_) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->start_compress();
         return;
     }
     if (self->fetch_job_ && self->fetch_job_->paused) self->continue_fetch();

@@ -32,6 +32,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/sasl/sasl.h"
 #include "libmail/store/mailbox.h"
+#include "libmail/store/parse_cache.h"
 #include "libmail/store/quota.h"
 #include "libmail/tls/server_context.h"
 
@@ -52,9 +53,9 @@ inline constexpr int kMaxLoginFailures = 3;
 // The capabilities in every state; capabilities() adds STARTTLS, AUTH=PLAIN,
 // SASL-IR and LOGINDISABLED as the connection allows.
 inline constexpr std::string_view kCapabilities =
-    "IMAP4rev1 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
+    "IMAP4rev1 IMAP4rev2 LITERAL+ ID UNSELECT IDLE BINARY NAMESPACE UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS "
     "SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
-    "ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+    "COMPRESS=DEFLATE OBJECTID ESEARCH SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
 
 struct Settings {
     std::chrono::milliseconds idle_timeout{1800 * 1000};  // imapd_timeout (RFC 3501 5.4: at least 30 min)
@@ -126,6 +127,7 @@ public:
     void cmd_rename(const std::string& tag, Parser& p);
     void cmd_append(const std::string& tag, Parser& p);
     void cmd_enable(const std::string& tag, Parser& p);
+    void cmd_compress(const std::string& tag, Parser& p);
     void cmd_getquotaroot(const std::string& tag, Parser& p);
     void cmd_getquota(const std::string& tag, Parser& p);
     void cmd_setquota(const std::string& tag, Parser& p);
@@ -140,6 +142,9 @@ private:
     static void on_event(bufferevent*, short what, void* ctx) noexcept;
     static void on_login_delay(evutil_socket_t, short, void* ctx) noexcept;
 
+    // Makes bev_ (new, or replaced by TLS or COMPRESS) call this session,
+    // with the idle timeout and the FETCH write watermark; reads and writes on.
+    void adopt_bufferevent();
     void handle_input();
     void dispatch(std::string_view command);
     void finish(const char* why);  // stop reading, flush, then on_done
@@ -200,6 +205,8 @@ private:
     void subscribe(const std::string& tag, Parser& p, bool on);
     // cmd_list.cc: LIST (with RFC 5258 / 5819 / 6154 options) and LSUB
     void list(const std::string& tag, Parser& p, const char* verb);
+    // "\HasChildren \Sent" and the like, as LIST shows them for folder.
+    std::string mailbox_attributes(const std::string& folder);
     // The untagged STATUS for a folder with these items (upper case).
     bool status_line(const std::string& folder, const std::vector<std::string>& items);
     // cmd_quota.cc: the untagged QUOTA for the account's root; whether
@@ -214,6 +221,7 @@ private:
     void continue_fetch();
     void fetch_one(FetchJob& job, std::uint32_t seq);
     void mark_seen(FetchJob& job);
+    char cache_field(FetchKind kind) const;
     void store(const std::string& tag, Parser& p, bool uid);
     void search(const std::string& tag, Parser& p, bool uid);
     // The sequence numbers (ascending) of the messages that match key, which
@@ -256,6 +264,11 @@ private:
     bool tls_switch_pending_ = false;  // the STARTTLS OK is being flushed
     bool tls_handshaking_ = false;
 
+    // COMPRESS=DEFLATE (cmd_compress.cc): the switch after the OK has left.
+    bool compress_active_ = false;
+    bool compress_switch_pending_ = false;
+    void start_compress();
+
     // AUTHENTICATE in progress: continuation lines go to auth_step.
     std::unique_ptr<sasl::Exchange> sasl_;
     std::string auth_tag_;
@@ -282,12 +295,14 @@ private:
 
     // Selected mailbox.
     std::optional<store::Mailbox> mbox_;
+    std::optional<store::ParseCache> cache_;  // the selected folder's parsed ENVELOPE/BODYSTRUCTURE
     bool read_only_ = false;
 
     // ENABLEd extensions (RFC 5161).
     bool condstore_ = false;    // RFC 7162 CONDSTORE: MODSEQ in every FETCH with FLAGS
     bool qresync_ = false;      // RFC 7162 QRESYNC: VANISHED instead of EXPUNGE
     bool utf8_accept_ = false;  // RFC 6855: UTF-8 mailbox names instead of modified UTF-7
+    bool rev2_ = false;         // RFC 9051: IMAP4rev2 responses (see ENABLE in commands.cc)
     std::vector<std::uint32_t> seq_uids_;
     // SEARCHRES (RFC 5182): the UIDs SEARCH RETURN (SAVE) kept, ascending;
     // expunged ones drop out when resolved, deselect() empties it.

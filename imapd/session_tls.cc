@@ -43,12 +43,7 @@ void Session::start_tls() {
     }
     tls_handshaking_ = true;
     tls_active_ = true;  // nothing is read or written in clear from here on
-    bufferevent_setcb(bev, on_read, on_write, on_event, this);
-    const auto ms = settings_.idle_timeout.count();
-    const timeval idle{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-    bufferevent_set_timeouts(bev, &idle, &idle);
-    bufferevent_setwatermark(bev, EV_WRITE, kFetchOutputHighWater / 2, 0);
-    bufferevent_enable(bev, EV_WRITE);
+    adopt_bufferevent();
     bufferevent_disable(bev, EV_READ);  // until on_tls_connected
 }
 

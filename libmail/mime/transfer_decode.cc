@@ -1,20 +1,12 @@
 #include "libmail/mime/transfer_decode.h"
 
+#include "libmail/core/base64.h"
 #include "libmail/core/text.h"
 #include "libmail/mime/content_fields.h"
 
 namespace tern::mime {
 
 namespace {
-
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "libmail/core/base64.h"
 #include "libmail/core/text.h"
 
 namespace tern::sasl {
@@ -9,15 +10,6 @@ namespace tern::sasl {
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int value_of(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
 
 // The LOGIN mechanism's fixed prompts, base64 of "Username:" and "Password:".
 constexpr std::string_view kUsernamePrompt = "VXNlcm5hbWU6";
@@ -63,7 +55,7 @@ std::optional<std::string> decode_base64(std::string_view text) {
                 continue;
             }
             if (pad > 0) return std::nullopt;  // data after '='
-            v[j] = value_of(c);
+            v[j] = base64_value(c);
             if (v[j] < 0) return std::nullopt;
         }
         const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -171,6 +172,21 @@ bool follow_master(pid_t master) {
     return ::getppid() == master;
 }
 
+// An event-driven daemon holds one descriptor per connection (imapd: 10,000
+// idle clients in one process), far past the usual soft limit of 1024. As
+// root (before the drop) the hard limit may rise too; kernel.nr_open caps it.
+void raise_descriptor_limit() {
+    constexpr rlim_t kWanted = 65536;
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < kWanted) {
+        const rlimit more{kWanted, kWanted};
+        if (::setrlimit(RLIMIT_NOFILE, &more) == 0) return;
+    }
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) log::warning("setrlimit(RLIMIT_NOFILE): %m");
+}
+
 // The pid of the master this daemon belongs to; a daemon started by hand follows its parent.
 pid_t master_pid() {
     const char* env = std::getenv(kMasterPidVariable);
@@ -199,6 +215,7 @@ int run(int argc, char** argv, const std::string& program, Hooks hooks) {
     rt.ctx.queue_dir = cfg->get(config::kQueueDirectory);
     rt.ctx.args = args.rest;
 
+    raise_descriptor_limit();
     if (rt.hooks.before_drop) rt.hooks.before_drop(rt.ctx);
     drop_privileges(*cfg, rt.hooks.run_as ? rt.hooks.run_as(*cfg) : cfg->get(config::kMailOwner));
     if (!follow_master(master)) {

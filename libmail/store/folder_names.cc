@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "libmail/core/base64.h"
 #include "libmail/core/text.h"
 
 namespace tern::store {
@@ -12,15 +13,6 @@ namespace {
 
 // RFC 3501 5.1.3: base64 with "," instead of "/".
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-int b64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == ',') return 63;
-    return -1;
-}
 
 // Decodes one UTF-8 sequence at s[i]; advances i. nullopt when invalid
 // (overlong, surrogate, beyond U+10FFFF, truncated).
@@ -136,7 +128,7 @@ std::optional<std::string> mutf7_to_utf8(std::string_view s) {
         std::uint32_t bits = 0;
         int nbits = 0;
         for (std::size_t k = i + 1; k < end; ++k) {
-            const int v = b64_value(s[k]);
+            const int v = base64_value(s[k], ',');
             if (v < 0) return std::nullopt;
             bits = (bits << 6) | static_cast<std::uint32_t>(v);
             nbits += 6;

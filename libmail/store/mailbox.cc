@@ -29,8 +29,11 @@ using DirPtr = CPtr<DIR, closedir>;
 constexpr std::size_t kMaxDirEntries = kMaxFolderMessages;
 constexpr std::size_t kMaxFolders = 10'000;
 // Directory mtimes younger than this are not trusted to detect the next change
-// (two changes within one timestamp tick would look like one).
-constexpr std::int64_t kMtimeSlackNs = 2'000'000'000;
+// (two changes within one timestamp tick would look like one). File systems
+// with nanosecond stamps tick every few milliseconds; others every second.
+std::int64_t mtime_slack_ns(const struct stat& st) {
+    return st.st_mtim.tv_nsec != 0 ? 100'000'000 : 2'000'000'000;
+}
 
 std::int64_t mtime_ns(const struct stat& st) {
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -280,6 +283,24 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
     if (!loaded) return loaded.error();
     IndexState st = std::move(loaded->st);
     const IndexLock::State recorded = lock.state();
+
+    // The index describes the folder as its writer last saw the directories;
+    // while they are unchanged since, it is the truth and nothing is scanned
+    // (a SELECT of a large folder reads one file, not the folder).
+    if (loaded->status == IndexStatus::Ok && st.new_mtime_ns != 0 && st.new_mtime_ns == mtime_ns(new_st) &&
+        st.cur_mtime_ns == mtime_ns(cur_st) && recorded.uidvalidity == st.uidvalidity &&
+        recorded.uidnext <= st.uidnext && recorded.highestmodseq <= st.highestmodseq) {
+        uidvalidity_ = st.uidvalidity;
+        uidnext_ = st.uidnext;
+        highestmodseq_ = st.highestmodseq;
+        messages_ = std::move(st.messages);
+        dirs_new_ns_ = st.new_mtime_ns;
+        dirs_cur_ns_ = st.cur_mtime_ns;
+        if (have_index)
+            seen_ = Seen{true, mtime_ns(new_st), mtime_ns(cur_st), mtime_ns(idx_st),
+                         static_cast<std::uint64_t>(idx_st.st_ino), static_cast<std::uint64_t>(idx_st.st_size)};
+        return {};
+    }
     bool changed = false;
     auto found = scan_folder(path_);
     if (!found) return found.error();
@@ -409,16 +430,21 @@ Result<void> Mailbox::sync_locked(IndexLock& lock) {
     uidnext_ = st.uidnext;
     highestmodseq_ = st.highestmodseq;
     messages_ = std::move(st.messages);
-    if (changed) {
+    // Directory mtimes after our own renames: trusted when old enough that
+    // no later change can share their timestamp.
+    const bool dirs_ok = ::stat((path_ + "/new").c_str(), &new_st) == 0 &&
+                         ::stat((path_ + "/cur").c_str(), &cur_st) == 0 &&
+                         mtime_ns(new_st) + mtime_slack_ns(new_st) < scan_start &&
+                         mtime_ns(cur_st) + mtime_slack_ns(cur_st) < scan_start;
+    dirs_new_ns_ = dirs_ok ? mtime_ns(new_st) : 0;
+    dirs_cur_ns_ = dirs_ok ? mtime_ns(cur_st) : 0;
+    if (changed || st.new_mtime_ns != dirs_new_ns_ || st.cur_mtime_ns != dirs_cur_ns_) {
         if (auto r = write_index_locked(lock); !r) return r;
         if (::stat(index_path(path_).c_str(), &idx_st) != 0) return sys_error("stat", index_path(path_));
     }
-    // Directory mtimes after our own renames.
-    if (::stat((path_ + "/new").c_str(), &new_st) == 0 && ::stat((path_ + "/cur").c_str(), &cur_st) == 0 &&
-        mtime_ns(new_st) + kMtimeSlackNs < scan_start && mtime_ns(cur_st) + kMtimeSlackNs < scan_start) {
+    if (dirs_ok)
         seen_ = Seen{true, mtime_ns(new_st), mtime_ns(cur_st), mtime_ns(idx_st),
                      static_cast<std::uint64_t>(idx_st.st_ino), static_cast<std::uint64_t>(idx_st.st_size)};
-    }
     return {};
 }
 
@@ -426,8 +452,22 @@ Result<void> Mailbox::write_index_locked(IndexLock& lock) {
     // UIDNEXT first: a crash after it loses only the index, which the file
     // names rebuild.
     if (auto r = lock.record({uidvalidity_, uidnext_, highestmodseq_}); !r) return r;
-    IndexState st{uidvalidity_, uidnext_, highestmodseq_, messages_};
+    IndexState st{uidvalidity_, uidnext_, highestmodseq_, dirs_new_ns_, dirs_cur_ns_, messages_};
     return write_file_atomic(index_path(path_), format_index(st), 0600);
+}
+
+void Mailbox::note_own_changes() {
+    if (dirs_new_ns_ == 0) return;  // not known before: the next reader scans anyway
+    // Our changes were made under the lock, which every writer of the index
+    // takes; only a program that does not (mutt on the files) changing a
+    // file in the very same clock tick would go unseen until the next change.
+    struct stat new_st{}, cur_st{};
+    if (::stat((path_ + "/new").c_str(), &new_st) != 0 || ::stat((path_ + "/cur").c_str(), &cur_st) != 0) {
+        dirs_new_ns_ = dirs_cur_ns_ = 0;
+        return;
+    }
+    dirs_new_ns_ = mtime_ns(new_st);
+    dirs_cur_ns_ = mtime_ns(cur_st);
 }
 
 long Mailbox::find(std::uint32_t uid) const {
@@ -520,6 +560,7 @@ Result<FlagChangeResult> Mailbox::change_flags(const std::vector<std::uint32_t>&
     if (result.changed.empty()) return result;
     highestmodseq_ = modseq;
     seen_.valid = false;
+    note_own_changes();
     if (auto r = write_index_locked(*lock); !r) return r.error();
     return result;
 }
@@ -544,6 +585,7 @@ Result<void> Mailbox::expunge(const std::vector<std::uint32_t>& uids) {
     if (auto r = fsync_dir(path_ + "/cur"); !r) return r;
     ++highestmodseq_;
     seen_.valid = false;
+    note_own_changes();
     return write_index_locked(*lock);
 }
 

@@ -115,6 +115,9 @@ private:
     [[nodiscard]] Result<void> sync_locked(IndexLock& lock);
     // Writes the index from messages_ (and UIDVALIDITY/UIDNEXT to the lock).
     [[nodiscard]] Result<void> write_index_locked(IndexLock& lock);
+    // After our own changes under the lock: when messages_ matched the
+    // directories before, it matches their new mtimes now.
+    void note_own_changes();
 
     // What the last sync() saw, to skip the directory scan when nothing changed.
     struct Seen {
@@ -131,6 +134,9 @@ private:
     std::uint64_t highestmodseq_ = 1;
     std::vector<MessageInfo> messages_;
     Seen seen_;
+    // The new/ and cur/ mtimes messages_ is known to reflect (0: not known);
+    // recorded in the index so that the next reader can skip the scan.
+    std::int64_t dirs_new_ns_ = 0, dirs_cur_ns_ = 0;
 };
 
 // A unique Maildir base name "<sec>.M<usec>P<pid>Q<n>.<host>"; sec is `when`

@@ -15,6 +15,7 @@
 #include "libmail/core/text.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
+#include "libmail/store/object_ids.h"
 #include "libmail/store/quota.h"
 
 namespace tern::store {
@@ -91,6 +92,7 @@ Result<std::uint32_t> Mailbox::append(std::string_view message, std::string_view
     kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
     messages_.back().modseq = ++highestmodseq_;
     seen_.valid = false;
+    note_own_changes();
     quota_change(root_, static_cast<std::int64_t>(messages_.back().size), 1);
     // The message is in place with its UID in the name: a failure to write
     // the index only costs a rebuild, so the APPEND has succeeded.
@@ -130,6 +132,7 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
         std::string base = unique_maildir_name(m.internal_date);
         if (auto s = name_size_field(src_base, 'S')) base += ",S=" + std::to_string(*s);
         base += ",W=" + std::to_string(m.size);
+        base = base_with_email_id(base, email_id(src_base));  // RFC 8474: a copy keeps its EMAILID
         std::string name = cur_filename(base_with_uid(base, new_uid), m.flags);
         // A hard link shares the (never modified) content; when the file was
         // renamed meanwhile, or links are impossible, the content is copied.
@@ -145,7 +148,7 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
             std::optional<MaildirDelivery> d;
             auto copied = copy_content(path_, fd->get(), m.internal_date, d);
             if (!copied) return undo(copied.error());
-            base = *copied;
+            base = base_with_email_id(*copied, email_id(src_base));
             name = cur_filename(base_with_uid(base, new_uid), m.flags);
             if (auto r = d->link_to(name); !r) return undo(r.error());
         }
@@ -163,6 +166,7 @@ Result<std::vector<std::uint32_t>> Mailbox::copy_from(const Mailbox& from, const
     quota_change(root_, added, static_cast<std::int64_t>(messages_.size() - old_count));
     highestmodseq_ = modseq;
     seen_.valid = false;
+    note_own_changes();
     if (auto r = write_index_locked(*lock); !r)
         log::warning("%s: index not written after COPY: %s", path_.c_str(), r.error().message.c_str());
     return out;

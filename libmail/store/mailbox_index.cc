@@ -14,7 +14,7 @@ namespace tern::store {
 namespace {
 
 constexpr std::string_view kMagic = "tern-index";
-constexpr std::string_view kVersion = "2";
+constexpr std::string_view kVersion = "3";
 
 bool is_flag_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
@@ -45,7 +45,8 @@ std::string format_index(const IndexState& st) {
     out += kVersion;
     out += ' ' + std::to_string(st.uidvalidity) + ' ' + std::to_string(st.uidnext) + ' ' +
            std::to_string(st.highestmodseq) + ' ' + std::to_string(st.messages.size()) + ' ' +
-           std::to_string(names.size()) + '\n';
+           std::to_string(names.size()) + ' ' + std::to_string(st.new_mtime_ns) + ' ' +
+           std::to_string(st.cur_mtime_ns) + '\n';
     if (!names.empty()) {
         out += 'K';
         for (auto k : names) {
@@ -116,14 +117,18 @@ Result<IndexState> parse_index(std::string_view text) {
     std::string_view line;
     if (!take_line(line)) return Error("no header line");
     auto f_magic = next_field(line), f_ver = next_field(line);
-    if (!f_magic || *f_magic != kMagic || !f_ver || (*f_ver != "1" && *f_ver != kVersion))
+    if (!f_magic || *f_magic != kMagic || !f_ver || (*f_ver != "1" && *f_ver != "2" && *f_ver != kVersion))
         return Error("bad header line");
     const bool v1 = *f_ver == "1";
+    const bool has_mtimes = *f_ver == kVersion;
     auto f_uv = next_field(line), f_next = next_field(line);
     auto f_modseq = v1 ? std::optional<std::string_view>("1") : next_field(line);
     auto f_count = next_field(line);
     auto f_keywords = v1 ? std::optional<std::string_view>("0") : next_field(line);
-    if (!f_uv || !f_next || !f_modseq || !f_count || !f_keywords || !line.empty()) return Error("bad header line");
+    auto f_new = has_mtimes ? next_field(line) : std::optional<std::string_view>("0");
+    auto f_cur = has_mtimes ? next_field(line) : std::optional<std::string_view>("0");
+    if (!f_uv || !f_next || !f_modseq || !f_count || !f_keywords || !f_new || !f_cur || !line.empty())
+        return Error("bad header line");
     IndexState st;
     auto uv = parse_number<std::uint32_t>(*f_uv);
     auto next = parse_number<std::uint32_t>(*f_next);
@@ -136,6 +141,10 @@ Result<IndexState> parse_index(std::string_view text) {
     st.uidvalidity = *uv;
     st.uidnext = *next;
     st.highestmodseq = *highest;
+    auto new_ns = parse_number<std::int64_t>(*f_new), cur_ns = parse_number<std::int64_t>(*f_cur);
+    if (!new_ns || !cur_ns) return Error("bad header values");
+    st.new_mtime_ns = *new_ns;
+    st.cur_mtime_ns = *cur_ns;
     std::vector<std::string> names;
     if (*nkeywords > 0) {
         std::optional<std::string_view> tag;

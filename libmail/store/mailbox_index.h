@@ -30,16 +30,19 @@ struct IndexState {
     std::uint32_t uidvalidity = 0;
     std::uint32_t uidnext = 1;
     std::uint64_t highestmodseq = 1;
+    // The new/ and cur/ mtimes (ns) the messages below reflect; 0 when the
+    // writer could not be sure (then the next reader scans the directories).
+    std::int64_t new_mtime_ns = 0, cur_mtime_ns = 0;
     // Ascending UID. MessageInfo::filename is "cur/<base>:2,<flags>".
     std::vector<MessageInfo> messages;
 };
 
 // Text form, one message a line, the base name last (it may hold spaces):
-//   tern-index 2 <uidvalidity> <uidnext> <highestmodseq> <count> <keywords>
+//   tern-index 3 <uidvalidity> <uidnext> <highestmodseq> <count> <keywords> <new mtime> <cur mtime>
 //   K <keyword> ...          (only when <keywords> > 0: the folder's keywords)
 //   <uid> <internal date> <crlf size> <modseq> <flags or -> <keyword bits, hex> <base>
 //   end
-// Version 1 (no MODSEQ, no keywords) is still read.
+// Versions 1 (no MODSEQ, no keywords) and 2 (no directory mtimes) are still read.
 std::string format_index(const IndexState& st);
 // Error (for the log line) when the text is not a well-formed index.
 [[nodiscard]] Result<IndexState> parse_index(std::string_view text);

@@ -68,7 +68,8 @@ class ImapFolders(unittest.TestCase):
 
     def test_capabilities(self):
         caps = self.m.capabilities
-        for c in ("UIDPLUS", "MOVE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "STATUS=SIZE"):
+        for c in ("UIDPLUS", "MOVE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "STATUS=SIZE",
+                  "OBJECTID"):
             self.assertIn(c, caps)
         self.assertIn("APPENDLIMIT=10240000", caps)
 
@@ -242,6 +243,47 @@ class ImapFolders(unittest.TestCase):
         _, uid = self.append("Keep", "k5")
         self.assertEqual(uid, uids[2] + 2)
         self.assertEqual(self.m.status("Keep", "(UIDVALIDITY)")[1][0].decode(), '"Keep" (UIDVALIDITY %d)' % uv)
+
+    def test_envelope_and_structure_come_back_the_same_from_the_cache(self):
+        self.ok(self.m.create("Cached"))
+        for s in ("one", "two"):
+            self.append("Cached", s)
+        self.ok(self.m.select("Cached"))
+        first = lines(self.ok(self.m.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")))
+        self.assertTrue(os.path.exists(os.path.join(self.t.maildir(USER), ".Cached", "tern-cache")))
+        other = self.connect()
+        self.ok(other.select("Cached"))
+        again = lines(self.ok(other.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")))
+        other.logout()
+        self.assertEqual(first, again)
+        self.assertIn('"one"', first[0])
+
+    def test_objectid(self):
+        typ, data = self.m.create("Ids")
+        self.assertEqual(typ, "OK")
+        mailbox_id = re.match(r"\[MAILBOXID \((M[0-9a-f]{24})\)\] CREATE completed", lines(data)[0]).group(1)
+        self.assertEqual(lines(self.ok(self.m.status("Ids", "(MAILBOXID)")))[0], '"Ids" (MAILBOXID (%s))' % mailbox_id)
+        self.ok(self.m.rename("Ids", "Ids2"))  # RFC 8474 4.1: a rename keeps the id
+        self.assertIn(mailbox_id, lines(self.ok(self.m.status("Ids2", "(MAILBOXID)")))[0])
+        self.ok(self.m.delete("Ids2"))
+        _, data = self.m.create("Ids2")
+        self.assertNotIn(mailbox_id, lines(data)[0])
+        self.append("Ids2", "object")
+        typ, data = self.m.select("Ids2")
+        self.assertEqual(typ, "OK")
+        self.assertTrue(self.m.response("MAILBOXID")[1][0])
+        fetched = lines(self.ok(self.m.fetch("1", "(EMAILID THREADID)")))[0]
+        email_id = re.search(r"EMAILID \((E[0-9a-f]{24})\)", fetched).group(1)
+        self.assertIn("THREADID NIL", fetched)
+        # A copy, and a moved copy, keep the EMAILID.
+        self.ok(self.m.create("Ids3"))
+        self.ok(self.m.copy("1", "Ids3"))
+        self.ok(self.m._simple_command("MOVE", "1", "INBOX"))
+        for folder in ("Ids3", "INBOX"):
+            self.ok(self.m.select(folder))
+            typ, data = self.m.search(None, "ALL")
+            last = lines(data)[0].split()[-1]
+            self.assertIn("EMAILID (%s)" % email_id, lines(self.ok(self.m.fetch(last, "(EMAILID)")))[0])
 
     def snapshot(self):
         m = self.connect()

@@ -212,7 +212,7 @@ class ImapSearch(unittest.TestCase):
         typ, text, _ = self.raw("SEARCH", "CHARSET", "ISO-8859-2", "ALL")
         self.assertEqual(typ, "NO")
         self.assertIn("[BADCHARSET (US-ASCII UTF-8)]", text)
-        for bad in ("FROB", "SENTON 31-Foo-2025", "OR SEEN", "(SEEN", "MODSEQ 1"):
+        for bad in ("FROB", "SENTON 31-Foo-2025", "OR SEEN", "(SEEN", "MODSEQ x"):
             typ, _, _ = self.raw("SEARCH", bad)
             self.assertEqual(typ, "BAD", bad)
 

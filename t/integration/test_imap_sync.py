@@ -3,12 +3,15 @@
 sessions on one mailbox seeing each other's STORE, EXPUNGE and new mail,
 against a real instance. Responses are checked line by line."""
 import os
+import resource
 import re
 import smtplib
+import socket
 import time
 import unittest
 
 from raw_imap import RawImap
+from tls_client import client_tls
 from tern_instance import Instance, wait_for
 
 USER, PASSWORD = "alice@example.test", "alice-pw"
@@ -155,6 +158,80 @@ class ImapSync(unittest.TestCase):
         self.assertTrue([l for l in got if l.endswith(" EXISTS")], got)
         c.send(b"DONE\r\n")
         self.assertEqual(c.line(), "i1 OK IDLE terminated")
+
+    def test_compress_deflate(self):
+        self.folder("Zip", 0)
+        c = self.client()
+        big = "Subject: big\r\n\r\n" + ("compressible line of text\r\n" * 4000)
+        self.assertEqual(c.compress(), [])
+        lines, done = c.cmd("COMPRESS DEFLATE")
+        self.assertEqual(done, "NO [COMPRESSIONACTIVE] DEFLATE is already active")
+        c.ok("APPEND Zip {%d+}\r\n%s" % (len(big), big))
+        c.ok("SELECT Zip")
+        got = c.ok("FETCH 1 BODY.PEEK[]")
+        self.assertEqual(got[0], "* 1 FETCH (BODY[] {%d}\r\n%s)" % (len(big), big))
+        self.assertIn("* CAPABILITY", c.ok("CAPABILITY")[0])
+
+    def test_compress_over_tls(self):
+        raw = socket.create_connection(("127.0.0.1", self.t.port("imaps")), timeout=10)
+        c = RawImap(None, sock=client_tls().wrap_socket(raw))
+        self.addCleanup(c.close)
+        c.login(USER, PASSWORD)
+        c.compress()
+        self.assertEqual(c.ok("NOOP"), [])
+        self.assertTrue(c.ok('LIST "" INBOX')[0].startswith("* LIST"))
+
+    def test_imap4rev2(self):
+        self.folder("Rev2", 3)
+        c = self.client()
+        caps = c.ok("CAPABILITY")[0]
+        self.assertIn(" IMAP4rev1 IMAP4rev2 ", caps)
+        self.assertEqual(c.ok("ENABLE IMAP4rev2"), ["* ENABLED IMAP4rev2"])
+        sel = c.ok("SELECT Rev2")
+        self.assertIn('* LIST (\\HasNoChildren) "/" "Rev2"', sel)
+        self.assertFalse([l for l in sel if "RECENT" in l or "[UNSEEN" in l], sel)
+        # RFC 9051 6.4.4: ESEARCH, with ALL assumed, even without RETURN.
+        lines, done = c.cmd("SEARCH ALL")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d") ALL 1:3' % c.n])
+        lines, done = c.cmd("UID SEARCH UID 2:3")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d") UID ALL 2:3' % c.n])
+        lines, done = c.cmd("SEARCH SUBJECT nothing-like-this")
+        self.assertEqual(lines, ['* ESEARCH (TAG "t%d")' % c.n])
+        # Unsolicited FETCH carries the UID (RFC 9051 7.5.2).
+        other = self.client()
+        other.ok("SELECT Rev2")
+        other.ok("STORE 2 +FLAGS (\\Flagged)")
+        self.assertEqual(c.ok("NOOP"), ["* 2 FETCH (UID 2 FLAGS (\\Flagged))"])
+        # Mailbox names are UTF-8 (RFC 9051 5.1); IMAP4rev1 sessions still see modified UTF-7.
+        c.ok('CREATE "Entwürfe"')
+        self.assertIn('* LIST (\\HasNoChildren) "/" "Entw&APw-rfe"', other.ok('LIST "" Entw*'))
+
+    def test_search_modseq_emailid(self):
+        self.folder("Mods", 3)
+        c = self.client()
+        c.ok("SELECT Mods")
+        c.ok("STORE 2 +FLAGS (\\Seen)")
+        highest = self.highestmodseq(c.ok("SELECT Mods"))
+        # The first CONDSTORE-enabling command also reports HIGHESTMODSEQ (RFC 7162 3.1).
+        self.assertEqual(c.ok("SEARCH MODSEQ %d" % highest),
+                         ["* OK [HIGHESTMODSEQ %d] Highest" % highest, "* SEARCH 2 (MODSEQ %d)" % highest])
+        self.assertEqual(c.ok('SEARCH MODSEQ "/flags/\\\\seen" all %d' % highest), ["* SEARCH 2 (MODSEQ %d)" % highest])
+        lines = c.ok("SEARCH RETURN (COUNT) MODSEQ 1")
+        self.assertRegex(lines[0], r'\* ESEARCH \(TAG "t\d+"\) COUNT 3 MODSEQ %d' % highest)
+        email_id = re.search(r"EMAILID \((\w+)\)", c.ok("FETCH 3 EMAILID")[0]).group(1)
+        self.assertEqual(c.ok("SEARCH EMAILID %s" % email_id), ["* SEARCH 3"])
+        self.assertEqual(c.ok("SEARCH THREADID T1"), ["* SEARCH"])
+
+    def test_imapd_can_hold_many_connections(self):
+        # One imapd serves every connection: its descriptor limit is raised.
+        self.client()  # imapd runs once a client has connected
+        pid = self.t.pids("imapd")[0]
+        with open("/proc/%d/limits" % pid) as f:
+            line = [l for l in f if l.startswith("Max open files")][0].split()
+        soft, hard = int(line[3]), int(line[4])
+        self.assertEqual(soft, hard)
+        # At least what we may have; 65536 where raising the hard limit is allowed.
+        self.assertGreaterEqual(hard, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
 
     def test_utf8_accept_names(self):
         c = self.client()

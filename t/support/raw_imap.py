@@ -3,18 +3,38 @@ command, get back every line up to and including its tagged completion."""
 import re
 import socket
 import time
+import zlib
 
 
 class RawImap:
-    def __init__(self, port, host="127.0.0.1", timeout=10):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=10, sock=None):
+        self.sock = sock or socket.create_connection((host, port), timeout=timeout)
+        self.deflater = self.inflater = None
         self.buf = b""
         self.n = 0
         self.greeting = self.line()
 
+    def recv(self):
+        chunk = self.sock.recv(65536)
+        if chunk and self.inflater:
+            chunk = self.inflater.decompress(chunk)
+        return chunk
+
+    def sendall(self, data):
+        if self.deflater:
+            data = self.deflater.compress(data) + self.deflater.flush(zlib.Z_SYNC_FLUSH)
+        self.sock.sendall(data)
+
+    def compress(self):
+        """COMPRESS DEFLATE (RFC 4978): both directions raw DEFLATE from here."""
+        lines = self.ok("COMPRESS DEFLATE")
+        self.deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.inflater = zlib.decompressobj(-15)
+        return lines
+
     def line(self):
         while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
+            chunk = self.recv()
             if not chunk:
                 raise ConnectionError("connection closed; got %r" % self.buf)
             self.buf += chunk
@@ -24,7 +44,7 @@ class RawImap:
         if m:
             need = int(m.group(1))
             while len(self.buf) < need:
-                self.buf += self.sock.recv(65536)
+                self.buf += self.recv()
             line += b"\r\n" + self.buf[:need]
             self.buf = self.buf[need:]
             line += self.line().encode("latin-1")
@@ -34,7 +54,7 @@ class RawImap:
         """Runs one command; returns (untagged lines, tagged line)."""
         self.n += 1
         tag = "t%d" % self.n
-        self.sock.sendall(("%s %s\r\n" % (tag, text)).encode("utf-8"))
+        self.sendall(("%s %s\r\n" % (tag, text)).encode("utf-8"))
         lines = []
         while True:
             l = self.line()
@@ -52,7 +72,7 @@ class RawImap:
         return self.ok('LOGIN "%s" "%s"' % (user, password))
 
     def send(self, raw):
-        self.sock.sendall(raw)
+        self.sendall(raw)
 
     def lines_within(self, seconds, stop=None):
         """Untagged lines that arrive within `seconds` (IDLE); returns early

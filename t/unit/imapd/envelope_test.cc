@@ -39,6 +39,10 @@ TEST_CASE("address lists: groups, comments, quoted names, missing domain", "[ima
     CHECK(format_address_list(parse_address_list("root")) == "((NIL NIL \"root\" \"MISSING_DOMAIN\"))");
     CHECK(format_address_list(parse_address_list("")) == "NIL");
     CHECK(format_address_list(parse_address_list("<@route.test:u@h.test>")) == "((NIL NIL \"u\" \"h.test\"))");
+    // A second ':' inside a group (found by imap_fuzz: it used to loop forever).
+    CHECK(format_address_list(parse_address_list("g: a@x.test: b@y.test;")) ==
+          "((NIL NIL \"g\" NIL)(NIL NIL \"a\" \"x.test\")(NIL NIL \"b\" \"y.test\")(NIL NIL NIL NIL))");
+    CHECK(format_address_list(parse_address_list("g::::")).size() > 0);
 }
 
 TEST_CASE("IMAP strings are quoted when safe and literals otherwise", "[imapd][envelope]") {

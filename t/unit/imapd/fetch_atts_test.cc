@@ -140,6 +140,18 @@ TEST_CASE("sections of a message/rfc822 part; HEADER only where there is a messa
     CHECK(s.find("\"inner\"") != std::string::npos);  // the encapsulated message's envelope
 }
 
+TEST_CASE("RFC 2231 parameters: encoded again for IMAP4rev1, decoded for IMAP4rev2", "[imapd][fetch]") {
+    const std::string m =
+        "Content-Type: application/pdf; name*0=\"long \"; name*1=\"name.pdf\"\r\n"
+        "Content-Disposition: attachment; filename*=iso-8859-1'fr'%E9t%E9.pdf\r\n\r\nbody";
+    const auto rev1 = body_structure(m, tern::mime::parse_structure(m), true);
+    // Continuations without charset are plain values, joined.
+    CHECK(rev1.find("(\"NAME\" \"long name.pdf\")") != std::string::npos);
+    CHECK(rev1.find("(\"ATTACHMENT\" (\"FILENAME*\" \"utf-8'fr'%C3%A9t%C3%A9.pdf\"))") != std::string::npos);
+    const auto rev2 = body_structure(m, tern::mime::parse_structure(m), true, true);
+    CHECK(rev2.find("(\"ATTACHMENT\" (\"FILENAME\" {9}\r\n\xc3\xa9t\xc3\xa9.pdf))") != std::string::npos);
+}
+
 TEST_CASE("BINARY[part] decodes the transfer encoding; BINARY.SIZE gives the decoded size", "[imapd][fetch]") {
     const std::string m =
         "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"

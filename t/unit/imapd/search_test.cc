@@ -73,7 +73,7 @@ TEST_CASE("SEARCH by header, body, text and internal date", "[imapd][search]") {
 }
 
 TEST_CASE("unsupported or malformed SEARCH programs are refused", "[imapd][search]") {
-    const char* bad = GENERATE("", "SENTBEFORE 1-Foo-2020", "KEYWORD", "MODSEQ 5", "$1", "ON 32-Jan-2020", "FROM", "NOT", "OR SEEN", "UID", "(SEEN", "SEEN  UNSEEN", "CHARSET KOI8-R ALL");
+    const char* bad = GENERATE("", "SENTBEFORE 1-Foo-2020", "KEYWORD", "MODSEQ x", "MODSEQ \"/flags/x\" bad 5", "$1", "ON 32-Jan-2020", "FROM", "NOT", "OR SEEN", "UID", "(SEEN", "SEEN  UNSEEN", "CHARSET KOI8-R ALL");
     Parser p(bad);
     std::string error;
     auto key = parse_search(p, error);

@@ -387,3 +387,54 @@ TEST_CASE("a sync that skipped the scan still sees later changes", "[store][mail
     REQUIRE(mb.sync());
     CHECK(uids(mb) == std::vector<std::uint32_t>{1, 2});
 }
+
+namespace {
+
+// Sets a directory's mtime (and atime) to `when` seconds since the epoch.
+void set_mtime(const std::string& dir, std::int64_t when) {
+    const timespec times[2] = {{when, 0}, {when, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, dir.c_str(), times, 0) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("an index whose directories have not changed since it was written is used without a scan",
+          "[store][mailbox]") {
+    tern::test::TempDir dir;
+    const auto& root = dir.path();
+    deliver(root, "a\n");
+    deliver(root, "b\n");
+    {
+        auto first = open_synced(root);  // moves new/ to cur/: the mtimes are too young to trust
+        REQUIRE(first.messages().size() == 2);
+    }
+    CHECK(read_file(root + "/tern-index", 4096).value().find(" 0 0\n") != std::string::npos);
+    // Old directories: the next sync scans once and records their mtimes.
+    const std::int64_t old = ::time(nullptr) - 3600;
+    set_mtime(root + "/new", old);
+    set_mtime(root + "/cur", old);
+    {
+        auto second = open_synced(root);
+        REQUIRE(second.messages().size() == 2);
+    }
+    const std::string recorded = std::to_string(old) + "000000000 " + std::to_string(old) + "000000000\n";
+    CHECK(read_file(root + "/tern-index", 4096).value().find(recorded) != std::string::npos);
+    // A file slipped in with the directory's mtime put back is not seen: the
+    // index was trusted and the directory not read.
+    drop_file(root + "/cur/1800000009.M1P1.host:2,", "hidden\n");
+    set_mtime(root + "/cur", old);
+    CHECK(open_synced(root).messages().size() == 2);
+    // Any real change to the directory makes the next reader scan.
+    set_mtime(root + "/cur", old + 1);
+    auto third = open_synced(root);
+    CHECK(third.messages().size() == 3);
+    // A STORE under the lock keeps the index trusted for the next reader.
+    set_mtime(root + "/new", old);
+    set_mtime(root + "/cur", old);
+    REQUIRE(third.sync());
+    auto fourth = open_synced(root);
+    REQUIRE(fourth.change_flags({1}, set_to("S")));
+    const auto after_store = read_file(root + "/tern-index", 4096).value();
+    CHECK(after_store.find(" 0 0\n") == std::string::npos);
+    CHECK(open_synced(root).messages()[0].flags == "S");
+}
