@@ -142,6 +142,8 @@ void Session::continue_fetch() {
         tagged(job.tag, "NO [UNKNOWN-CTE] A part has a content transfer encoding the server cannot decode");
     else if (job.failed)
         tagged(job.tag, "NO [UNAVAILABLE] Some messages could not be read");
+    else if (job.expunged)  // RFC 2180 4.1.2, RFC 5530 EXPUNGEISSUED
+        tagged(job.tag, "NO [EXPUNGEISSUED] Some of the requested messages no longer exist");
     else
         tagged(job.tag, std::string(job.uid ? "OK UID FETCH" : "OK FETCH") + " completed");
     fetch_job_.reset();
@@ -173,6 +175,10 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
     if (job.need_message && !all_cached) {
         auto r = mbox_->read_message(msg_uid, settings_.max_message_bytes);
         if (!r) {
+            if (r.error().code == ENOENT) {  // expunged by another session; EXPUNGE follows at the next NOOP
+                job.expunged = true;
+                return;
+            }
             log::warning("fetch uid %u in %s: %s", msg_uid, mbox_->path().c_str(), r.error().message.c_str());
             job.failed = true;
             return;

@@ -57,6 +57,7 @@ struct FetchJob {
     bool has_uid = false;
     bool has_flags = false;
     bool failed = false;
+    bool expunged = false;     // a message vanished under the FETCH (another session's EXPUNGE)
     bool unknown_cte = false;  // a BINARY part had an encoding we cannot undo (RFC 3516 [UNKNOWN-CTE])
     bool paused = false;
     bool has_modseq = false;               // MODSEQ asked for, or implied by CONDSTORE

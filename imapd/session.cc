@@ -115,12 +115,29 @@ void Session::finish(const char* why) {
     if (bev_) bufferevent_disable(bev_.get(), EV_READ);
     // Flush what is queued first; on_write calls finish(nullptr) when it is out.
     if (bev_ && !peer_gone_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) > 0) return;
+    // Under COMPRESS the compressed bytes wait in the bufferevent below,
+    // which tells us nothing when it drains: look again shortly.
+    if (bev_ && !peer_gone_ && pending_below()) {
+        if (!drain_ev_) drain_ev_.reset(evtimer_new(base_, on_drain_check, this));
+        const timeval soon{0, 10 * 1000};
+        if (drain_ev_ && evtimer_add(drain_ev_.get(), &soon) == 0) return;
+    }
     if (done_called_) return;
     done_called_ = true;
     log::info("disconnect from [%s]", peer_.c_str());
     // check_ and login_delay_ may be on the call stack: the destructor frees them.
     if (bev_) bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
     if (on_done_) on_done_(this);
+}
+
+bool Session::pending_below() const {
+    for (bufferevent* b = bufferevent_get_underlying(bev_.get()); b; b = bufferevent_get_underlying(b))
+        if (evbuffer_get_length(bufferevent_get_output(b)) > 0) return true;
+    return false;
+}
+
+void Session::on_drain_check(evutil_socket_t, short, void* ctx) noexcept {
+    static_cast<Session*>(ctx)->finish(nullptr);
 }
 
 void Session::send(std::string_view data) {

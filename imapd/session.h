@@ -148,6 +148,9 @@ private:
     void handle_input();
     void dispatch(std::string_view command);
     void finish(const char* why);  // stop reading, flush, then on_done
+    // Output still waiting in a bufferevent below ours (COMPRESS over the socket or TLS).
+    bool pending_below() const;
+    static void on_drain_check(evutil_socket_t, short, void* ctx) noexcept;
 
     // Output.
     void send(std::string_view data);
@@ -281,6 +284,7 @@ private:
     std::unique_ptr<auth::PasswordCheck> check_;
     EventPtr login_delay_;
     EventPtr resume_ev_;
+    EventPtr drain_ev_;  // closing: waits for pending_below() to empty
     std::string pending_reply_;      // the tagged NO sent when login_delay_ fires
     bool close_after_reply_ = false;
 

@@ -133,6 +133,15 @@ class ImapSync(unittest.TestCase):
         self.assertEqual(a.ok("NOOP"), ["* 1 EXPUNGE"])
         b.ok('APPEND Shared {12+}\r\nSubject: n\r\n')
         self.assertEqual(a.ok("NOOP"), ["* 2 EXISTS"])
+        # A FETCH of a message another session expunged meanwhile: the rest
+        # is sent, and the NO says why (RFC 2180 4.1.2, RFC 5530).
+        b.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+        b.ok("EXPUNGE")
+        lines, done = a.cmd("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual(done, "NO [EXPUNGEISSUED] Some of the requested messages no longer exist")
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("* 2 FETCH"), lines)
+        self.assertEqual(a.ok("NOOP"), ["* 1 EXPUNGE"])
 
     def test_idle_sees_a_delivery_within_a_second(self):
         c = self.client()
@@ -171,6 +180,8 @@ class ImapSync(unittest.TestCase):
         got = c.ok("FETCH 1 BODY.PEEK[]")
         self.assertEqual(got[0], "* 1 FETCH (BODY[] {%d}\r\n%s)" % (len(big), big))
         self.assertIn("* CAPABILITY", c.ok("CAPABILITY")[0])
+        # The last compressed bytes leave before the connection closes (mbsync saw them lost).
+        self.assertEqual(c.ok("LOGOUT"), ["* BYE Logging out"])
 
     def test_compress_over_tls(self):
         raw = socket.create_connection(("127.0.0.1", self.t.port("imaps")), timeout=10)
@@ -180,6 +191,7 @@ class ImapSync(unittest.TestCase):
         c.compress()
         self.assertEqual(c.ok("NOOP"), [])
         self.assertTrue(c.ok('LIST "" INBOX')[0].startswith("* LIST"))
+        self.assertEqual(c.ok("LOGOUT"), ["* BYE Logging out"])
 
     def test_imap4rev2(self):
         self.folder("Rev2", 3)
