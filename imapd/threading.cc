@@ -160,15 +160,19 @@ public:
         v = std::move(out);
     }
 
-    const SortMessage& subject_message(const ThreadNode& n) const { return *dating(n); }
+    // The base subject of a root: its own, or a dummy's first child's.
+    const std::string* subject_of(const ThreadNode& n) const {
+        const SortMessage* m = dating(n);
+        return m && !m->subject.empty() ? &m->subject : nullptr;
+    }
 
     // (6) roots with the same base subject are merged.
     void group_by_subject(std::vector<ThreadNode>& roots) const {
         std::unordered_map<std::string, std::size_t> table;  // subject -> index in roots
         for (std::size_t i = 0; i < roots.size(); ++i) {
-            const auto& s = subject_message(roots[i]).subject;
-            if (s.empty()) continue;
-            auto [it, fresh] = table.try_emplace(s, i);
+            const std::string* s = subject_of(roots[i]);
+            if (!s) continue;
+            auto [it, fresh] = table.try_emplace(*s, i);
             if (fresh) continue;
             const auto& old = roots[it->second];
             if (old.message >= 0 && (roots[i].message < 0 || (is_reply(old) && !is_reply(roots[i]))))
@@ -176,9 +180,9 @@ public:
         }
         std::vector<bool> gone(roots.size(), false);
         for (std::size_t i = 0; i < roots.size(); ++i) {
-            const auto& s = subject_message(roots[i]).subject;
-            if (s.empty()) continue;
-            const std::size_t t = table.at(s);
+            const std::string* s = subject_of(roots[i]);
+            if (!s) continue;
+            const std::size_t t = table.at(*s);
             if (t == i) continue;
             ThreadNode& cur = roots[i];
             ThreadNode& dst = roots[t];
@@ -187,8 +191,8 @@ public:
             } else if (dst.message < 0 || (is_reply(cur) && !is_reply(dst))) {
                 dst.children.push_back(std::move(cur));
             } else if (cur.message < 0) {
-                // not in RFC 5256's list; the table prefers dummies, so this
-                // happens only when dst is a dummy too (handled above)
+                // Unreachable: the table holds a dummy whenever a root with
+                // this subject is one. Kept total: the dummy takes dst in.
                 cur.children.push_back(std::move(dst));
                 dst = std::move(cur);
             } else {
