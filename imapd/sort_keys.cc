@@ -17,12 +17,7 @@ namespace {
 std::string first_mailbox(const std::vector<HeaderField>& fields, std::string_view name) {
     const auto* f = find_field(fields, name);
     if (!f) return {};
-    // parse_address_list never returns on a second ':' inside a group ("To:
-    // a: b: c", envelope.cc); one ':' is all the first address can need.
-    std::string value = f->value;
-    if (auto first = value.find(':'); first != std::string::npos)
-        std::replace(value.begin() + static_cast<long>(first) + 1, value.end(), ':', ' ');
-    for (const auto& a : parse_address_list(value)) {
+    for (const auto& a : parse_address_list(f->value)) {
         if (a.group_start || a.group_end) continue;
         return a.mailbox ? casefold(*a.mailbox) : std::string();
     }
