@@ -61,6 +61,23 @@ std::optional<SearchKey> parse_charset_and_keys(Parser& p, std::string& error) {
 
 }  // namespace
 
+std::vector<SortMessage> Session::sort_inputs(const SearchKey& key, bool need_header) {
+    std::vector<SortMessage> messages;
+    for (auto n : matching(key)) {
+        const auto* m = info(n);
+        if (!m) continue;
+        SortMessage s;
+        s.seq = n;
+        s.uid = m->uid;
+        s.size = m->size;
+        s.internal_date = m->internal_date;
+        s.sent_date = m->internal_date;  // RFC 5256 2.2, when there is no usable Date:
+        if (need_header) make_sort_message(read_header(*mbox_, m->uid), s);
+        messages.push_back(std::move(s));
+    }
+    return messages;
+}
+
 void Session::sort(const std::string& tag, Parser& p, bool uid) {
     const char* verb = uid ? "UID SORT" : "SORT";
     std::string error;
@@ -73,19 +90,7 @@ void Session::sort(const std::string& tag, Parser& p, bool uid) {
     bool need_header = false;
     for (const auto& c : *criteria)
         need_header = need_header || !(c.key == SortKey::Arrival || c.key == SortKey::Size);
-    std::vector<SortMessage> messages;
-    for (auto n : matching(*key)) {
-        const auto* m = info(n);
-        if (!m) continue;
-        SortMessage s;
-        s.seq = n;
-        s.uid = m->uid;
-        s.size = m->size;
-        s.internal_date = m->internal_date;
-        s.sent_date = m->internal_date;
-        if (need_header) make_sort_message(read_header(*mbox_, m->uid), s);
-        messages.push_back(std::move(s));
-    }
+    auto messages = sort_inputs(*key, need_header);
     sort_messages(*criteria, messages);
     std::string out = "SORT";
     for (const auto& s : messages) out += " " + std::to_string(uid ? s.uid : s.seq);
@@ -106,18 +111,7 @@ void Session::thread(const std::string& tag, Parser& p, bool uid) {
         if (error.rfind("[BADCHARSET", 0) == 0) return tagged(tag, "NO " + error + " Unsupported charset");
         return bad(tag, error);
     }
-    std::vector<SortMessage> messages;
-    for (auto n : matching(*key)) {
-        const auto* m = info(n);
-        if (!m) continue;
-        SortMessage s;
-        s.seq = n;
-        s.uid = m->uid;
-        s.size = m->size;
-        s.internal_date = m->internal_date;
-        make_sort_message(read_header(*mbox_, m->uid), s);
-        messages.push_back(std::move(s));
-    }
+    const auto messages = sort_inputs(*key, true);
     const auto threads = thread_messages(*algorithm, messages);
     std::string out = "THREAD";
     if (!threads.empty()) out += " " + format_threads(threads, messages, uid);

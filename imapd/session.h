@@ -25,6 +25,7 @@
 #include "imapd/fetch_atts.h"
 #include "imapd/parser.h"
 #include "imapd/search_keys.h"
+#include "imapd/sort_keys.h"
 #include "libmail/auth/auth_client.h"
 #include "libmail/server/mail_access.h"
 #include "libmail/core/result.h"
@@ -234,6 +235,9 @@ private:
     std::vector<std::uint32_t> saved_result_seqs() const;
     // cmd_sort.cc: SORT and THREAD (RFC 5256).
     void sort(const std::string& tag, Parser& p, bool uid);
+    // The matching messages with what SORT and THREAD compare; the header
+    // (Date:, Subject:, addresses, ids) is read only when need_header.
+    std::vector<SortMessage> sort_inputs(const SearchKey& key, bool need_header);
     void thread(const std::string& tag, Parser& p, bool uid);
     // Sequence numbers (1-based, ascending) in set, by sequence number or
     // UID; nullopt when a sequence number is beyond the mailbox (RFC 3501 9).

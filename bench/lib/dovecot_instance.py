@@ -102,12 +102,7 @@ service pop3-login {{
     def stop(self):
         if self.cgroup is None:
             return
-        sh(["dovecot", "-c", self.conf, "stop"], check=False)
-        try:
-            wait_for(lambda: not self.cgroup.pids(), timeout=10)
-        except TimeoutError:
-            pass
-        self.cgroup.remove()
+        self.cgroup.stop(lambda: sh(["dovecot", "-c", self.conf, "stop"], check=False))
         self.cgroup = None
 
     def log_errors(self):

@@ -40,6 +40,14 @@ class Cgroup:
         """argv run by a shell that first moves itself into the cgroup."""
         return ["sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.path, "cgroup.procs")] + list(argv)
 
+    def stop(self, stop_server):
+        """Runs stop_server(), waits up to 10 s for the cgroup to empty, removes it."""
+        stop_server()
+        deadline = time.time() + 10
+        while self.pids() and time.time() < deadline:
+            time.sleep(0.02)
+        self.remove()
+
     def pids(self):
         try:
             with open(os.path.join(self.path, "cgroup.procs")) as f:

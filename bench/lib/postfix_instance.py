@@ -82,12 +82,7 @@ class Postfix:
     def stop(self):
         if self.cgroup is None:
             return
-        sh(["postfix", "-c", self.etc, "stop"], check=False)
-        try:
-            wait_for(lambda: not self.cgroup.pids(), timeout=10)
-        except TimeoutError:
-            pass
-        self.cgroup.remove()
+        self.cgroup.stop(lambda: sh(["postfix", "-c", self.etc, "stop"], check=False))
         self.cgroup = None
 
     def log_errors(self):

@@ -75,12 +75,7 @@ class Tern:
     def stop(self):
         if self.cgroup is None:
             return
-        self.inst.stop()
-        try:
-            wait_for(lambda: not self.cgroup.pids(), timeout=10)
-        except TimeoutError:
-            pass
-        self.cgroup.remove()
+        self.cgroup.stop(self.inst.stop)
         self.cgroup = None
 
     def log_errors(self):
