@@ -3,8 +3,8 @@
 // LARGER, SMALLER, BEFORE/ON/SINCE (internal date), SENTBEFORE/SENTON/
 // SENTSINCE (Date: header), FROM/TO/CC/BCC/SUBJECT/HEADER/BODY/TEXT
 // (substring of the decoded text, i;unicode-casemap: casefold.h), NOT, OR and
-// parenthesised groups. Used by SEARCH, SORT and THREAD. MODSEQ is not parsed
-// (TODO(#5): CONDSTORE).
+// parenthesised groups, MODSEQ (RFC 7162 3.1.5), EMAILID and THREADID
+// (RFC 8474 6). Used by SEARCH, SORT and THREAD.
 #pragma once
 
 #include <cstdint>
