@@ -39,7 +39,7 @@ struct World {
         settings.append_limit = 100000;
         settings.max_message_bytes = 200000;
         services.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
-            return std::unique_ptr<auth::PasswordCheck>(new fuzz::AcceptAll(base.get(), req.user, std::move(done)));
+            return fuzz::accept_all(base.get(), req.user, std::move(done));
         };
         services.maildir_root = [this](const std::string&) -> Result<std::string> { return dir + "/mail"; };
         reset();

@@ -32,7 +32,7 @@ struct World {
         log::setup("tern/pop3d", log::Sink::File, "/dev/null", "fuzz");
         settings.login_failure_delay = std::chrono::milliseconds(0);
         services.check_password = [this](auth::PasswordRequest req, auth::PasswordCheck::Done done) {
-            return std::unique_ptr<auth::PasswordCheck>(new fuzz::AcceptAll(base.get(), req.user, std::move(done)));
+            return fuzz::accept_all(base.get(), req.user, std::move(done));
         };
         services.maildir_root = [this](const std::string&) -> Result<std::string> { return dir + "/mail"; };
         fuzz::make_scratch_maildir(dir + "/mail");

@@ -11,37 +11,26 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "libmail/auth/auth_client.h"
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
+#include "t/unit/fake_password_check.h"
 
 namespace tern::fuzz {
 
 // authd's answer on the next loop turn: every password is right.
-class AcceptAll : public auth::PasswordCheck {
-public:
-    AcceptAll(event_base* base, std::string user, Done done) : user_(std::move(user)), done_(std::move(done)) {
-        ev_.reset(evtimer_new(base, fire, this));
-        const timeval now{0, 0};
-        evtimer_add(ev_.get(), &now);
-    }
-
-private:
-    static void fire(evutil_socket_t, short, void* arg) noexcept {
-        auto* self = static_cast<AcceptAll*>(arg);
-        auth::Verdict v;
-        v.kind = auth::Verdict::Kind::Ok;
-        v.user = self->user_;
-        v.quota = {1 << 20, 50};
-        self->done_(v);
-    }
-    std::string user_;
-    Done done_;
-    EventPtr ev_;
-};
+inline std::unique_ptr<auth::PasswordCheck> accept_all(event_base* base, const std::string& user,
+                                                       auth::PasswordCheck::Done done) {
+    auth::Verdict v;
+    v.kind = auth::Verdict::Kind::Ok;
+    v.user = user;
+    v.quota = {1 << 20, 50};
+    return std::make_unique<test::FakePasswordCheck>(base, v, std::move(done));
+}
 
 // A Maildir at root (made afresh) with INBOX, a "Work" folder and four
 // small multipart messages in new/.

@@ -2,6 +2,8 @@
 // a real event loop, with authd replaced by a fake and a temporary Maildir.
 #include <catch2/catch.hpp>
 
+#include "t/unit/fake_password_check.h"
+
 #include "t/unit/imapd/expected_caps.h"
 #include <event2/event.h>
 #include <fcntl.h>
@@ -24,24 +26,7 @@ using tern::imapd::test::kCaps;
 
 namespace {
 
-// Answers on the next loop turn, like the real client; destroying it cancels.
-class FakeCheck : public auth::PasswordCheck {
-public:
-    FakeCheck(event_base* base, auth::Verdict v, Done done) : v_(std::move(v)), done_(std::move(done)) {
-        ev_.reset(evtimer_new(base, fire, this));
-        const timeval now{0, 0};
-        evtimer_add(ev_.get(), &now);
-    }
-
-private:
-    static void fire(evutil_socket_t, short, void* arg) noexcept {
-        auto* self = static_cast<FakeCheck*>(arg);
-        self->done_(self->v_);
-    }
-    auth::Verdict v_;
-    Done done_;
-    EventPtr ev_;
-};
+using FakeCheck = tern::test::FakePasswordCheck;
 
 struct TempMaildir {
     fs::path root;

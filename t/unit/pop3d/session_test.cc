@@ -2,6 +2,8 @@
 // a temporary directory: what a POP3 client sees, byte for byte.
 #include <catch2/catch.hpp>
 
+#include "t/unit/fake_password_check.h"
+
 #include <event2/event.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,23 +23,7 @@ using namespace tern::pop3d;
 
 namespace {
 
-class FakeCheck : public auth::PasswordCheck {
-public:
-    FakeCheck(event_base* base, auth::Verdict v, Done done) : v_(std::move(v)), done_(std::move(done)) {
-        ev_.reset(evtimer_new(base, fire, this));
-        const timeval now{0, 0};
-        evtimer_add(ev_.get(), &now);
-    }
-
-private:
-    static void fire(evutil_socket_t, short, void* ctx) noexcept {
-        auto* self = static_cast<FakeCheck*>(ctx);
-        self->done_(self->v_);
-    }
-    auth::Verdict v_;
-    Done done_;
-    EventPtr ev_;
-};
+using FakeCheck = tern::test::FakePasswordCheck;
 
 struct Harness {
     std::string root;
