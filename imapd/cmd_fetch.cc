@@ -104,6 +104,10 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
         if (needs_message(a) && !cache_field(a.kind)) job->cacheable_only = false;
     }
     if (modseq) enable_condstore();
+    // The folder's parse cache, read at the first FETCH of an item it keeps.
+    if (!cache_ && mbox_ &&
+        std::any_of(atts->begin(), atts->end(), [this](const FetchAtt& a) { return cache_field(a.kind) != 0; }))
+        cache_.emplace(mbox_->path(), mbox_->uidvalidity(), seq_uids_);
     job->has_modseq = std::any_of(atts->begin(), atts->end(), [](const FetchAtt& a) { return a.kind == FetchKind::Modseq; });
     job->atts = std::move(*atts);
     if (vanished) {
