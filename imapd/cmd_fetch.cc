@@ -4,7 +4,8 @@
 #include <event2/buffer.h>
 
 #include <algorithm>
-#include <map>
+#include <array>
+#include <charconv>
 #include <optional>
 
 #include "imapd/bodystructure.h"
@@ -22,6 +23,33 @@
 namespace tern::imapd {
 
 namespace {
+
+// The parse-cache values of one message: at most one per field, few fields.
+class CachedValues {
+public:
+    std::string* find(char field) {
+        for (std::size_t i = 0; i < n_; ++i)
+            if (fields_[i] == field) return &values_[i];
+        return nullptr;
+    }
+    std::string& add(char field, std::string value) {
+        fields_[n_] = field;
+        values_[n_] = std::move(value);
+        return values_[n_++];
+    }
+
+private:
+    static constexpr std::size_t kMax = 5;  // ParseCache's fields
+    std::size_t n_ = 0;
+    std::array<char, kMax> fields_{};
+    std::array<std::string, kMax> values_;
+};
+
+void append_number(std::string& out, std::uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
 
 // RFC 7162 fetch-modifiers: " (CHANGEDSINCE n [VANISHED])" in any order.
 bool parse_fetch_modifiers(Parser& p, std::uint64_t& changed_since, bool& vanished) {
@@ -76,6 +104,10 @@ void Session::fetch(const std::string& tag, Parser& p, bool uid) {
         if (needs_message(a) && !cache_field(a.kind)) job->cacheable_only = false;
     }
     if (modseq) enable_condstore();
+    // The folder's parse cache, read at the first FETCH of an item it keeps.
+    if (!cache_ && mbox_ &&
+        std::any_of(atts->begin(), atts->end(), [this](const FetchAtt& a) { return cache_field(a.kind) != 0; }))
+        cache_.emplace(mbox_->path(), mbox_->uidvalidity(), seq_uids_);
     job->has_modseq = std::any_of(atts->begin(), atts->end(), [](const FetchAtt& a) { return a.kind == FetchKind::Modseq; });
     job->atts = std::move(*atts);
     if (vanished) {
@@ -157,18 +189,18 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
     const std::uint32_t msg_uid = m->uid;
     // ENVELOPE, BODY and BODYSTRUCTURE come from the folder's parse cache
     // when it has them; the message is read only for what it does not have.
-    std::map<char, std::string> cached;
+    CachedValues cached;
     bool all_cached = job.need_message && job.cacheable_only && cache_;
     if (all_cached) {
         for (const auto& a : job.atts) {
             const char field = cache_field(a.kind);
-            if (!field || cached.count(field)) continue;
+            if (!field || cached.find(field)) continue;
             auto v = cache_->get(msg_uid, field);
             if (!v) {
                 all_cached = false;
                 break;
             }
-            cached.emplace(field, std::move(*v));
+            cached.add(field, std::move(*v));
         }
     }
     std::string message;
@@ -191,37 +223,54 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         if (!parsed) parsed = mime::parse_structure(message);
         return *parsed;
     };
-    std::string out = "* " + std::to_string(n) + " FETCH (";
-    auto item = [&](const std::string& text) {
+    std::string out;
+    out.reserve(message.size() + 256);
+    out += "* ";
+    append_number(out, n);
+    out += " FETCH (";
+    auto item = [&](std::string_view text) {
         if (out.back() != '(') out += ' ';
         out += text;
     };
+    // "NAME <number>" without a temporary string.
+    auto number_item = [&](std::string_view name, std::uint64_t v) {
+        if (out.back() != '(') out += ' ';
+        out += name;
+        out += ' ';
+        append_number(out, v);
+    };
     // RFC 3501 6.4.8: UID FETCH always returns the UID.
-    if (job.uid && !job.has_uid) item("UID " + std::to_string(msg_uid));
+    if (job.uid && !job.has_uid) number_item("UID", msg_uid);
     for (const auto& a : job.atts) {
         switch (a.kind) {
-        case FetchKind::Uid: item("UID " + std::to_string(msg_uid)); break;
-        case FetchKind::Flags: item("FLAGS " + format_flags(m->flags, m->keywords)); break;
+        case FetchKind::Uid: number_item("UID", msg_uid); break;
+        case FetchKind::Flags:
+            item("FLAGS");
+            out += ' ';
+            out += format_flags(m->flags, m->keywords);
+            break;
         case FetchKind::Modseq: item("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
         case FetchKind::EmailId:
             item("EMAILID (" + store::email_id(store::split_maildir_name(std::string_view(m->filename).substr(4)).base) + ")");
             break;
         case FetchKind::ThreadId: item("THREADID NIL"); break;
         case FetchKind::InternalDate: item("INTERNALDATE \"" + format_internaldate(m->internal_date) + "\""); break;
-        case FetchKind::Rfc822Size: item("RFC822.SIZE " + std::to_string(m->size)); break;
+        case FetchKind::Rfc822Size: number_item("RFC822.SIZE", m->size); break;
         case FetchKind::Envelope:
         case FetchKind::Body:
         case FetchKind::BodyStructure: {
             const char field = cache_field(a.kind);
-            auto it = cached.find(field);
-            if (it == cached.end()) {
-                std::string value = a.kind == FetchKind::Envelope
-                                        ? envelope(header_block(message))
-                                        : body_structure(message, structure(), a.kind == FetchKind::BodyStructure, rev2_);
-                if (cache_) cache_->put(msg_uid, field, value);
-                it = cached.emplace(field, std::move(value)).first;
+            const std::string* value = cached.find(field);
+            if (!value) {
+                std::string v = a.kind == FetchKind::Envelope
+                                    ? envelope(header_block(message))
+                                    : body_structure(message, structure(), a.kind == FetchKind::BodyStructure, rev2_);
+                if (cache_) cache_->put(msg_uid, field, v);
+                value = &cached.add(field, std::move(v));
             }
-            item(response_name(a) + " " + it->second);
+            item(response_name(a));
+            out += ' ';
+            out += *value;
             break;
         }
         case FetchKind::Section:
@@ -230,7 +279,12 @@ void Session::fetch_one(FetchJob& job, std::uint32_t n) {
         case FetchKind::Rfc822Text: {
             // The whole message needs no MIME parse and no copy.
             if (whole_message(a)) {
-                item(response_name(a) + " " + imap_literal(apply_partial(message, a)));
+                const std::string_view data = apply_partial(message, a);
+                item(response_name(a));
+                out += " {";
+                append_number(out, data.size());
+                out += "}\r\n";
+                out += data;
                 break;
             }
             const std::string data = section_bytes(message, structure(), a);

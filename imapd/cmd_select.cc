@@ -216,7 +216,8 @@ void Session::select(const std::string& tag, Parser& p, bool read_only) {
         seq_uids_.push_back(m.uid);
         if (!first_unseen && !has_flag(m.flags, 'S')) first_unseen = static_cast<std::uint32_t>(seq_uids_.size());
     }
-    cache_.emplace(mbox_->path(), mbox_->uidvalidity(), seq_uids_);
+    // The parse cache is opened by the first FETCH that wants it (cmd_fetch.cc):
+    // a SELECT of a big folder does not read its whole file.
     std::string keywords;
     for (const auto& k : mbox_->keywords_in_use()) keywords += " " + k;
     untagged("FLAGS (" + std::string(kSystemFlags) + keywords + ")");

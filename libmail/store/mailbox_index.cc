@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <unordered_set>
+#include <functional>
 
 #include "libmail/core/text.h"
 
@@ -27,6 +27,42 @@ std::optional<std::string_view> next_field(std::string_view& s) {
     if (f.empty()) return std::nullopt;
     return f;
 }
+
+// Whether letters are already normal (normalize_flags would return them
+// unchanged): flag letters in strictly ascending order. No allocation.
+bool normal_flags(std::string_view letters) {
+    char prev = '\0';
+    for (char c : letters) {
+        if (!is_flag_letter(c) || c <= prev) return false;
+        prev = c;
+    }
+    return true;
+}
+
+// A set of the index's base names, to refuse a file listed twice: open
+// addressing over one array, as a node per name costs more than the parse.
+class NameSet {
+public:
+    explicit NameSet(std::size_t count) {
+        std::size_t cap = 16;
+        while (cap < count * 2) cap *= 2;
+        slots_.assign(cap, std::string_view{});
+    }
+    // False when name was there already.
+    bool insert(std::string_view name) {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
+            if (slots_[i].data() == nullptr) {
+                slots_[i] = name;
+                return true;
+            }
+            if (slots_[i] == name) return false;
+        }
+    }
+
+private:
+    std::vector<std::string_view> slots_;  // data() == nullptr: free (names are never empty)
+};
 
 }  // namespace
 
@@ -85,8 +121,8 @@ namespace {
 // The keywords set in a hex bit string (see format_index); nullopt when it
 // is not hex or names a keyword beyond the table.
 std::optional<std::vector<std::string>> keywords_of(std::string_view hex, const std::vector<std::string>& names) {
+    if (hex.size() == 1 && hex[0] == '0') return std::vector<std::string>{};
     std::vector<std::string> out;
-    if (hex == "0") return out;
     if (hex.empty() || hex.size() > (names.size() + 3) / 4) return std::nullopt;
     for (std::size_t pos = 0; pos < hex.size(); ++pos) {
         const char c = hex[hex.size() - 1 - pos];
@@ -156,8 +192,11 @@ Result<IndexState> parse_index(std::string_view text) {
         if (names.size() != *nkeywords) return Error("bad keyword count");
     }
     st.messages.reserve(*count);
-    std::unordered_set<std::string_view> bases;
-    bases.reserve(*count);
+    // One file, two UIDs? A base recording its own UID (",U=<uid>", as every
+    // name gets at its first sync) cannot equal another such base, the UIDs
+    // being distinct: only the others need a set, and a look at the message
+    // whose UID they record.
+    std::vector<std::pair<std::string_view, std::uint32_t>> others;  // base, its line's UID
     std::uint32_t last_uid = 0;
     for (std::size_t i = 0; i < *count; ++i) {
         if (!take_line(line)) return Error("truncated at message " + std::to_string(i + 1));
@@ -168,7 +207,6 @@ Result<IndexState> parse_index(std::string_view text) {
         const std::string_view base = line;  // the rest, spaces allowed
         if (!f_mod || !f_flags || !f_bits || base.empty())
             return Error("short line for message " + std::to_string(i + 1));
-        MessageInfo m;
         auto uid = parse_number<std::uint32_t>(*f_uid);
         auto date = parse_number<std::int64_t>(*f_date);
         auto size = parse_number<std::uint64_t>(*f_size);
@@ -178,23 +216,35 @@ Result<IndexState> parse_index(std::string_view text) {
         // UIDs strictly ascending and below UIDNEXT (RFC 9051 2.3.1.1).
         if (*uid <= last_uid || *uid >= st.uidnext) return Error("UID out of order: " + std::to_string(*uid));
         last_uid = *uid;
-        std::string flags = *f_flags == "-" ? std::string() : std::string(*f_flags);
-        if (normalize_flags(flags) != flags) return Error("bad flags for UID " + std::to_string(*uid));
+        const std::string_view flags = *f_flags == "-" ? std::string_view() : *f_flags;
+        if (!normal_flags(flags)) return Error("bad flags for UID " + std::to_string(*uid));
         auto keywords = keywords_of(*f_bits, names);
         if (!keywords) return Error("bad keywords for UID " + std::to_string(*uid));
         if (!acceptable_message_name(base) || base.find(':') != std::string_view::npos)
             return Error("bad file name for UID " + std::to_string(*uid));
-        if (!bases.insert(base).second) return Error("file listed twice for UID " + std::to_string(*uid));
+        if (const auto named = name_size_field(base, 'U'); !named || *named != *uid) others.emplace_back(base, *uid);
+        MessageInfo& m = st.messages.emplace_back();
         m.uid = *uid;
         m.internal_date = *date;
         m.size = *size;
         m.modseq = *modseq;
-        m.flags = std::move(flags);
+        m.flags = flags;
         m.keywords = std::move(*keywords);
-        m.filename = cur_filename(base, m.flags);
-        st.messages.push_back(std::move(m));
+        m.filename = cur_filename(base, flags);
     }
     if (!take_line(line) || line != "end" || !text.empty()) return Error("missing end line");
+    NameSet bases(others.size());
+    for (const auto& [base, uid] : others) {
+        if (!bases.insert(base)) return Error("file listed twice for UID " + std::to_string(uid));
+        const auto named = name_size_field(base, 'U');
+        if (!named || *named > UINT32_MAX) continue;
+        const auto v = static_cast<std::uint32_t>(*named);
+        auto it = std::lower_bound(st.messages.begin(), st.messages.end(), v,
+                                   [](const MessageInfo& m, std::uint32_t u) { return m.uid < u; });
+        if (it != st.messages.end() && it->uid == v &&
+            split_maildir_name(std::string_view(it->filename).substr(4)).base == base)
+            return Error("file listed twice for UID " + std::to_string(uid));
+    }
     return st;
 }
 
@@ -231,7 +281,9 @@ MaildirName split_maildir_name(std::string_view name) {
 }
 
 std::string cur_filename(std::string_view base, std::string_view flags) {
-    std::string f = "cur/";
+    std::string f;
+    f.reserve(7 + base.size() + flags.size());
+    f += "cur/";
     f += base;
     f += ":2,";
     f += flags;

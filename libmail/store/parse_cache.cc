@@ -19,6 +19,7 @@ constexpr std::string_view kFileName = "tern-cache";
 constexpr std::uint32_t kMaxValue = 1 << 20;              // one envelope or structure
 constexpr std::uint64_t kMaxFile = 512ULL * 1024 * 1024;  // past this nothing more is added
 constexpr std::uint64_t kCompactAbove = 1 << 20;          // small files are never rewritten
+constexpr std::size_t kWindow = 1 << 17;                  // read-ahead of get()
 
 std::string header(std::uint32_t uidvalidity) { return "tern-cache 1 " + std::to_string(uidvalidity) + "\n"; }
 
@@ -60,6 +61,8 @@ ParseCache::ParseCache(const std::string& folder_path, std::uint32_t uidvalidity
     }
     usable_ = true;
     scanned_ = want.size();
+    struct stat st{};
+    if (::fstat(fd_.get(), &st) == 0) ino_ = static_cast<std::uint64_t>(st.st_ino);
     read_new_records();
     compact(live_uids);
     release();  // an idle session holds no file open
@@ -92,31 +95,82 @@ void ParseCache::read_new_records() {
         if (!uid || !len || *len > kMaxValue) return;  // damaged: the rest is ignored
         const std::uint64_t value_at = scanned_ + nl + 1;
         if (value_at + *len + 1 > size) return;
-        where_[{*uid, rest[sp1 + 1]}] = {value_at, *len};
+        remember(key_of(*uid, rest[sp1 + 1]), value_at, *len);
         scanned_ = value_at + *len + 1;
     }
+}
+
+void ParseCache::remember(std::uint64_t key, std::uint64_t offset, std::uint32_t length) {
+    if (where_.empty() || where_.back().key < key) {
+        where_.push_back({key, offset, length});
+        return;
+    }
+    auto it = std::lower_bound(where_.begin(), where_.end(), key, [](const Entry& e, std::uint64_t k) { return e.key < k; });
+    if (it != where_.end() && it->key == key) {
+        it->offset = offset;  // a later record wins
+        it->length = length;
+    } else {
+        where_.insert(it, {key, offset, length});
+    }
+}
+
+const ParseCache::Entry* ParseCache::lookup(std::uint64_t key) const {
+    auto it = std::lower_bound(where_.begin(), where_.end(), key, [](const Entry& e, std::uint64_t k) { return e.key < k; });
+    return it != where_.end() && it->key == key ? &*it : nullptr;
 }
 
 bool ParseCache::reopen() {
     if (fd_) return true;
     if (!usable_) return false;
     fd_.reset(::open(path_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
-    return static_cast<bool>(fd_);
+    if (fd_ && start_over_if_replaced()) return true;
+    fd_.reset();
+    return false;
 }
 
-void ParseCache::release() { fd_.reset(); }
+bool ParseCache::start_over_if_replaced() {
+    struct stat st{};
+    if (::fstat(fd_.get(), &st) != 0) return false;
+    if (static_cast<std::uint64_t>(st.st_ino) == ino_) return true;
+    // Our offsets describe the old file: read the new one from its start.
+    where_.clear();
+    window_.clear();
+    ino_ = static_cast<std::uint64_t>(st.st_ino);
+    const std::string want = header(uidvalidity_);
+    std::string have(want.size(), '\0');
+    if (!pread_all(fd_.get(), have.data(), have.size(), 0) || have != want) {
+        usable_ = false;  // another UIDVALIDITY's now: this session does without
+        return false;
+    }
+    scanned_ = want.size();
+    read_new_records();
+    return true;
+}
+
+void ParseCache::release() {
+    fd_.reset();
+    std::string().swap(window_);
+}
 
 std::optional<std::string> ParseCache::get(std::uint32_t uid, char field) {
     if (!reopen()) return std::nullopt;
-    auto it = where_.find({uid, field});
-    if (it == where_.end()) {
+    const std::uint64_t key = key_of(uid, field);
+    const Entry* e = lookup(key);
+    if (!e) {
         read_new_records();
-        it = where_.find({uid, field});
-        if (it == where_.end()) return std::nullopt;
+        e = lookup(key);
+        if (!e) return std::nullopt;
     }
-    std::string value(it->second.second, '\0');
-    if (!pread_all(fd_.get(), value.data(), value.size(), it->second.first)) return std::nullopt;
-    return value;
+    if (e->offset < window_at_ || e->offset + e->length > window_at_ + window_.size()) {
+        // Values up to scanned_ are complete, so the window never reads past the file's end.
+        window_at_ = e->offset;
+        window_.resize(static_cast<std::size_t>(std::max<std::uint64_t>(e->length, std::min<std::uint64_t>(kWindow, scanned_ - e->offset))));
+        if (!pread_all(fd_.get(), window_.data(), window_.size(), window_at_)) {
+            window_.clear();
+            return std::nullopt;
+        }
+    }
+    return std::string(window_.data() + (e->offset - window_at_), e->length);
 }
 
 void ParseCache::put(std::uint32_t uid, char field, std::string_view value) {
@@ -131,23 +185,32 @@ void ParseCache::put(std::uint32_t uid, char field, std::string_view value) {
 
 void ParseCache::compact(const std::vector<std::uint32_t>& live_uids) {
     if (!fd_ || scanned_ < kCompactAbove) return;
+    // Both ascending: one walk, not a search per entry.
     std::uint64_t live = 0, dead = 0;
-    for (const auto& [key, loc] : where_)
-        (std::binary_search(live_uids.begin(), live_uids.end(), key.first) ? live : dead) += loc.second + 16;
+    auto l = live_uids.begin();
+    for (const auto& e : where_) {
+        const auto uid = static_cast<std::uint32_t>(e.key >> 8);
+        while (l != live_uids.end() && *l < uid) ++l;
+        (l != live_uids.end() && *l == uid ? live : dead) += e.length + 16;
+    }
     if (dead <= live) return;
     if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) return;  // another process is at it
     std::string text = header(uidvalidity_);
-    for (const auto& [key, loc] : where_) {
-        if (!std::binary_search(live_uids.begin(), live_uids.end(), key.first)) continue;
-        std::string value(loc.second, '\0');
-        if (!pread_all(fd_.get(), value.data(), value.size(), loc.first)) continue;
-        text += std::to_string(key.first) + " " + key.second + " " + std::to_string(value.size()) + "\n" + value + "\n";
+    for (const auto& e : where_) {
+        const auto uid = static_cast<std::uint32_t>(e.key >> 8);
+        if (!std::binary_search(live_uids.begin(), live_uids.end(), uid)) continue;
+        std::string value(e.length, '\0');
+        if (!pread_all(fd_.get(), value.data(), value.size(), e.offset)) continue;
+        text += std::to_string(uid) + " " + static_cast<char>(e.key & 0xff) + " " + std::to_string(value.size()) + "\n" + value + "\n";
     }
     // Records another process appends meanwhile may be lost: only a cache.
     if (write_file_atomic(path_, text, 0600)) {
         fd_.reset(::open(path_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
         where_.clear();
+        window_.clear();
         scanned_ = header(uidvalidity_).size();
+        struct stat st{};
+        if (fd_ && ::fstat(fd_.get(), &st) == 0) ino_ = static_cast<std::uint64_t>(st.st_ino);
         read_new_records();
     } else {
         ::flock(fd_.get(), LOCK_UN);

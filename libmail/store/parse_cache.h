@@ -14,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,16 +45,34 @@ public:
     void release();
 
 private:
+    // Where one value lies in the file; key is uid << 8 | field.
+    struct Entry {
+        std::uint64_t key;
+        std::uint64_t offset;
+        std::uint32_t length;
+    };
+    static std::uint64_t key_of(std::uint32_t uid, char field) {
+        return std::uint64_t{uid} << 8 | static_cast<unsigned char>(field);
+    }
     bool reopen();
+    bool start_over_if_replaced();  // the file was compacted by another process since we read it
     void read_new_records();  // what was appended since we last looked (ours or another process's)
     void compact(const std::vector<std::uint32_t>& live_uids);
+    void remember(std::uint64_t key, std::uint64_t offset, std::uint32_t length);
+    const Entry* lookup(std::uint64_t key) const;
 
     std::string path_;
     std::uint32_t uidvalidity_ = 0;
     UniqueFd fd_;
     bool usable_ = false;  // the file exists with our header
     std::uint64_t scanned_ = 0;  // file offset up to which records are known
-    std::map<std::pair<std::uint32_t, char>, std::pair<std::uint64_t, std::uint32_t>> where_;  // -> offset, length
+    std::uint64_t ino_ = 0;      // the file where_ describes
+    // Ascending key: records come mostly in UID order, so adding is an append.
+    std::vector<Entry> where_;
+    // A window of the file read ahead, so that a FETCH of many messages reads
+    // their values in large blocks, not with one pread each. Freed by release().
+    std::string window_;
+    std::uint64_t window_at_ = 0;
 };
 
 }  // namespace tern::store

@@ -75,10 +75,20 @@ TEST_CASE("malformed indexes are refused", "[store][index]") {
         "tern-index 1 5 2 1\n2 0 0 - a\nend\n",                // UID not below UIDNEXT
         "tern-index 1 5 9 2\n3 0 0 - a\n2 0 0 - b\nend\n",     // UIDs out of order
         "tern-index 1 5 9 2\n1 0 0 - a\n2 0 0 - a\nend\n",     // one file, two UIDs
+        "tern-index 1 5 9 2\n1 0 0 - a,U=1\n2 0 0 - a,U=1\nend\n",  // the same, its UID in the name
+        "tern-index 1 5 9 2\n1 0 0 - a,U=2\n2 0 0 - a,U=2\nend\n",
+        "tern-index 1 5 9 3\n1 0 0 - b\n2 0 0 - a,U=3\n3 0 0 - a,U=3\nend\n",
         "tern-index 1 5 9 1\n1 0 0 SR a\nend\n",               // unsorted flags
         "tern-index 1 5 9 1\n1 x 0 - a\nend\n",                // bad number
         "tern-index 1 5 9 2\n1 0 0 - a\nend\n");               // truncated
     CHECK_FALSE(parse_index(bad));
+}
+
+TEST_CASE("names recording their own UID are told apart from the others", "[store][index]") {
+    auto ok = parse_index("tern-index 1 5 9 4\n1 0 0 - a,U=1\n2 0 0 - a,U=1,x\n3 0 0 - a,U=3\n4 0 0 - a,U=2\nend\n");
+    REQUIRE(ok);
+    CHECK(ok->messages.size() == 4);
+    CHECK(ok->messages[3].filename == "cur/a,U=2:2,");
 }
 
 TEST_CASE("Maildir names give base, flags, sizes and delivery time", "[store][index]") {

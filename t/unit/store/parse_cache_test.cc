@@ -62,3 +62,38 @@ TEST_CASE("entries of expunged messages are dropped when they outweigh the live 
     CHECK(b.get(600, ParseCache::kEnvelope) == big);
     CHECK_FALSE(b.get(1, ParseCache::kEnvelope));
 }
+
+TEST_CASE("a session whose cache file another one compacted reads the new file", "[store][cache]") {
+    tern::test::TempDir dir;
+    const auto& folder = dir.path();
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t uid = 1; uid <= 600; ++uid) all.push_back(uid);
+    ParseCache a(folder, 9, all);
+    for (std::uint32_t uid = 1; uid <= 600; ++uid) a.put(uid, ParseCache::kEnvelope, std::string(4000, 'a') + std::to_string(uid));
+    CHECK(a.get(600, ParseCache::kEnvelope) == std::string(4000, 'a') + "600");
+    a.release();
+    ParseCache b(folder, 9, {599, 600});  // rewrites the file: other offsets
+    CHECK(read_file(folder + "/tern-cache", 1 << 24).value().size() < 10'000);
+    CHECK(a.get(599, ParseCache::kEnvelope) == std::string(4000, 'a') + "599");
+    CHECK(a.get(600, ParseCache::kEnvelope) == std::string(4000, 'a') + "600");
+    CHECK_FALSE(a.get(1, ParseCache::kEnvelope));
+}
+
+TEST_CASE("values read in order come right across read-ahead windows", "[store][cache]") {
+    tern::test::TempDir dir;
+    const auto& folder = dir.path();
+    {
+        ParseCache a(folder, 3, {});
+        for (std::uint32_t uid = 1; uid <= 300; ++uid)
+            a.put(uid, uid % 2 ? ParseCache::kEnvelope : ParseCache::kBody, std::string(uid * 7, char('a' + uid % 26)));
+    }
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t uid = 1; uid <= 300; ++uid) all.push_back(uid);
+    ParseCache b(folder, 3, all);
+    for (std::uint32_t uid = 300; uid >= 1; uid -= 3)  // backwards too
+        CHECK(b.get(uid, uid % 2 ? ParseCache::kEnvelope : ParseCache::kBody) == std::string(uid * 7, char('a' + uid % 26)));
+    for (std::uint32_t uid = 1; uid <= 300; ++uid) {
+        CHECK(b.get(uid, uid % 2 ? ParseCache::kEnvelope : ParseCache::kBody) == std::string(uid * 7, char('a' + uid % 26)));
+        CHECK_FALSE(b.get(uid, uid % 2 ? ParseCache::kBody : ParseCache::kEnvelope));
+    }
+}
