@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -123,6 +124,13 @@ void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int, void* arg
     UniqueFd client(fd);
     evutil_make_socket_nonblocking(fd);
     evutil_make_socket_closeonexec(fd);
+    // Replies are written whole by the session: sending them at once saves
+    // the ~40 ms a small last write (a tagged OK) otherwise waits for the
+    // client's delayed ACK (Nagle). Fails harmlessly on a Unix socket.
+    if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     if (rt->ctx.stopping || !rt->hooks.on_connection) return;
     rt->hooks.on_connection(rt->ctx, std::move(client), peer_of(sa));
 }
