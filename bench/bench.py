@@ -42,11 +42,13 @@ def make_mailboxes(seeds, sizes, servers, postfix):
     The seeds stay in the bench's parent directory between runs: removing a
     run's tree then only removes links, and frees no inodes (ext4 makes file
     creation dearer for minutes after many inodes were freed)."""
-    plan = {"fetch": (sizes["fetch"], 4096), "big": (sizes["big"], 1200), "idle": (10, 4096),
-            "login": (10, 4096)}
+    plan = {"fetch": (sizes["fetch"], 4096), "big": (sizes["big"], 1200), "idle": (10, 4096)}
+    for i in range(accounts.LOGIN_CLIENTS):
+        plan["login%d" % i] = (10, 4096)
     for user, (count, size) in plan.items():
         t0 = time.monotonic()
-        seed = os.path.join(seeds, "%s-%d-%d" % (user, count, size))
+        # The login accounts share one seed.
+        seed = os.path.join(seeds, "%s-%d-%d" % ("login" if user.startswith("login") else user, count, size))
         names = maildirs.write_seed(seed, count, size)
         for s in servers:
             maildirs.link_into(seed, names, s.maildir(user))

@@ -59,6 +59,11 @@ def cell(vals):
 
 
 def verdict(fig, ratio, tern_med):
+    if fig.get("at_least") is not None:
+        target = "≥ %s %s" % (fmt(fig["at_least"]), fig["unit"])
+        if tern_med is None:
+            return target, "not measured"
+        return target, ("yes" if tern_med >= fig["at_least"] else "**no**")
     if fig["below"] is not None:
         if tern_med is None:
             return "< %s %s" % (fmt(fig["below"]), fig["unit"]), "not measured"
@@ -80,14 +85,15 @@ def table(results, rows):
         r = results["rows"].get(row["id"])
         if r is None:
             continue
-        ref, tern = row["servers"][0], "tern"
+        # A row of Tern alone has no reference column.
+        ref, tern = (row["servers"][0] if len(row["servers"]) > 1 else None), "tern"
         for i, fig in enumerate(row["figures"]):
-            rv = r["values"].get(ref, {}).get(fig["key"], [])
+            rv = r["values"].get(ref, {}).get(fig["key"], []) if ref else []
             tv = r["values"].get(tern, {}).get(fig["key"], [])
             rm, tm = med(rv), med(tv)
             ratio = tm / rm if (rm and tm is not None) else None
             target, met = verdict(fig, ratio, tm)
-            refcell = "%s: %s" % (LABEL[ref], cell(rv)) if rv else "%s: not measured" % LABEL[ref]
+            refcell = ("%s: %s" % (LABEL[ref], cell(rv)) if rv else "%s: not measured" % LABEL[ref]) if ref else "—"
             terncell = cell(tv) if tv else "not measured"
             out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
                 row["title"] if i == 0 else "″", fig["unit"], refcell, terncell,

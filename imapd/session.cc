@@ -167,6 +167,9 @@ void Session::suspend() {
 
 void Session::resume() {
     suspended_ = false;
+    // A finished password check still holds its authd connection: with
+    // thousands of idle sessions that would be one descriptor each.
+    check_.reset();
     if (closing_ || !bev_) return;
     bufferevent_enable(bev_.get(), EV_READ);
     handle_input();  // commands the client pipelined while we waited

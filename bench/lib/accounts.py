@@ -11,8 +11,11 @@ from lib.common import sh
 DOMAIN = "example.test"
 PASSWORD = "bench-Pw-2026"
 # smtp: target of the SMTP rows; fetch: the 10,000-message mailbox; big: the
-# 100,000-message one; idle and login: the idle-connection and login rows.
-USERS = ["smtp", "fetch", "big", "idle", "login"]
+# 100,000-message one; idle: the idle-connection row; login0..login7: one
+# account per client of the login rows (a POP3 maildrop takes one session
+# at a time, RFC 1939 8, so 8 clients on one account would only be refused).
+LOGIN_CLIENTS = 8
+USERS = ["smtp", "fetch", "big", "idle"] + ["login%d" % i for i in range(LOGIN_CLIENTS)]
 MAIL_USER = "vmail"  # owner of every Maildir (tern sandbox creates it when run as root)
 
 

@@ -41,4 +41,4 @@ def run(server, user, count, settle=1.5):
     base = sum(v for p, v in before.items() if p in after)
     total = sum(after.values())
     return {"kib_conn": (total - base) / count / 1024.0, "pss_mb": total / 1e6,
-            "imap_processes": imap_procs}
+            "imap_processes": imap_procs, "connections": len(conns)}

@@ -1,5 +1,7 @@
 """Logins per second: `clients` threads each connect, log in (IMAP LOGIN or
-POP3 USER/PASS), log out and disconnect, in a loop, for `seconds`."""
+POP3 USER/PASS), log out and disconnect, in a loop, for `seconds`. Client i
+logs in as <user><i>: its own account, as a POP3 maildrop takes one session
+at a time (RFC 1939 8)."""
 import threading
 import time
 
@@ -21,7 +23,7 @@ def _pop3_once(server, user):
 
 def run(server, user, protocol, clients=8, seconds=3.0):
     once = _imap_once if protocol == "imap" else _pop3_once
-    once(server, user)  # warm: auth process, login process pool
+    once(server, user + "0")  # warm: auth process, login process pool
     counts = [0] * clients
     errors = []
     stop = time.monotonic() + seconds
@@ -29,7 +31,7 @@ def run(server, user, protocol, clients=8, seconds=3.0):
     def worker(i):
         try:
             while time.monotonic() < stop:
-                once(server, user)
+                once(server, "%s%d" % (user, i))
                 counts[i] += 1
         except Exception as e:  # reported, never counted
             errors.append(repr(e))

@@ -6,15 +6,15 @@ which way is good) or an absolute bound on Tern's own figure (`below`)."""
 from workloads import imap_fetch, imap_idle, logins, pop3, smtp
 
 SIZES = {
-    "full": dict(rounds=3, smtp_4k=2000, smtp_100k=1000, fetch=10000, big=100000, idle=500,
+    "full": dict(rounds=3, smtp_4k=2000, smtp_100k=1000, fetch=10000, big=100000, idle=500, idle_many=10000,
                  uid_fetch=2000, pop3_session=1000, login_seconds=4.0),
-    "quick": dict(rounds=2, smtp_4k=300, smtp_100k=150, fetch=2000, big=5000, idle=100,
+    "quick": dict(rounds=2, smtp_4k=300, smtp_100k=150, fetch=2000, big=5000, idle=100, idle_many=1000,
                   uid_fetch=300, pop3_session=300, login_seconds=1.5),
 }
 
 
-def F(key, unit, better, ratio=None, below=None):
-    return dict(key=key, unit=unit, better=better, ratio=ratio, below=below)
+def F(key, unit, better, ratio=None, below=None, at_least=None):
+    return dict(key=key, unit=unit, better=better, ratio=ratio, below=below, at_least=at_least)
 
 
 # Whole-server CPU per operation: steadier than a rate on a busy machine.
@@ -49,6 +49,14 @@ def rows(n):
              run=lambda s: imap_idle.run(s, "idle", n["idle"]),
              figures=[F("kib_conn", "KiB/conn", "lower", ratio=0.1), F("imap_processes", "imap processes", "lower")],
              issue="#7, #5"),
+        # Tern alone: Dovecot runs one process per connection (process_limit 1024 by default).
+        dict(id="imap_idle_many",
+             title="%d idle logged-in IMAP connections held by one imapd (Tern alone)" % n["idle_many"],
+             servers=["tern"], restart=True,
+             run=lambda s: imap_idle.run(s, "idle", n["idle_many"]),
+             figures=[F("connections", "connections", "higher", at_least=n["idle_many"]),
+                      F("kib_conn", "KiB/conn", "lower"), F("imap_processes", "imap processes", "lower")],
+             issue="#5"),
         dict(id="imap_fetch_body", title="IMAP FETCH 1:* BODY.PEEK[] on %d messages (4 KiB)" % n["fetch"],
              servers=["dovecot", "tern"],
              warm=lambda s: imap_fetch.fetch_all(s, "fetch", imap_fetch.BODY),
