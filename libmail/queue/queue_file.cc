@@ -32,6 +32,7 @@ bool known_type(char t) {
     case RecordType::Attr:
     case RecordType::Recipient:
     case RecordType::Content:
+    case RecordType::Prepend:
     case RecordType::End:
         return true;
     }
@@ -99,7 +100,9 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
     if (::fstat(fd, &st) != 0) return sys_error("stat", path);
     QueueFile qf;
     qf.file_size = st.st_size;
-    bool saw_version = false, saw_time = false, saw_sender = false, saw_content = false, saw_end = false;
+    bool saw_version = false, saw_time = false, saw_sender = false, saw_content = false, saw_prepend = false,
+         saw_end = false;
+    off_t prepend_offset = -1;  // where the first Prepend record is (the content ends there)
     off_t pos = 0;
     std::string data;
     while (pos < st.st_size) {
@@ -116,8 +119,12 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
         if (st.st_size - data_off < static_cast<off_t>(len)) return at(path, pos, "file is truncated");
         if (saw_end) return at(path, pos, "data after the end record");
         if (!saw_version && rtype != RecordType::Version) return at(path, pos, "not a Tern queue file");
-        if (saw_content && rtype != RecordType::Content && rtype != RecordType::End)
+        if (saw_prepend && rtype != RecordType::Prepend && rtype != RecordType::End)
+            return at(path, pos, "record after the prepended header fields");
+        if (saw_content && rtype != RecordType::Content && rtype != RecordType::Prepend && rtype != RecordType::End)
             return at(path, pos, "envelope record after the message content");
+        if (rtype == RecordType::Prepend && !saw_sender)
+            return at(path, pos, "prepended header fields before the envelope");
         if (rtype == RecordType::Content) {
             if (!saw_content) qf.content_offset = pos;
             saw_content = true;
@@ -160,6 +167,13 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
             qf.env.recipients.push_back(std::move(r));
             break;
         }
+        case RecordType::Prepend:
+            if (qf.prepend.size() + len > kMaxPrependBytes) return at(path, pos, "too many prepended header bytes");
+            if (!saw_prepend) prepend_offset = pos;
+            saw_prepend = true;
+            qf.prepend += data;
+            qf.content_bytes += len;
+            break;
         case RecordType::End:
             if (len != 0) return at(path, pos, "malformed end record");
             saw_end = true;
@@ -172,7 +186,7 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
     if (!saw_end) return at(path, pos, "no end record: the file is incomplete");
     if (!saw_time || !saw_sender || qf.env.recipients.empty())
         return at(path, pos, "envelope is incomplete (time, sender and a recipient are required)");
-    if (!saw_content) qf.content_offset = pos - static_cast<off_t>(kRecordHeaderBytes);
+    if (!saw_content) qf.content_offset = saw_prepend ? prepend_offset : pos - static_cast<off_t>(kRecordHeaderBytes);
     return qf;
 }
 
@@ -183,6 +197,11 @@ Result<QueueFile> read_queue_file(const std::string& path) {
 }
 
 Result<bool> ContentReader::next(std::string& chunk) {
+    if (!prepend_.empty()) {
+        chunk = std::move(prepend_);
+        prepend_.clear();
+        return true;
+    }
     if (seen_ >= total_) return false;
     char hdr[kRecordHeaderBytes];
     if (auto r = pread_all(fd_, hdr, sizeof hdr, pos_, "queue file"); !r) return r.error();

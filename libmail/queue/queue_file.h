@@ -2,7 +2,10 @@
 // length-prefixed records (DESIGN.md "The queue"):
 //   record = type (1 byte) + length (4 bytes, big-endian) + data
 // Order: Version, then the envelope (Time, Sender, Attr*, Recipient+), then
-// the message (Content* — raw bytes, LF line ends, dot-unstuffed), then End.
+// the message (Content* — raw bytes, LF line ends, dot-unstuffed), then
+// Prepend* (header fields the receiver decided on only after the message had
+// streamed to disk: Authentication-Results, DKIM-Signature), then End.
+// Readers present Prepend bytes first, then Content: the message as delivered.
 // A file without its End record is incomplete and is never delivered.
 // Each Recipient record starts with a fixed-size state field so that qmgr can
 // settle a recipient in place (pwrite + fsync) without rewriting the file.
@@ -32,6 +35,7 @@ enum class RecordType : char {
                       // sasl_username, envid, ret, size, ...
     Recipient = 'R',  // RecipientState (1 byte) + notify (1 byte) + address + '\0' + orcpt
     Content = 'C',    // a chunk of the message (at most kMaxContentChunk bytes)
+    Prepend = 'H',    // header fields that go above the Content (after it in the file)
     End = 'E',        // empty: the file is complete
 };
 
@@ -49,6 +53,7 @@ enum NotifyBits : std::uint8_t { kNotifyNever = 1, kNotifySuccess = 2, kNotifyFa
 inline constexpr std::size_t kMaxContentChunk = 64 * 1024;
 inline constexpr std::size_t kMaxEnvelopeRecord = 64 * 1024;  // any non-content record
 inline constexpr std::size_t kRecordHeaderBytes = 5;
+inline constexpr std::size_t kMaxPrependBytes = 256 * 1024;     // all Prepend records of a file together
 
 struct Recipient {
     std::string address;
@@ -72,7 +77,8 @@ struct Envelope {
 struct QueueFile {
     Envelope env;
     off_t content_offset = 0;          // offset of the first Content record
-    std::uint64_t content_bytes = 0;   // total message bytes in Content records
+    std::uint64_t content_bytes = 0;   // the message's size: prepend plus the bytes in Content records
+    std::string prepend;               // the Prepend records' bytes, in file order
     off_t file_size = 0;
 };
 
@@ -90,15 +96,17 @@ struct QueueFile {
 // it as it goes (smtp) and never holds more than one record (kMaxContentChunk).
 class ContentReader {
 public:
-    ContentReader(int fd, const QueueFile& qf) : fd_(fd), pos_(qf.content_offset), total_(qf.content_bytes) {}
+    ContentReader(int fd, const QueueFile& qf)
+        : fd_(fd), pos_(qf.content_offset), total_(qf.content_bytes - qf.prepend.size()), prepend_(qf.prepend) {}
     // The next record's bytes in chunk (replacing what was there); false when
-    // all content has been read.
+    // all content has been read. The prepended header fields come first.
     [[nodiscard]] Result<bool> next(std::string& chunk);
 
 private:
     int fd_;
     off_t pos_;
     std::uint64_t total_, seen_ = 0;
+    std::string prepend_;  // emptied once given out
 };
 
 // Settles a recipient in place: pwrite of the state byte, then fsync.

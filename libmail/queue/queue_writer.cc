@@ -37,6 +37,7 @@ Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::st
 QueueWriter::QueueWriter(QueueWriter&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)), id_(std::move(o.id_)), tmp_path_(std::move(o.tmp_path_)),
       fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
+      prepend_bytes_(o.prepend_bytes_),
       committed_(std::exchange(o.committed_, true)) {}
 
 QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
@@ -49,6 +50,7 @@ QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
         buf_ = std::move(o.buf_);
         out_ = std::move(o.out_);
         content_bytes_ = o.content_bytes_;
+        prepend_bytes_ = o.prepend_bytes_;
         committed_ = std::exchange(o.committed_, true);
     }
     return *this;
@@ -96,6 +98,7 @@ Result<void> QueueWriter::flush_buffer() {
 }
 
 Result<void> QueueWriter::write_content(std::string_view bytes) {
+    if (prepend_bytes_ > 0) return Error("message content after the prepended header fields");
     content_bytes_ += bytes.size();
     while (!bytes.empty()) {
         const std::size_t take = std::min(bytes.size(), kMaxContentChunk - buf_.size());
@@ -107,6 +110,21 @@ Result<void> QueueWriter::write_content(std::string_view bytes) {
         }
     }
     if (out_.size() >= kWriteBatchBytes) return flush_buffer();
+    return {};
+}
+
+Result<void> QueueWriter::write_prepend(std::string_view fields) {
+    if (prepend_bytes_ + fields.size() > kMaxPrependBytes) return Error("too many prepended header bytes");
+    if (!buf_.empty()) {
+        out_ += encode_record(RecordType::Content, buf_);
+        buf_.clear();
+    }
+    prepend_bytes_ += fields.size();
+    while (!fields.empty()) {
+        const std::size_t take = std::min(fields.size(), kMaxEnvelopeRecord);
+        out_ += encode_record(RecordType::Prepend, fields.substr(0, take));
+        fields.remove_prefix(take);
+    }
     return {};
 }
 

@@ -38,6 +38,11 @@ public:
     // Appends message bytes (LF line ends); buffered, split into Content records.
     [[nodiscard]] Result<void> write_content(std::string_view bytes);
     std::uint64_t content_bytes() const { return content_bytes_; }
+    // Header fields (complete, LF line ends) that readers present above the
+    // content, in the order of the calls: for what is known only once the
+    // whole message has been written (Authentication-Results, DKIM-Signature).
+    // Call after the last write_content(). Fails past kMaxPrependBytes.
+    [[nodiscard]] Result<void> write_prepend(std::string_view fields);
     // The durable commit. After an error the file is gone and the client gets a 4xx.
     [[nodiscard]] Result<std::string> commit();
     // The same commit, renaming into another folder of the same queue: hold/
@@ -58,6 +63,7 @@ private:
     std::string buf_;            // pending Content bytes, at most kMaxContentChunk
     std::string out_;            // encoded records not yet written
     std::uint64_t content_bytes_ = 0;
+    std::size_t prepend_bytes_ = 0;
     bool committed_ = false;
 };
 

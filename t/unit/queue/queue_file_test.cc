@@ -115,6 +115,48 @@ TEST_CASE("a committed queue file reads back byte for byte", "[queue]") {
     CHECK((st.st_mode & 0777) == 0640);
 }
 
+TEST_CASE("prepended header fields come out above the content", "[queue]") {
+    TempQueue q;
+    const std::string content = big_content();
+    const std::string fields = "Authentication-Results: mx.test; spf=pass\nDKIM-Signature: v=1; a=ed25519-sha256;\n b=x\n";
+    auto w = QueueWriter::create(q.dir);
+    REQUIRE(w);
+    REQUIRE(w->write_envelope(sample_envelope()));
+    REQUIRE(w->write_content(content));
+    REQUIRE(w->write_prepend(fields.substr(0, 44)));
+    REQUIRE(w->write_prepend(fields.substr(44)));
+    CHECK_FALSE(w->write_content("more"));  // content after the prepends would be out of order
+    auto id = w->commit();
+    REQUIRE(id);
+    const std::string path = queue_path(q.dir, "incoming", *id);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY));
+    auto qf = read_queue_file(fd.get(), path);
+    REQUIRE(qf);
+    CHECK(qf->prepend == fields);
+    CHECK(qf->content_bytes == fields.size() + content.size());
+    CHECK(read_all_content(fd.get(), *qf) == fields + content);
+
+    SECTION("a prepend larger than the limit is refused") {
+        auto w2 = QueueWriter::create(q.dir);
+        REQUIRE(w2);
+        REQUIRE(w2->write_envelope(sample_envelope()));
+        CHECK_FALSE(w2->write_prepend(std::string(kMaxPrependBytes + 1, 'x')));
+    }
+    SECTION("an empty message with a prepend reads back as the prepend") {
+        auto w3 = QueueWriter::create(q.dir);
+        REQUIRE(w3);
+        REQUIRE(w3->write_envelope(sample_envelope()));
+        REQUIRE(w3->write_prepend("X-A: 1\n"));
+        auto id3 = w3->commit();
+        REQUIRE(id3);
+        const std::string p3 = queue_path(q.dir, "incoming", *id3);
+        UniqueFd fd3(::open(p3.c_str(), O_RDONLY));
+        auto qf3 = read_queue_file(fd3.get(), p3);
+        REQUIRE(qf3);
+        CHECK(read_all_content(fd3.get(), *qf3) == "X-A: 1\n");
+    }
+}
+
 TEST_CASE("a truncated queue file is refused at every length", "[queue]") {
     TempQueue q;
     const std::string id = write_message(q, "Subject: x\n\nhello\n");
