@@ -104,7 +104,7 @@ void Cleanup::feed(std::string_view content) {
         partial_.clear();
         process_line(line);
     }
-    if (!in_headers_ && !content.empty()) write(content);
+    if (!in_headers_ && !content.empty()) write_body(content);
 }
 
 void Cleanup::process_line(std::string_view line) {
@@ -132,7 +132,7 @@ void Cleanup::process_line(std::string_view line) {
         write(line);
     } else {
         write("\n");
-        write(line);
+        write_body(line);
     }
 }
 
@@ -190,13 +190,11 @@ void Cleanup::flush_header() {
     std::string header = std::move(cur_);
     cur_.clear();
     std::string logical = unfold(header);
+    if (o_.drop_header && o_.drop_header(logical)) return;
     std::string replaced, prepend;
     const bool keep = apply_checks(logical, replaced, prepend);
     if (decided()) return;
-    if (!prepend.empty()) {
-        write(prepend);
-        write("\n");
-    }
+    if (!prepend.empty()) write_header(prepend + "\n");
     if (!keep) return;
     if (!replaced.empty()) {
         header = replaced + "\n";
@@ -211,7 +209,7 @@ void Cleanup::flush_header() {
     } else if (iequals(name, "From")) {
         seen_from_ = true;
     }
-    write(header);
+    write_header(header);
 }
 
 void Cleanup::end_of_headers() {
@@ -220,10 +218,24 @@ void Cleanup::end_of_headers() {
     // Postfix adds them at the end of the header section; so does Tern.
     if (o_.add_missing_headers && !seen_message_id_) {
         message_id_ = make_message_id(o_.now, w_.id(), o_.myhostname);
-        write("Message-Id: " + message_id_ + "\n");
+        write_header("Message-Id: " + message_id_ + "\n");
     }
-    if (o_.add_missing_headers && !seen_date_) write("Date: " + rfc5322_date(o_.now) + "\n");
-    if (o_.add_missing_from && !seen_from_) write("From: " + format_from(sender_, o_.full_name) + "\n");
+    if (o_.add_missing_headers && !seen_date_) write_header("Date: " + rfc5322_date(o_.now) + "\n");
+    if (o_.add_missing_from && !seen_from_) write_header("From: " + format_from(sender_, o_.full_name) + "\n");
+    if (decided()) return;
+    for (ContentObserver* o : observers_) o->end_of_headers();
+}
+
+void Cleanup::write_header(std::string_view field) {
+    write(field);
+    if (decided()) return;
+    for (ContentObserver* o : observers_) o->header(field);
+}
+
+void Cleanup::write_body(std::string_view bytes) {
+    write(bytes);
+    if (decided() || bytes.empty()) return;
+    for (ContentObserver* o : observers_) o->body(bytes);
 }
 
 void Cleanup::write(std::string_view bytes) {
@@ -263,14 +275,9 @@ void Cleanup::log_action(std::string_view action, std::string_view header, std::
     log::info("%s: %s: %s", w_.id().c_str(), a.c_str(), line.c_str());
 }
 
-Verdict Cleanup::finish() {
-    Verdict v;
-    v.queue_id = w_.id();
-    if (finished_) {
-        v.reply = {451, "4.3.0", "Error: internal error"};
-        return v;
-    }
-    finished_ = true;
+void Cleanup::end_content() {
+    if (content_ended_) return;
+    content_ended_ = true;
     if (!decided() && in_headers_) {
         // The message ended inside the header section (no body, perhaps no
         // final LF): finish the last line and the section.
@@ -286,8 +293,35 @@ Verdict Cleanup::finish() {
             in_headers_ = false;
         }
     } else if (!decided() && last_byte_ != '\n' && last_byte_ != 0) {
-        write("\n");  // queue content has LF line ends, the last line included
+        write_body("\n");  // queue content has LF line ends, the last line included
     }
+    if (decided()) return;
+    for (ContentObserver* o : observers_) o->end_of_body();
+}
+
+void Cleanup::prepend(std::string_view fields) {
+    if (decided() || fields.empty()) return;
+    if (auto r = w_.write_prepend(fields); !r) {
+        log::warning("%s: queue file write error: %s", w_.id().c_str(), r.error().message.c_str());
+        fail(Action::Tempfail, {451, "4.3.0", "Error: queue file write error"});
+    }
+}
+
+void Cleanup::refuse(Action action, smtp::Reply reply) {
+    if (decided()) return;
+    log_action(action == Action::Reject ? "reject" : "defer", {}, reply.status + " " + reply.text);
+    fail(action, std::move(reply));
+}
+
+Verdict Cleanup::finish() {
+    Verdict v;
+    v.queue_id = w_.id();
+    if (finished_) {
+        v.reply = {451, "4.3.0", "Error: internal error"};
+        return v;
+    }
+    end_content();
+    finished_ = true;
     const std::string ok_text = "Ok: queued as " + v.queue_id;
     switch (stop_) {
     case Action::Accept:

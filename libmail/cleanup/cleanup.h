@@ -9,11 +9,15 @@
 //
 // Use (smtpd):   QueueWriter w = ...; Cleanup c(opts, w);
 //                c.write_envelope(env);  w.write_content(received_header);
-//                c.feed(chunk)...;       Verdict v = c.finish();  reply v.reply
+//                c.feed(chunk)...;       c.end_content();
+//                (DNS checks on what the observers saw; c.prepend(a_r); or c.refuse(...))
+//                Verdict v = c.finish();  reply v.reply
 #pragma once
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -47,6 +51,18 @@ struct LogContext {
     std::string helo;              // empty: not logged
 };
 
+// Sees the message exactly as it goes into the queue file: each header field
+// after header_checks (the ones cleanup adds included), then the body. DKIM
+// verification and signing, and the DMARC From: domain, watch through this.
+class ContentObserver {
+public:
+    virtual ~ContentObserver() = default;
+    virtual void header(std::string_view field) = 0;  // one whole field: folded lines, LF line ends, final LF
+    virtual void end_of_headers() = 0;
+    virtual void body(std::string_view chunk) = 0;    // LF line ends, any chunking
+    virtual void end_of_body() = 0;
+};
+
 struct CleanupOptions {
     maps::MapList* header_checks = nullptr;    // not owned; null or empty: no checks
     bool add_missing_headers = false;          // Message-Id and Date (submission, local, always_add_missing_headers)
@@ -58,6 +74,10 @@ struct CleanupOptions {
     std::size_t header_section_size_limit = 1024 * 1024;
     std::uint64_t message_size_limit = 0;      // bytes fed; 0 = no limit
     LogContext log;
+    // A header field (the unfolded "Name: value") for which this returns true
+    // is dropped before header_checks see it: an Authentication-Results
+    // claiming our authserv-id, a quarantine mark from outside. Null: none.
+    std::function<bool(std::string_view logical)> drop_header;
     std::time_t now = 0;                       // arrival time for Message-Id/Date; 0 = time(nullptr)
 };
 
@@ -83,6 +103,21 @@ public:
     // need not feed any more.
     bool decided() const { return stop_ != Action::Accept && stop_ != Action::Hold; }
 
+    // Not owned; must outlive this object. Add before the first feed().
+    void add_observer(ContentObserver* o) { observers_.push_back(o); }
+
+    // The message content is complete: the last line and the header section
+    // are finished and the observers told. finish() does it if not done yet.
+    void end_content();
+    // After end_content(): header fields (complete, LF line ends) that go
+    // above the message, e.g. Authentication-Results. A write error makes
+    // the outcome Tempfail.
+    void prepend(std::string_view fields);
+    // After end_content(): a check on the whole message says no (a DMARC
+    // reject: action Reject; a lookup failure: Tempfail). Logged as header
+    // checks' rejects are.
+    void refuse(Action action, smtp::Reply reply);
+
     // Ends the message: commits it into incoming/ (Accept) or hold/ (Hold),
     // or drops the file (Discard, Reject, Tempfail). Call once.
     Verdict finish();
@@ -95,6 +130,8 @@ private:
     void flush_header();                          // checks and writes the header in cur_
     void end_of_headers();                        // adds missing headers
     void write(std::string_view bytes);
+    void write_header(std::string_view field);    // written and shown to the observers
+    void write_body(std::string_view bytes);
     void fail(Action a, smtp::Reply reply);
     void log_action(std::string_view action, std::string_view header, std::string_view text) const;
     bool apply_checks(std::string_view logical, std::string& replaced, std::string& prepend);
@@ -114,7 +151,9 @@ private:
     char last_byte_ = 0;          // last content byte written (a missing final LF is added)
     Action stop_ = Action::Accept;   // Accept, or Hold, or the first final outcome
     smtp::Reply stop_reply_;
+    bool content_ended_ = false;
     bool finished_ = false;
+    std::vector<ContentObserver*> observers_;
 };
 
 // The main.cf side of CleanupOptions: header_size_limit,

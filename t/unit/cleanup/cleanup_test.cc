@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,13 +75,17 @@ struct Fixture {
     };
 
     // Feeds message in chunks of chunk bytes (to cross every boundary).
+    // observer (if any) watches; at_end runs after the last feed, before finish().
     Outcome run(const std::string& message, CleanupOptions o, std::size_t chunk = 7,
-                queue::Envelope env = default_env()) {
+                queue::Envelope env = default_env(), ContentObserver* observer = nullptr,
+                const std::function<void(Cleanup&)>& at_end = {}) {
         auto w = queue::QueueWriter::create(queue);
         REQUIRE(w);
         Cleanup c(std::move(o), *w);
+        if (observer) c.add_observer(observer);
         REQUIRE(c.write_envelope(std::move(env)));
         for (std::size_t i = 0; i < message.size(); i += chunk) c.feed(std::string_view(message).substr(i, chunk));
+        if (at_end) at_end(c);
         Outcome out;
         out.verdict = c.finish();
         for (const char* folder : {"incoming", "hold"}) {
@@ -126,7 +131,84 @@ struct Fixture {
 
 const std::string kBody = "\nHello.\nSecond line.\n";
 
+// Records what an observer is shown, in order.
+struct Recorder : ContentObserver {
+    std::vector<std::string> headers;
+    std::string body_seen;
+    int ends_of_headers = 0, ends_of_body = 0;
+    void header(std::string_view f) override { headers.emplace_back(f); }
+    void end_of_headers() override { ++ends_of_headers; }
+    void body(std::string_view c) override {
+        CHECK(ends_of_headers == 1);
+        body_seen.append(c);
+    }
+    void end_of_body() override { ++ends_of_body; }
+};
+
 }  // namespace
+
+TEST_CASE("an observer sees the header fields as queued, then the body, once each", "[cleanup]") {
+    Fixture f;
+    const std::string msg = "Subject: a folded\n subject\nX-Tag: t1\nX-Secret: s\nX-Mailer: m\n" + kBody + "no final LF";
+    for (std::size_t chunk : {1, 5, 4096}) {
+        Recorder rec;
+        auto o = f.options();
+        o.add_missing_headers = true;
+        auto out = f.run(msg, o, chunk, Fixture::default_env(), &rec);
+        REQUIRE(out.verdict.action == Action::Accept);
+        // IGNOREd fields are not shown, PREPENDed and REPLACEd are, as are the added ones.
+        CHECK(rec.headers == std::vector<std::string>{"Subject: a folded\n subject\n", "X-Seen: t1\n", "X-Tag: t1\n",
+                                                      "X-Mailer: hidden\n",
+                                                      "Message-Id: <20261118110640." + out.verdict.queue_id +
+                                                          "@mail.example.test>\n",
+                                                      "Date: Wed, 18 Nov 2026 11:06:40 +0000 (UTC)\n"});
+        CHECK(rec.body_seen == "Hello.\nSecond line.\nno final LF\n");
+        CHECK(rec.ends_of_headers == 1);
+        CHECK(rec.ends_of_body == 1);
+        CHECK(out.content.substr(out.content.size() - rec.body_seen.size() - 1) == "\n" + rec.body_seen);
+    }
+}
+
+TEST_CASE("drop_header removes matching fields before anything else sees them", "[cleanup]") {
+    Fixture f;
+    Recorder rec;
+    auto o = f.options();
+    o.drop_header = [](std::string_view logical) { return logical.rfind("Authentication-Results: mx.test;", 0) == 0; };
+    const std::string msg = "Authentication-Results: mx.test;\n spf=pass\nAuthentication-Results: other.test; spf=fail\n"
+                            "Subject: hi\n" + kBody;
+    auto out = f.run(msg, o, 3, Fixture::default_env(), &rec);
+    CHECK(out.content == "Authentication-Results: other.test; spf=fail\nSubject: hi\n" + kBody);
+    CHECK(rec.headers.size() == 2);
+}
+
+TEST_CASE("prepend puts fields above the message; refuse drops it with the reply given", "[cleanup]") {
+    Fixture f;
+    const std::string msg = "Subject: hi\n" + kBody;
+    SECTION("prepend") {
+        Recorder rec;
+        auto out = f.run(msg, f.options(), 7, Fixture::default_env(), &rec, [&](Cleanup& c) {
+            c.end_content();
+            CHECK(rec.ends_of_body == 1);
+            c.prepend("Authentication-Results: mx.test; dmarc=pass\n");
+        });
+        CHECK(out.verdict.action == Action::Accept);
+        CHECK(out.content == "Authentication-Results: mx.test; dmarc=pass\n" + msg);
+        CHECK(rec.ends_of_body == 1);  // finish() does not end the content twice
+    }
+    SECTION("refuse") {
+        auto out = f.run(msg, f.options(), 7, Fixture::default_env(), nullptr, [](Cleanup& c) {
+            c.end_content();
+            c.refuse(Action::Reject, {550, "5.7.1", "DMARC policy of example.test says reject"});
+        });
+        CHECK(out.verdict.action == Action::Reject);
+        CHECK(out.verdict.reply.line() == "550 5.7.1 DMARC policy of example.test says reject");
+        CHECK(out.folder.empty());
+        CHECK(f.files_in("incoming") == 0);
+        CHECK(f.log_text().find(out.verdict.queue_id + ": reject: from local; from=<carol@remote.test> "
+                                "to=<alice@example.test>: 5.7.1 DMARC policy of example.test says reject") !=
+              std::string::npos);
+    }
+}
 
 TEST_CASE("a clean message is queued unchanged into incoming/", "[cleanup]") {
     Fixture f;
