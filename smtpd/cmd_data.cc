@@ -43,7 +43,7 @@ bool Session::begin_message() {
     env.arrival_usec = static_cast<std::int32_t>(now.tv_usec);
     env.sender = tx_->sender;
     env.recipients = tx_->recipients;
-    env.attrs = {{"client_address", peer_.address}, {"client_name", "unknown"}, {"helo_name", helo_},
+    env.attrs = {{"client_address", peer_.address}, {"client_name", names_.name}, {"helo_name", helo_},
                  {"protocol", protocol()}};
     // No "size" attribute: the envelope precedes the content and is written
     // once, so the real size is unknown here; readers use QueueFile::content_bytes.
@@ -57,7 +57,7 @@ bool Session::begin_message() {
 
     ReceivedInfo ri;
     ri.helo = helo_;
-    ri.client_name = "unknown";
+    ri.client_name = names_.name;
     ri.client_addr = peer_.address;
     ri.myhostname = settings_.myhostname;
     ri.mail_name = settings_.mail_name;

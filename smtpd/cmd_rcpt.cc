@@ -44,6 +44,10 @@ Step Session::cmd_rcpt(std::string_view args) {
 Facts Session::facts() const {
     Facts f;
     f.client_address = peer_.address;
+    f.client_name = names_.name;
+    f.reverse_client_name = names_.reverse_name;
+    f.client_name_status = names_.name_status;
+    f.reverse_client_name_status = names_.reverse_status;
     f.helo = helo_;
     if (tx_) f.sender = tx_->sender_path;
     f.sasl_username = sasl_username_;

@@ -43,12 +43,10 @@ int main(int argc, char** argv) {
         tls_ctx = std::move(*t);
     };
     hooks.after_drop = [&](server::Context& ctx) {
-        std::unique_ptr<dns::Resolver> resolver;
-        if (restrictions->uses_dns()) {
-            auto res = dns::Resolver::create(ctx.base, dns::Options::from_config(*ctx.cfg));
-            if (!res) log::fatal("%s", res.error().message.c_str());
-            resolver = std::move(*res);
-        }
+        // Client names, DNS restrictions, SPF, DKIM and DMARC all ask through it.
+        auto res = dns::Resolver::create(ctx.base, dns::Options::from_config(*ctx.cfg));
+        if (!res) log::fatal("%s", res.error().message.c_str());
+        std::unique_ptr<dns::Resolver> resolver = std::move(*res);
         srv = std::make_unique<smtpd::Server>(ctx.base, smtpd::Settings::from_config(*ctx.cfg, ctx.queue_dir),
                                               std::move(policy), std::move(restrictions), std::move(resolver));
         srv->set_tls(std::move(tls_ctx));

@@ -15,7 +15,7 @@ namespace tern::smtpd {
 
 struct ReceivedInfo {
     std::string helo;          // as the client sent it; empty: "unknown"
-    std::string client_name;   // reverse DNS name; "unknown" until DNS lands (TODO(#3))
+    std::string client_name;   // forward-confirmed reverse DNS name, or "unknown"
     std::string client_addr;   // "192.0.2.1" or "2001:db8::1" (shown as IPv6:...)
     std::string myhostname;
     std::string mail_name;     // "Tern"

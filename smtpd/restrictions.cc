@@ -39,6 +39,8 @@ constexpr Word kWords[] = {
     {"check_sender_access", Kind::CheckSenderAccess, true},
     {"check_recipient_access", Kind::CheckRecipientAccess, true},
     {"reject_rbl_client", Kind::RejectRblClient, true},
+    {"reject_unknown_client_hostname", Kind::RejectUnknownClientHostname, false},
+    {"reject_unknown_reverse_client_hostname", Kind::RejectUnknownReverseClientHostname, false},
 };
 
 constexpr const char* kStageParams[] = {"smtpd_client_restrictions", "smtpd_helo_restrictions",
@@ -143,7 +145,7 @@ Result<std::unique_ptr<Restrictions>> Restrictions::from_lists(
                       code(config::kAccessMapDeferCode), code(config::kRelayDomainsRejectCode),
                       code(config::kUnknownAddressRejectCode), code(config::kNonFqdnRejectCode),
                       code(config::kInvalidHostnameRejectCode), code(config::kMapsRblRejectCode),
-                      code(config::kUnknownVirtualMailboxRejectCode)};
+                      code(config::kUnknownVirtualMailboxRejectCode), code(config::kUnknownClientRejectCode)};
     const auto login_maps = cfg.get_list(config::kSmtpdSenderLoginMaps);
     if (!login_maps.empty()) {
         auto m = maps::MapList::open(login_maps);
@@ -317,8 +319,21 @@ Evaluation::Outcome Evaluation::apply(const Restriction& r, Stage stage) {
                     : Outcome::Dunno;
     case Kind::RejectRblClient:
         return rbl(r);
+    case Kind::RejectUnknownClientHostname:
+        return unknown_client(facts_.client_name_status, "hostname");
+    case Kind::RejectUnknownReverseClientHostname:
+        return unknown_client(facts_.reverse_client_name_status, "reverse hostname");
     }
     return Outcome::Dunno;
+}
+
+// Postfix's wording; RFC 7372's X.7.25 "reverse DNS validation failed". A DNS
+// failure is always temporary, whatever unknown_client_reject_code says.
+Evaluation::Outcome Evaluation::unknown_client(ClientNames::Status status, const char* what) {
+    if (status == ClientNames::Status::Ok) return Outcome::Dunno;
+    const int code = status == ClientNames::Status::TempFail ? 450 : r_.codes().unknown_client;
+    return reject(code, "7.25", "Client host rejected: cannot find your " + std::string(what) + ", [" +
+                                    facts_.client_address + "]");
 }
 
 Evaluation::Outcome Evaluation::unauth_destination(const smtp::Path& rcpt, bool reject_it) {

@@ -22,6 +22,7 @@
 #include "libmail/maps/map.h"
 #include "libmail/smtp/path.h"
 #include "libmail/smtp/reply.h"
+#include "smtpd/client_name.h"
 #include "smtpd/policy.h"
 
 namespace tern::smtpd {
@@ -36,7 +37,7 @@ struct Restriction {
         RejectNonFqdnSender, RejectNonFqdnRecipient, RejectNonFqdnHeloHostname, RejectInvalidHeloHostname,
         RejectUnlistedRecipient, RejectSenderLoginMismatch,
         CheckClientAccess, CheckHeloAccess, CheckSenderAccess, CheckRecipientAccess,
-        RejectRblClient,
+        RejectRblClient, RejectUnknownClientHostname, RejectUnknownReverseClientHostname,
     };
     Kind kind = Kind::Permit;
     std::string arg;                          // table spec, or DNSBL zone
@@ -47,7 +48,10 @@ struct Restriction {
 // What the client sent so far, for the restrictions to look at.
 struct Facts {
     std::string client_address;
-    std::string client_name = "unknown";
+    std::string client_name = "unknown";           // forward-confirmed (smtpd/client_name.h)
+    std::string reverse_client_name = "unknown";   // PTR only
+    ClientNames::Status client_name_status = ClientNames::Status::NotFound;
+    ClientNames::Status reverse_client_name_status = ClientNames::Status::NotFound;
     std::string helo;
     std::optional<smtp::Path> sender;         // after MAIL
     std::optional<smtp::Path> recipient;      // at RCPT
@@ -74,6 +78,7 @@ public:
     struct Codes {
         int reject = 554, defer = 450, access_reject = 554, access_defer = 450, relay = 554;
         int unknown_address = 450, non_fqdn = 504, invalid_hostname = 501, rbl = 554, unknown_virtual = 550;
+        int unknown_client = 450;
     };
     const Codes& codes() const { return codes_; }
     bool allow_untrusted_routing() const { return allow_untrusted_routing_; }
@@ -117,6 +122,7 @@ private:
     Outcome unknown_domain(const smtp::Path& addr, const char* what);
     Outcome rbl(const Restriction& r);
     Outcome login_mismatch();
+    Outcome unknown_client(ClientNames::Status status, const char* what);
     Outcome reject(int code, std::string_view detail, std::string text);
     std::optional<Decision> step();  // runs until a decision or a wait
     void resumed(Outcome o);

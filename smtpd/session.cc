@@ -40,6 +40,7 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.connection_rate_limit = static_cast<int>(cfg.get_int(config::kSmtpdClientConnectionRateLimit));
     s.rate_unit = cfg.get_time(config::kAnvilRateTimeUnit);
     s.pregreet_wait = cfg.get_time(config::kSmtpdPregreetWait);
+    s.peername_lookup = cfg.get_bool(config::kSmtpdPeernameLookup);
     s.always_add_missing_headers = cfg.get_bool(config::kAlwaysAddMissingHeaders);
     s.queue_minfree = static_cast<std::uint64_t>(cfg.get_int(config::kQueueMinfree));
     s.header_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSizeLimit));
@@ -110,10 +111,7 @@ Session::~Session() {
     if (bev_) bufferevent_free(bev_);
 }
 
-std::string Session::client() const {
-    // TODO(#3): reverse DNS; until then the name is "unknown" as Postfix logs it.
-    return "unknown[" + peer_.address + "]";
-}
+std::string Session::client() const { return names_.name + "[" + peer_.address + "]"; }
 
 void Session::start(const std::optional<smtp::Reply>& refuse) {
     if (!bev_) {
@@ -121,14 +119,31 @@ void Session::start(const std::optional<smtp::Reply>& refuse) {
         server_.retire(this);
         return;
     }
-    log::info("connect from %s", client().c_str());
     started_ = true;
-    set_callbacks(settings_.smtpd_timeout);
     if (refuse) {
+        set_callbacks(settings_.smtpd_timeout);
+        log::info("connect from %s", client().c_str());
         reply(*refuse);
         close("connection limit");
         return;
     }
+    // Postfix logs "connect from" once the name is known, and greets after it.
+    // Nothing is read meanwhile: what the client sends early stays in the
+    // socket (on port 465, its TLS ClientHello).
+    if (settings_.peername_lookup && server_.resolver()) {
+        name_lookup_ = std::make_unique<ClientNameLookup>(*server_.resolver(), peer_.address,
+                                                           [this](const ClientNames& n) {
+                                                               names_ = n;
+                                                               greet();
+                                                           });
+        return;
+    }
+    greet();
+}
+
+void Session::greet() {
+    set_callbacks(settings_.smtpd_timeout);
+    log::info("connect from %s", client().c_str());
     // Port 465: the banner waits in the TLS bufferevent until the handshake is done.
     if (settings_.tls_wrappermode) start_tls();
     if (closing_) return;

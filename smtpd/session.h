@@ -31,6 +31,7 @@
 #include "smtpd/client_limits.h"
 #include "smtpd/commands.h"
 #include "smtpd/policy.h"
+#include "smtpd/client_name.h"
 #include "smtpd/restrictions.h"
 #include "smtpd/transaction.h"
 
@@ -68,6 +69,7 @@ struct Settings {
     int connection_rate_limit = 0;                 // per client address and rate_unit; 0: none
     std::chrono::seconds rate_unit{60};
     std::chrono::seconds pregreet_wait{0};         // 0: greet at once
+    bool peername_lookup = false;                  // smtpd_peername_lookup (needs the resolver)
 
     static Settings from_config(const config::Config& cfg, const std::string& queue_dir);
 };
@@ -97,6 +99,7 @@ public:
 
     // Sends the greeting and starts reading; with refuse, sends that (421) and closes.
     void start(const std::optional<smtp::Reply>& refuse = std::nullopt);
+    const ClientNames& client_names() const { return names_; }
 
     // Command handlers (the table in commands.cc points here).
     Step cmd_helo(std::string_view args);
@@ -121,6 +124,7 @@ private:
     // smtpd_pregreet_wait: the first banner line is out, the last not yet.
     static void on_pregreet_done(evutil_socket_t, short, void* ctx) noexcept;
     void refuse_pregreet();
+    void greet();  // after the client's name is known
     // Picks up the input again after an asynchronous step (authd, DNS) finished.
     void resume();
     // AUTH (cmd_auth.cc): one SASL step, a client response line, authd's verdict.
@@ -176,6 +180,8 @@ private:
     server::Peer peer_;
     State state_ = State::Init;
     std::string helo_;
+    ClientNames names_;
+    std::unique_ptr<ClientNameLookup> name_lookup_;
     bool esmtp_ = false;
     bool closing_ = false;
     bool started_ = false;

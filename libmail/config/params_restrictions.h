@@ -59,6 +59,9 @@ inline constexpr ParamSpec kRelayDomainsRejectCode{
 inline constexpr ParamSpec kUnknownAddressRejectCode{
     "unknown_address_reject_code", restrictions_detail::PT::Int, "450", 400, 599,
     "Reply code when a sender or recipient domain has no MX, A or AAAA record."};
+inline constexpr ParamSpec kUnknownClientRejectCode{
+    "unknown_client_reject_code", restrictions_detail::PT::Int, "450", 400, 599,
+    "Reply code of reject_unknown_client_hostname and reject_unknown_reverse_client_hostname (a DNS failure is always 450)."};
 inline constexpr ParamSpec kNonFqdnRejectCode{
     "non_fqdn_reject_code", restrictions_detail::PT::Int, "504", 400, 599,
     "Reply code of reject_non_fqdn_helo_hostname, reject_non_fqdn_sender and reject_non_fqdn_recipient."};
@@ -78,7 +81,7 @@ inline constexpr const ParamSpec* kRestrictionsParams[] = {
     &kAllowUntrustedRouting, &kRejectCode, &kDeferCode,
     &kAccessMapRejectCode, &kAccessMapDeferCode, &kRelayDomainsRejectCode,
     &kUnknownAddressRejectCode, &kNonFqdnRejectCode, &kInvalidHostnameRejectCode,
-    &kMapsRblRejectCode, &kUnknownVirtualMailboxRejectCode,
+    &kMapsRblRejectCode, &kUnknownVirtualMailboxRejectCode, &kUnknownClientRejectCode,
 };
 
 }  // namespace tern::config

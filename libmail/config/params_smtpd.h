@@ -35,6 +35,8 @@ inline constexpr ParamSpec kAnvilRateTimeUnit{"anvil_rate_time_unit", ParamType:
     "The time unit of the smtpd_client_*_rate_limit parameters."};
 inline constexpr ParamSpec kSmtpdPregreetWait{"smtpd_pregreet_wait", ParamType::Time, "0s", 0, 60,
     "Send the greeting in two parts this far apart; a client that talks in between is refused (554) and logged as PREGREET. 0: off."};
+inline constexpr ParamSpec kSmtpdPeernameLookup{"smtpd_peername_lookup", ParamType::Bool, "yes", 0, 0,
+    "Look up the client's host name (PTR, then forward-confirmed) before the greeting; no: every client is \"unknown\"."};
 inline constexpr ParamSpec kQueueMinfree{"queue_minfree", ParamType::Size, "0", 0, 0x7fffffffffffffff,
     "Free bytes the queue file system must have for smtpd to accept MAIL (452 4.3.1 below); 0: 1.5 times message_size_limit."};
 
@@ -42,7 +44,7 @@ inline constexpr const ParamSpec* kSmtpdParams[] = {
     &kSmtpdBanner, &kSmtpdRecipientLimit, &kSmtpdHardErrorLimit, &kSmtpdTimeout, &kDisableVrfyCommand,
     &kSmtpdHeloRequired, &kSmtpdSaslAuthEnable, &kSmtpdSaslAuthRequired, &kSmtpdHideClientAddress,
     &kSmtpdClientConnectionCountLimit, &kSmtpdClientConnectionRateLimit, &kAnvilRateTimeUnit, &kSmtpdPregreetWait,
-    &kQueueMinfree,
+    &kQueueMinfree, &kSmtpdPeernameLookup,
 };
 
 }  // namespace tern::config

@@ -68,6 +68,17 @@ class Instance:
         self.demo_user, self.demo_password = m.group(1), m.group(2)
         self.etc = os.path.join(self.dir, "etc")
         self.queue = os.path.join(self.dir, "queue")
+        # DNS in tests comes from data the test supplies, never from the
+        # internet (DESIGN.md): an empty zone until the test writes its own.
+        self.zone = os.path.join(self.etc, "test.zone")
+        self.write_zone("")
+        self.postconf("-e", "dns_zone_file=" + self.zone)
+
+    def write_zone(self, text):
+        """Replaces the instance's DNS data (RFC 1035 master file text); the
+        daemons read it when they start."""
+        with open(self.zone, "w") as f:
+            f.write("; DNS data of this test instance\n" + text)
 
     # --- commands -------------------------------------------------------------
     def run(self, *args, config=True, input=None, check=True, program="tern"):

@@ -73,7 +73,7 @@ struct Harness {
         auto restrictions = smtpd::Restrictions::load(*cfg);
         if (!restrictions) FAIL(restrictions.error().message);
         std::unique_ptr<dns::Resolver> resolver;
-        if ((*restrictions)->uses_dns()) {
+        if ((*restrictions)->uses_dns() || s.peername_lookup) {
             auto r = dns::Resolver::create(base.get(), dns::Options::from_config(*cfg));
             if (!r) FAIL(r.error().message);
             resolver = std::move(*r);

@@ -202,3 +202,60 @@ TEST_CASE("reject_unknown_recipient_domain asks DNS for MX, then A/AAAA", "[smtp
     CHECK(rcpt_reply(strict, "<u@mx.test>", "x@y.test", "127.0.0.1") == "250 2.1.5 Ok");
     CHECK(rcpt_reply(strict, "<alice@example.test>") == "250 2.1.5 Ok");  // our own domains need no DNS
 }
+
+TEST_CASE("reject_unknown_client_hostname and reject_unknown_reverse_client_hostname", "[smtpd][restrictions][dns]") {
+    TempDir zone;
+    const std::string file = zone.write("zone",
+                                        "7.2.0.192.in-addr.arpa. PTR good.remote.test.\n"
+                                        "good.remote.test. A 192.0.2.7\n"
+                                        "8.2.0.192.in-addr.arpa. PTR liar.remote.test.\n"
+                                        "liar.remote.test. A 192.0.2.99\n"
+                                        "6.2.0.192.in-addr.arpa. PTR 192.0.2.6.\n");
+    auto lookup = [](smtpd::Settings& s) { s.peername_lookup = true; };
+    Harness h(lookup, "dns_zone_file = " + file + "\nsmtpd_client_restrictions = reject_unknown_client_hostname\n");
+    CHECK(rcpt_reply(h, "<alice@example.test>", "x@remote.test", "192.0.2.7") == "250 2.1.5 Ok");
+    // A PTR whose name does not resolve back, no PTR, a numeric PTR: not a verified name.
+    for (const char* ip : {"192.0.2.8", "192.0.2.9", "192.0.2.6"})
+        CHECK(rcpt_reply(h, "<alice@example.test>", "x@remote.test", ip) ==
+              "450 4.7.25 Client host rejected: cannot find your hostname, [" + std::string(ip) + "]");
+    CHECK(h.maillog().find("connect from good.remote.test[192.0.2.7]") != std::string::npos);
+    CHECK(h.maillog().find("connect from unknown[192.0.2.8]") != std::string::npos);
+    CHECK(h.maillog().find("NOQUEUE: reject: RCPT from unknown[192.0.2.8]: 450 4.7.25 Client host rejected") !=
+          std::string::npos);
+
+    Harness reverse(lookup, "dns_zone_file = " + file +
+                                "\nsmtpd_client_restrictions = reject_unknown_reverse_client_hostname\n"
+                                "unknown_client_reject_code = 550\n");
+    CHECK(rcpt_reply(reverse, "<alice@example.test>", "x@remote.test", "192.0.2.8") == "250 2.1.5 Ok");
+    CHECK(rcpt_reply(reverse, "<alice@example.test>", "x@remote.test", "192.0.2.9") ==
+          "550 5.7.25 Client host rejected: cannot find your reverse hostname, [192.0.2.9]");
+
+    // A DNS failure is temporary whatever unknown_client_reject_code says: a
+    // forwarder on a port nobody listens on.
+    Harness broken(lookup, "dns_forwarder = 127.0.0.1@9\ndns_timeout = 3s\n"
+                           "smtpd_client_restrictions = reject_unknown_client_hostname\n"
+                           "unknown_client_reject_code = 550\n");
+    // (Not a TEST-NET address: libunbound answers those itself, as local zones.)
+    CHECK(rcpt_reply(broken, "<alice@example.test>", "x@remote.test", "192.0.3.7") ==
+          "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.3.7]");
+}
+
+TEST_CASE("the verified client name goes into Received and the queue file", "[smtpd][dns]") {
+    TempDir zone;
+    const std::string file = zone.write("zone",
+                                        "7.2.0.192.in-addr.arpa. PTR good.remote.test.\n"
+                                        "good.remote.test. A 192.0.2.7\n");
+    Harness h([](smtpd::Settings& s) { s.peername_lookup = true; }, "dns_zone_file = " + file + "\n");
+    const std::string out = h.talk("EHLO c.remote.test\r\nMAIL FROM:<x@remote.test>\r\nRCPT TO:<alice@example.test>\r\n"
+                                   "DATA\r\nSubject: hi\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+                                   true, "192.0.2.7");
+    REQUIRE(out.find("250 2.0.0 Ok: queued as") != std::string::npos);
+    REQUIRE(h.queued().size() == 1);
+    auto qf = queue::read_queue_file(h.queued().front());
+    REQUIRE(qf);
+    REQUIRE(qf->env.attr("client_name"));
+    CHECK(*qf->env.attr("client_name") == "good.remote.test");
+    auto text = read_file(h.queued().front(), 1 << 20);
+    REQUIRE(text);
+    CHECK(text->find("Received: from c.remote.test (good.remote.test [192.0.2.7])") != std::string::npos);
+}
