@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "libmail/authres/quarantine.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/core/unique_fd.h"
@@ -12,6 +13,8 @@
 #include "libmail/queue/queue_file.h"
 #include "libmail/store/mailbox.h"
 #include "libmail/store/mailbox_index.h"
+#include "libmail/store/folder_names.h"
+#include "libmail/store/folders.h"
 #include "libmail/store/mailbox_location.h"
 #include "libmail/store/quota.h"
 
@@ -25,6 +28,20 @@ namespace {
 
 // ENOSPC and EDQUOT are the mailbox owner's (or the disk's) trouble: retry later.
 std::string dsn_for_write_error(int code) { return code == ENOSPC || code == EDQUOT ? "4.2.2" : "4.3.0"; }
+
+// Where a quarantined message goes: the Junk folder, created (and subscribed)
+// when the user has none.
+Result<std::string> junk_folder(const std::string& root) {
+    std::string canonical;
+    if (!store::folder_exists(root, authres::kQuarantineFolder, canonical)) {
+        if (auto c = store::create_folder(root, authres::kQuarantineFolder); !c && c.error().code != EEXIST)
+            return c.error();
+        (void)store::set_subscribed(root, authres::kQuarantineFolder, true);
+    }
+    auto dir = store::to_maildir_dir(authres::kQuarantineFolder);
+    if (!dir) return dir.error();
+    return root + "/" + *dir;
+}
 
 }  // namespace
 
@@ -86,7 +103,19 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
             return {index, "bounced", "5.2.2", why};
         }
     }
-    auto d = store::MaildirDelivery::begin(*root);
+    // A DMARC quarantine: the mark is looked for only in what Tern prepended.
+    const bool quarantine = authres::has_quarantine_mark(ref.qf.prepend);
+    std::string folder = *root;
+    if (quarantine) {
+        auto junk = junk_folder(*root);
+        if (!junk) {
+            r.dsn = dsn_for_write_error(junk.error().code);
+            r.reason = "cannot create the Junk folder: " + junk.error().message;
+            return r;
+        }
+        folder = *junk;
+    }
+    auto d = store::MaildirDelivery::begin(folder);
     if (!d) {
         r.dsn = dsn_for_write_error(d.error().code);
         r.reason = "cannot create Maildir file: " + d.error().message;
@@ -110,7 +139,7 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
         return r;
     }
     if (auto size = store::name_size_field(*name, 'W')) store::quota_change(*root, static_cast<std::int64_t>(*size), 1);
-    return {index, "sent", "2.0.0", "delivered to maildir"};
+    return {index, "sent", "2.0.0", quarantine ? "delivered to maildir folder Junk (quarantine)" : "delivered to maildir"};
 }
 
 ipc::AttrList Deliverer::handle(const ipc::AttrList& request, const AccountStates& accounts) {

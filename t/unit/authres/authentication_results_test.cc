@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "libmail/authres/authentication_results.h"
+#include "libmail/authres/quarantine.h"
 
 using namespace tern::authres;
 
@@ -42,4 +43,14 @@ TEST_CASE("only a field claiming our authserv-id is recognised as forged", "[aut
     CHECK_FALSE(claims_authserv_id("Authentication-Results: mx.example.org.evil; spf=pass", "mx.example.org"));
     CHECK_FALSE(claims_authserv_id("ARC-Authentication-Results: i=1; mx.example.org; spf=pass", "mx.example.org"));
     CHECK_FALSE(claims_authserv_id("Authentication-Results-X: mx.example.org", "mx.example.org"));
+}
+
+TEST_CASE("the quarantine mark is found only as a whole field name", "[authres]") {
+    CHECK(quarantine_field("DMARC policy\r\n of example.com") == "X-Tern-Quarantine: DMARC policy of example.com\n");
+    CHECK(has_quarantine_mark("Authentication-Results: mx; none\nX-Tern-Quarantine: dmarc\n"));
+    CHECK(has_quarantine_mark("x-tern-quarantine : dmarc"));
+    CHECK_FALSE(has_quarantine_mark("X-Tern-Quarantined: no\nX-Other: X-Tern-Quarantine: no\n"));
+    CHECK_FALSE(has_quarantine_mark(""));
+    CHECK(is_quarantine_field("X-Tern-Quarantine: forged"));
+    CHECK_FALSE(is_quarantine_field("X-Tern-Quarantine-Reason: x"));
 }

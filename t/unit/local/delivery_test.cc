@@ -105,3 +105,53 @@ TEST_CASE("an account over its quota bounces with 5.2.2, or defers with quota_fu
     REQUIRE(size);
     CHECK(size->rfind("0S,2C\n", 0) == 0);
 }
+
+TEST_CASE("a message marked for quarantine goes to Junk; a forged mark in the content does not", "[local]") {
+    char tmpl[] = "/tmp/tern-local-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    const std::string dir = tmpl;
+    REQUIRE(queue::create_queue_dirs(dir + "/queue", ::getuid(), ::getgid()));
+    REQUIRE(write_file_atomic(dir + "/vmailbox", "alice@example.test example.test/alice/\n"));
+    auto queue_message = [&](const std::string& prepend, const std::string& content) {
+        auto w = queue::QueueWriter::create(dir + "/queue");
+        REQUIRE(w);
+        queue::Envelope env;
+        env.sender = "carol@remote.test";
+        env.recipients = {{"alice@example.test", "", 0}};
+        REQUIRE(w->write_envelope(env));
+        REQUIRE(w->write_content(content));
+        if (!prepend.empty()) REQUIRE(w->write_prepend(prepend));
+        auto id = w->commit();
+        REQUIRE(id);
+        return *id;
+    };
+    auto deliver = [&](const std::string& id) {
+        auto maps = maps::MapList::open({"texthash:" + dir + "/vmailbox"});
+        REQUIRE(maps);
+        local::Deliverer d(std::move(*maps), dir + "/mail");
+        ipc::AttrList req{{"request", "deliver"}, {"path", dir + "/queue/incoming/" + id}, {"sender", "carol@remote.test"},
+                          {"rcpt", "alice@example.test"}, {"rcpt_index", "0"}};
+        return d.handle(req);
+    };
+    const std::string mark = "Authentication-Results: mx.example.test; dmarc=fail\n"
+                             "X-Tern-Quarantine: DMARC policy of remote.test\n";
+    const ipc::AttrList junk = deliver(queue_message(mark, "Subject: spoof\n\nbody\n"));
+    CHECK(junk.get_or("status", "") == "sent");
+    CHECK(junk.get_or("reason", "") == "delivered to maildir folder Junk (quarantine)");
+    const auto in_junk = list(dir + "/mail/example.test/alice/.Junk/new");
+    REQUIRE(in_junk.size() == 1);
+    auto text = read_file(dir + "/mail/example.test/alice/.Junk/new/" + in_junk[0], 1 << 20);
+    REQUIRE(text);
+    CHECK(*text == "Return-Path: <carol@remote.test>\nDelivered-To: alice@example.test\n" + mark +
+                       "Subject: spoof\n\nbody\n");
+    CHECK(list(dir + "/mail/example.test/alice/new").empty());
+    auto subs = read_file(dir + "/mail/example.test/alice/subscriptions", 4096);
+    REQUIRE(subs);
+    CHECK(subs->find("Junk") != std::string::npos);
+
+    // The same field in the message itself is the sender's text: INBOX.
+    const ipc::AttrList inbox = deliver(queue_message("", "X-Tern-Quarantine: forged\nSubject: x\n\nbody\n"));
+    CHECK(inbox.get_or("reason", "") == "delivered to maildir");
+    CHECK(list(dir + "/mail/example.test/alice/new").size() == 1);
+    CHECK(list(dir + "/mail/example.test/alice/.Junk/new").size() == 1);
+}
