@@ -131,6 +131,7 @@ Answer make_answer(int err, const ub_result* res, RrType type) {
                 break;
             }
             case RrType::SOA:
+            case RrType::SRV:
             case RrType::TLSA:
                 a.rdata.emplace_back(reinterpret_cast<const char*>(rdata.data()), rdata.size());
                 break;

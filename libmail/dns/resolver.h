@@ -27,7 +27,7 @@
 namespace tern::dns {
 
 enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28,
-                                    TLSA = 52 };
+                                    SRV = 33, TLSA = 52 };
 
 struct Mx {
     std::uint16_t preference = 0;
@@ -46,7 +46,7 @@ struct Answer {
     std::vector<Mx> mx;                     // MX, in the order received
     std::vector<std::string> txt;           // TXT: each record's strings concatenated
     std::vector<std::string> names;         // PTR / CNAME / NS targets: lower case, no trailing dot
-    std::vector<std::string> rdata;         // raw RDATA of any other type (TLSA, SOA)
+    std::vector<std::string> rdata;         // raw RDATA of any other type (TLSA, SOA, SRV)
 };
 
 struct Options {

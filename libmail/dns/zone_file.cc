@@ -285,7 +285,7 @@ std::optional<RrType> parse_type(std::string_view s) {
     static constexpr std::pair<std::string_view, RrType> kTypes[] = {
         {"A", RrType::A},     {"NS", RrType::NS},   {"CNAME", RrType::CNAME}, {"SOA", RrType::SOA},
         {"PTR", RrType::PTR}, {"MX", RrType::MX},   {"TXT", RrType::TXT},     {"AAAA", RrType::AAAA},
-        {"TLSA", RrType::TLSA},
+        {"TLSA", RrType::TLSA}, {"SRV", RrType::SRV},
     };
     for (const auto& [name, type] : kTypes)
         if (iequals(s, name)) return type;
@@ -366,6 +366,19 @@ Result<std::string> make_rdata(RrType type, const std::vector<Token>& rd, const 
             }
             return out;
         }
+        case RrType::SRV: {  // RFC 2782: priority weight port target
+            if (auto r = want(4); !r) return r.error();
+            std::string out;
+            static constexpr const char* kField[] = {"priority", "weight", "port"};
+            for (std::size_t k = 0; k < 3; ++k) {
+                auto v = plain_number<std::uint16_t>(rd[k]);
+                if (!v) return Error(std::string("bad SRV ") + kField[k] + " " + quote_for_error(rd[k].text));
+                out += std::to_string(*v) + " ";
+            }
+            auto target = make_name(rd[3], origin);
+            if (!target) return target.error();
+            return out + *target;
+        }
         case RrType::TLSA: {
             if (rd.size() < 4) return Error("missing data for TLSA record");
             std::string out;
@@ -405,6 +418,7 @@ std::string type_name(RrType type) {
         case RrType::TXT: return "TXT";
         case RrType::AAAA: return "AAAA";
         case RrType::TLSA: return "TLSA";
+        case RrType::SRV: return "SRV";
     }
     return "TYPE" + std::to_string(static_cast<unsigned>(type));
 }

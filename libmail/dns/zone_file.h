@@ -43,7 +43,7 @@ std::string type_name(RrType type);
 // relative and absolute names, an omitted owner (the previous one), optional
 // TTL and class IN in either order, parentheses across lines, ";" comments,
 // quoted strings with \X and \DDD escapes, and the types A AAAA MX TXT PTR
-// CNAME NS SOA TLSA, TTLs in seconds or with BIND's units (1h30m), CRLF line
+// CNAME NS SOA TLSA SRV, TTLs in seconds or with BIND's units (1h30m), CRLF line
 // ends. Names hold letters, digits, '-', '_', '/' and '*' (no escapes).
 // Not supported (errors): $INCLUDE, $GENERATE, other classes and types.
 // A CNAME beside other data at one name is an error (RFC 1034 3.6.2).

@@ -73,7 +73,8 @@ TEST_CASE("zone file: every supported type in canonical form", "[dns][zone]") {
         "@       SOA   ns1 hostmaster.example.test. ( 2024010101 ; serial\r\n"
         "                2h 1h 2w 300 )\r\n"
         "_25._tcp.mail TLSA 3 1 1 ( 0123456789ABCDEF\r\n"
-        "                           0123456789abcdef )\r\n");
+        "                           0123456789abcdef )\r\n"
+        "_imaps._tcp SRV 0 1 993 mail\r\n");
     CHECK(got == std::vector<std::string>{
                      "example.test. 3600 IN MX 10 mail.example.test.",
                      "example.test. 3600 IN MX 0 .",
@@ -85,6 +86,7 @@ TEST_CASE("zone file: every supported type in canonical form", "[dns][zone]") {
                      "example.test. 3600 IN SOA ns1.example.test. hostmaster.example.test. 2024010101 7200 "
                      "3600 1209600 300",
                      "_25._tcp.mail.example.test. 3600 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef",
+                     "_imaps._tcp.example.test. 3600 IN SRV 0 1 993 mail.example.test.",
                  });
 }
 
@@ -163,6 +165,8 @@ TEST_CASE("zone file: errors name the file and line", "[dns][zone]") {
         {"a.test. TLSA 3 1 1 0g\n", "t.zone:1: bad TLSA hex data \"0g\""},
         {"a.test. TLSA 3 1 1 \"00\"\n", "t.zone:1: bad TLSA hex data \"00\""},
         {"a.test. TLSA 3 1 1 012\n", "t.zone:1: odd number of hex digits in TLSA data"},
+        {"a.test. SRV 0 1 993\n", "t.zone:1: missing data for SRV record"},
+        {"a.test. SRV 0 1 70000 b.test.\n", "t.zone:1: bad SRV port \"70000\""},
         {"a.test. CNAME b.test.\na.test. CNAME c.test.\n", "t.zone:2: more than one CNAME at a.test."},
         {"a.test. A 192.0.2.1\n\na.test. CNAME c.test.\n", "t.zone:3: CNAME and other data at a.test."},
         {"a.test. CNAME c.test.\na.test. TXT x\n", "t.zone:2: CNAME and other data at a.test."},
