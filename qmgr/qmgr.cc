@@ -295,7 +295,13 @@ void QueueManager::settle(Job& job, Delivery& d, const ipc::AttrList* reply, con
             }
         }
     }
-    mark_delivered(job, sent);
+    // The last answer of a job, all of it deliveries: nothing stays Pending.
+    bool last = job.unanswered == 1 && bounces.empty();
+    for (std::size_t i = 0; last && i < rcpts.size(); ++i)
+        if (rcpts[i].state == queue::RecipientState::Pending &&
+            std::none_of(sent.begin(), sent.end(), [i](const Sent& x) { return x.index == i; }))
+            last = false;
+    mark_delivered(job, sent, last);
     bounce_recipients(job, bounces);
     // Anything the agent did not answer for is deferred (it died, or was unreachable).
     for (std::size_t i : d.rcpts)
@@ -329,7 +335,7 @@ dsn::RecipientResult dsn_result(const std::string& address, dsn::Action action, 
 // anything else. A success notice (NOTIFY=SUCCESS: "delivered" by local,
 // "relayed" to a server without DSN) is queued first, as for bounces; one
 // that cannot be queued is logged, and the delivery stands.
-void QueueManager::mark_delivered(Job& job, const std::vector<Sent>& sent) {
+void QueueManager::mark_delivered(Job& job, const std::vector<Sent>& sent, bool last) {
     auto& rcpts = job.qf.env.recipients;
     std::vector<dsn::RecipientResult> results;
     const std::time_t now = ::time(nullptr);
@@ -349,6 +355,14 @@ void QueueManager::mark_delivered(Job& job, const std::vector<Sent>& sent) {
                 log::info("%s: sender delivery status notification: %s", job.id.c_str(), id.c_str());
             if (!notices->empty()) notices_queued_ = true;
         }
+    }
+    if (last) {
+        // The file is unlinked right after (finish): writing and syncing each
+        // state first would only protect against a crash in that instant,
+        // which repeats the delivery that had just completed (invariant 3).
+        for (const auto& x : sent) rcpts[x.index].state = queue::RecipientState::Delivered;
+        job.states_unwritten = true;
+        return;
     }
     for (const auto& x : sent) {
         auto& r = rcpts[x.index];
@@ -451,13 +465,23 @@ void QueueManager::log_recipient(const Job& job, const queue::Recipient& r, cons
     queue::log_recipient_result(job.id, r.address, relay, delays, dsn, status, text);
 }
 
+void QueueManager::write_delivered_states(Job& job) {
+    for (auto& r : job.qf.env.recipients)
+        if (r.state == queue::RecipientState::Delivered)
+            if (auto w = queue::set_recipient_state(job_fd(job), r, r.state); !w)
+                log::warning("%s: %s", job.id.c_str(), w.error().message.c_str());
+}
+
 void QueueManager::finish(Job& job) {
     const auto& env = job.qf.env;
     if (disposition(env.recipients) == Disposition::Remove) {
         // Every recipient is settled (DESIGN.md invariant 2): the message leaves the queue.
-        job.fd.reset();
         const std::string path = queue::queue_path(queue_dir_, "active", job.id);
-        if (::unlink(path.c_str()) != 0) log::warning("%s: unlink %s: %m", job.id.c_str(), path.c_str());
+        if (::unlink(path.c_str()) != 0) {
+            log::warning("%s: unlink %s: %m", job.id.c_str(), path.c_str());
+            if (job.states_unwritten) write_delivered_states(job);  // so a restart does not deliver again
+        }
+        job.fd.reset();
         ::unlink(queue::queue_path(queue_dir_, "defer", job.id).c_str());
         ::unlink(queue::queue_path(queue_dir_, "bounce", job.id).c_str());
         log::info("%s: removed", job.id.c_str());
@@ -473,7 +497,7 @@ void QueueManager::finish(Job& job) {
                                   {static_cast<time_t>(::time(nullptr) + wait.count()), 0}};
         if (::utimes(path.c_str(), times) != 0) log::warning("%s: utimes: %m", job.id.c_str());
         job.fd.reset();
-        if (auto r = queue::move_queue_file(queue_dir_, "active", "deferred", job.id); !r)
+        if (auto r = queue::rename_queue_file(queue_dir_, "active", "deferred", job.id); !r)
             log::warning("%s: %s", job.id.c_str(), r.error().message.c_str());
     }
     known_.erase(job.id);

@@ -63,6 +63,7 @@ struct Job {
     std::size_t unanswered = 0;      // deliveries not settled yet (waiting or out)
     std::size_t out = 0;             // deliveries at their agent now
     bool agent_unreachable = false;  // retried after kAgentDownRetry, not a full backoff
+    bool states_unwritten = false;   // the last deliveries settled it: the unlink records them (finish)
     struct Deferred {
         std::size_t index;
         std::string dsn, reason, relay;
@@ -101,7 +102,10 @@ private:
         bool report;  // a success notice is due when NOTIFY asks for one
         std::string dsn, reason, relay, diagnostic;
     };
-    void mark_delivered(Job& job, const std::vector<Sent>& sent);
+    // last: these deliveries settle the last Pending recipients of a job
+    // that is finished right after, so the unlink is their record.
+    void mark_delivered(Job& job, const std::vector<Sent>& sent, bool last);
+    void write_delivered_states(Job& job);
     void maybe_warn_delay(Job& job, std::chrono::seconds age);
     void log_recipient(const Job& job, const queue::Recipient& r, const char* relay, const std::string& dsn,
                        const char* status, const std::string& text) const;

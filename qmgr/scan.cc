@@ -48,7 +48,7 @@ void QueueManager::scan_incoming() {
         }
         if (!queue::is_queue_id(name)) continue;
         if (known_.size() >= s_.active_limit) break;  // the rest waits in incoming/
-        if (auto r = queue::move_queue_file(queue_dir_, "incoming", "active", name); !r) {
+        if (auto r = queue::rename_queue_file(queue_dir_, "incoming", "active", name); !r) {
             log::warning("%s", r.error().message.c_str());
             continue;
         }
@@ -65,7 +65,7 @@ void QueueManager::scan_deferred(bool all) {
         struct stat st{};
         if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
         if (!all && st.st_mtime > now) continue;
-        if (auto r = queue::move_queue_file(queue_dir_, "deferred", "active", name); !r) {
+        if (auto r = queue::rename_queue_file(queue_dir_, "deferred", "active", name); !r) {
             log::warning("%s", r.error().message.c_str());
             continue;
         }

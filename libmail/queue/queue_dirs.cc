@@ -35,11 +35,17 @@ Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, gid_t gi
     return {};
 }
 
-Result<void> move_queue_file(const std::string& queue_dir, std::string_view from, std::string_view to,
-                             std::string_view id) {
+Result<void> rename_queue_file(const std::string& queue_dir, std::string_view from, std::string_view to,
+                               std::string_view id) {
     const std::string src = queue_path(queue_dir, from, id);
     const std::string dst = queue_path(queue_dir, to, id);
     if (::rename(src.c_str(), dst.c_str()) != 0) return sys_error("rename", src + " to " + dst);
+    return {};
+}
+
+Result<void> move_queue_file(const std::string& queue_dir, std::string_view from, std::string_view to,
+                             std::string_view id) {
+    if (auto r = rename_queue_file(queue_dir, from, to, id); !r) return r;
     return fsync_dir(queue_dir + "/" + std::string(to));
 }
 

@@ -30,4 +30,10 @@ inline Result<void> create_queue_dirs(const std::string& queue_dir, uid_t uid, g
 [[nodiscard]] Result<void> move_queue_file(const std::string& queue_dir, std::string_view from,
                                            std::string_view to, std::string_view id);
 
+// The same rename without the fsync, for qmgr's own moves between incoming/,
+// deferred/ and active/: qmgr scans all three when it starts, so a move that
+// a crash undoes leaves the file where it is found again, never lost.
+[[nodiscard]] Result<void> rename_queue_file(const std::string& queue_dir, std::string_view from,
+                                             std::string_view to, std::string_view id);
+
 }  // namespace tern::queue
