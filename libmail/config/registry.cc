@@ -13,6 +13,7 @@
 #include "libmail/config/params_restrictions.h"
 #include "libmail/config/params_smtp.h"
 #include "libmail/config/params_smtpd.h"
+#include "libmail/config/params_spf.h"
 #include "libmail/config/params_tls.h"
 #include "libmail/maps/params_maps.h"
 
@@ -40,6 +41,7 @@ std::vector<const ParamSpec*> build() {
     add(kTlsParams);
     add(kCleanupParams);
     add(kSmtpParams);
+    add(kSpfParams);
     return all;
 }
 

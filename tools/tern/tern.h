@@ -21,6 +21,7 @@ int cmd_status(const Options& o);
 int cmd_reload(const Options& o);
 int cmd_check(const Options& o);
 int cmd_user(const Options& o);
+int cmd_spf(const Options& o);  // tern spf check ...
 // Adds a user (users table, mailbox map, Maildir) with a known password.
 int add_user_with_password(const Options& o, const std::string& address, const std::string& password);
 
