@@ -3,6 +3,7 @@
 #include "libmail/config/param_spec.h"
 #include "libmail/config/params_auth.h"
 #include "libmail/config/params_cleanup.h"
+#include "libmail/config/params_dkim.h"
 #include "libmail/config/params_dns.h"
 #include "libmail/config/params_dsn.h"
 #include "libmail/config/params_global.h"
@@ -36,6 +37,7 @@ std::vector<const ParamSpec*> build() {
     add(kAuthParams);
     add(kMapsParams);
     add(kDnsParams);
+    add(kDkimParams);
     add(kDsnParams);
     add(kRestrictionsParams);
     add(kTlsParams);

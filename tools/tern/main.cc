@@ -4,6 +4,7 @@
 //   tern [-c config_dir] user add|passwd|disable|enable|list ...
 //   tern [-c config_dir] user app-password add|remove ADDRESS NAME
 //   tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]
+//   tern [-c config_dir] dkim keygen|verify|sign ...
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -22,7 +23,8 @@ int usage() {
                  "       tern [-c config_dir] user disable|enable ADDRESS\n"
                  "       tern [-c config_dir] user app-password add|remove ADDRESS NAME\n"
                  "       tern [-c config_dir] user list\n"
-                 "       tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]\n");
+                 "       tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]\n"
+                 "       tern [-c config_dir] dkim keygen|verify|sign ...\n");
     return 2;
 }
 
@@ -52,6 +54,7 @@ int main(int argc, char** argv) try {
     if (cmd == "check") return cmd_check(o);
     if (cmd == "user") return cmd_user(o);
     if (cmd == "spf") return cmd_spf(o);
+    if (cmd == "dkim") return cmd_dkim(o);
     return usage();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "tern: fatal: %s\n", e.what());
