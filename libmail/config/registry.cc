@@ -3,6 +3,7 @@
 #include "libmail/config/param_spec.h"
 #include "libmail/config/params_auth.h"
 #include "libmail/config/params_cleanup.h"
+#include "libmail/config/params_dmarc.h"
 #include "libmail/config/params_dns.h"
 #include "libmail/config/params_dsn.h"
 #include "libmail/config/params_global.h"
@@ -40,6 +41,7 @@ std::vector<const ParamSpec*> build() {
     add(kTlsParams);
     add(kCleanupParams);
     add(kSmtpParams);
+    add(kDmarcParams);
     return all;
 }
 

@@ -3,6 +3,7 @@
 //   tern sandbox DIR [--port-base N] [--hostname H] [--domain D]
 //   tern [-c config_dir] user add|passwd|disable|enable|list ...
 //   tern [-c config_dir] user app-password add|remove ADDRESS NAME
+//   tern dmarc report FILE...
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -20,7 +21,8 @@ int usage() {
                  "       tern [-c config_dir] user add|passwd ADDRESS   (password on standard input)\n"
                  "       tern [-c config_dir] user disable|enable ADDRESS\n"
                  "       tern [-c config_dir] user app-password add|remove ADDRESS NAME\n"
-                 "       tern [-c config_dir] user list\n");
+                 "       tern [-c config_dir] user list\n"
+                 "       tern dmarc report FILE...   (DMARC aggregate reports: XML, .gz, .zip or an email)\n");
     return 2;
 }
 
@@ -49,6 +51,7 @@ int main(int argc, char** argv) try {
     if (cmd == "reload") return cmd_reload(o);
     if (cmd == "check") return cmd_check(o);
     if (cmd == "user") return cmd_user(o);
+    if (cmd == "dmarc") return cmd_dmarc(o);
     return usage();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "tern: fatal: %s\n", e.what());
