@@ -4,6 +4,7 @@
 #include "libmail/config/params_auth.h"
 #include "libmail/config/params_cleanup.h"
 #include "libmail/config/params_dkim.h"
+#include "libmail/config/params_dmarc.h"
 #include "libmail/config/params_dns.h"
 #include "libmail/config/params_dsn.h"
 #include "libmail/config/params_global.h"
@@ -44,6 +45,7 @@ std::vector<const ParamSpec*> build() {
     add(kCleanupParams);
     add(kSmtpParams);
     add(kSpfParams);
+    add(kDmarcParams);
     return all;
 }
 

@@ -5,6 +5,7 @@
 //   tern [-c config_dir] user app-password add|remove ADDRESS NAME
 //   tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]
 //   tern [-c config_dir] dkim keygen|verify|sign ...
+//   tern dmarc report FILE...
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -24,7 +25,8 @@ int usage() {
                  "       tern [-c config_dir] user app-password add|remove ADDRESS NAME\n"
                  "       tern [-c config_dir] user list\n"
                  "       tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]\n"
-                 "       tern [-c config_dir] dkim keygen|verify|sign ...\n");
+                 "       tern [-c config_dir] dkim keygen|verify|sign ...\n"
+                 "       tern dmarc report FILE...   (DMARC aggregate reports: XML, .gz, .zip or an email)\n");
     return 2;
 }
 
@@ -55,6 +57,7 @@ int main(int argc, char** argv) try {
     if (cmd == "user") return cmd_user(o);
     if (cmd == "spf") return cmd_spf(o);
     if (cmd == "dkim") return cmd_dkim(o);
+    if (cmd == "dmarc") return cmd_dmarc(o);
     return usage();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "tern: fatal: %s\n", e.what());

@@ -24,6 +24,8 @@ int cmd_user(const Options& o);
 int cmd_spf(const Options& o);  // tern spf check ...
 // tern dkim keygen|verify|sign (tools/tern/dkim.cc).
 int cmd_dkim(const Options& o);
+// tern dmarc report FILE... (tools/tern/dmarc.cc); "check" comes later.
+int cmd_dmarc(const Options& o);
 // Adds a user (users table, mailbox map, Maildir) with a known password.
 int add_user_with_password(const Options& o, const std::string& address, const std::string& password);
 
