@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "libmail/config/params_cleanup.h"
+#include "libmail/config/params_dkim.h"
 #include "libmail/config/params_global.h"
 #include "libmail/core/log.h"
 #include "libmail/server/server.h"
@@ -17,6 +18,7 @@
 int main(int argc, char** argv) {
     using namespace tern;
     std::optional<maps::MapList> checks;
+    std::optional<dkim::SigningTable> signing;
     std::optional<pickup::Pickup> pickup;
     std::optional<pickup::PickupServer> srv;
     server::Hooks hooks;
@@ -34,6 +36,11 @@ int main(int argc, char** argv) {
         s.message_size_limit = static_cast<std::uint64_t>(cfg.get_int(config::kMessageSizeLimit));
         s.recipient_limit = static_cast<std::size_t>(cfg.get_int(config::kPostdropRecipientLimit));
         s.header_checks = &*checks;
+        if (cfg.get_bool(config::kDkimSign)) {
+            auto table = dkim::SigningTable::open(cfg);
+            if (!table) log::fatal("%s", table.error().message.c_str());
+            s.signing = &signing.emplace(std::move(*table));
+        }
         pickup.emplace(ctx.queue_dir, std::move(s));
         srv.emplace(ctx.base, *pickup, std::chrono::seconds(60));
     };

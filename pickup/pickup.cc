@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libmail/cleanup/cleanup.h"
+#include "libmail/cleanup/dkim_signing.h"
 #include "libmail/cleanup/mail_date.h"
 #include "libmail/cleanup/submit_stream.h"
 #include "libmail/core/log.h"
@@ -167,6 +168,8 @@ Outcome Pickup::process(const std::string& name) {
     o.log.client = "local";
     o.now = static_cast<std::time_t>(in.arrival_sec);
     cleanup::Cleanup c(o, *w);
+    std::optional<cleanup::SigningObserver> signer;
+    if (s_.signing) c.add_observer(&signer.emplace(*s_.signing));
 
     queue::Envelope env;
     env.arrival_sec = in.arrival_sec;
@@ -195,6 +198,8 @@ Outcome Pickup::process(const std::string& name) {
         w->abort();
         return corrupt(name, rd.error().message);
     }
+    c.end_content();
+    if (signer) signer->apply(c, w->id(), o.now);
     const cleanup::Verdict v = c.finish();
     Outcome out = Outcome::Retry;
     switch (v.action) {

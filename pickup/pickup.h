@@ -20,6 +20,7 @@
 #include "libmail/core/unique_fd.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/event/event_ptrs.h"
+#include "libmail/dkim/signing_table.h"
 #include "libmail/maps/map.h"
 
 namespace tern::pickup {
@@ -33,6 +34,7 @@ struct Settings {
     std::uint64_t message_size_limit = 0; // 0 = no limit
     std::size_t recipient_limit = 10000;
     maps::MapList* header_checks = nullptr;  // not owned; may be null
+    dkim::SigningTable* signing = nullptr;   // not owned; null: no DKIM signing
 };
 
 enum class Outcome {

@@ -6,6 +6,8 @@
 
 #include <sys/time.h>
 
+#include "libmail/authres/authentication_results.h"
+#include "libmail/authres/quarantine.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/ipc/attr_channel.h"
@@ -79,7 +81,19 @@ bool Session::begin_message() {
     o.header_section_size_limit = settings_.header_section_size_limit;
     o.log = cleanup::LogContext{client(), protocol(), helo_};
     o.now = now.tv_sec;
+    // Only Tern writes these: a forged verdict or quarantine mark never passes.
+    if (const auto* sa = server_.sender_auth())
+        o.drop_header = [id = sa->authserv_id](std::string_view field) {
+            return authres::claims_authserv_id(field, id) || authres::is_quarantine_field(field);
+        };
+    else
+        o.drop_header = [](std::string_view field) { return authres::is_quarantine_field(field); };
     tx_->cleanup = std::make_unique<cleanup::Cleanup>(std::move(o), *tx_->writer);
+    if (tx_->auth) tx_->cleanup->add_observer(tx_->auth.get());
+    if (signing_applies()) {
+        tx_->signer = std::make_unique<cleanup::SigningObserver>(*server_.signing());
+        tx_->cleanup->add_observer(tx_->signer.get());
+    }
     Result<void> w = tx_->cleanup->write_envelope(env);
     if (w) w = tx_->writer->write_content(received);
     if (!w) {
@@ -124,8 +138,6 @@ bool Session::read_data() {
 // Commits the message and answers for it; the command named by verb (DATA,
 // BDAT) is counted as successful in the disconnect line.
 void Session::finish_message(std::string_view verb) {
-    std::size_t index = 0;
-    find_command(verb, index);
     state_ = idle_state();
     auto tx = std::move(tx_);
     if (tx->too_big) {
@@ -133,6 +145,31 @@ void Session::finish_message(std::string_view verb) {
         reply(smtp::Reply{552, "5.3.4", "Message size exceeds fixed limit"});
         return;
     }
+    tx->cleanup->end_content();
+    if (tx->signer) tx->signer->apply(*tx->cleanup, tx->queue_id(), std::time(nullptr));
+    if (tx->auth) {
+        // SPF, DKIM keys and DMARC may still be in DNS: the reply waits.
+        waiting_ = true;
+        authres::SenderAuth* auth = tx->auth.get();
+        pending_tx_ = std::move(tx);
+        const std::string v(verb);
+        auth->finish([this, v](const authres::AuthVerdict& verdict) {
+            auto t = std::move(pending_tx_);
+            log::info("%s: %s", t->queue_id().c_str(), verdict.summary.c_str());
+            t->cleanup->prepend(verdict.prepend);
+            if (verdict.refuse) t->cleanup->refuse(cleanup::Action::Reject, *verdict.refuse);
+            else if (verdict.hold) t->cleanup->hold("DMARC policy");
+            commit_message(v, std::move(t));  // frees the SenderAuth; this function object lives on
+            resume();
+        });
+        return;
+    }
+    commit_message(verb, std::move(tx));
+}
+
+void Session::commit_message(std::string_view verb, std::unique_ptr<Transaction> tx) {
+    std::size_t index = 0;
+    find_command(verb, index);
     // The durable commit (into incoming/, or hold/ for HOLD) happens here.
     const cleanup::Verdict v = tx->cleanup->finish();
     reply(v.reply);

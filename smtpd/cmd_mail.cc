@@ -83,8 +83,7 @@ Step Session::cmd_mail(std::string_view args) {
     waiting_ = true;
     pending_count_ = auth::MessageCount::start(bufferevent_get_base(bev_), settings_.queue_directory, sasl_username_,
                                                [this](const auth::RateVerdict& v) {
-                                                   finish_mail(v);
-                                                   resume();
+                                                   if (finish_mail(v)) resume();
                                                });
     return Step::Suspend;
 }
@@ -94,18 +93,51 @@ std::uint64_t Session::free_space_needed() const {
     return static_cast<std::uint64_t>(settings_.message_size_limit) * 3 / 2;
 }
 
+// SPF, DKIM and DMARC judge mail from outside; mail from logged-in users and
+// mynetworks is signed instead (as OpenDKIM/OpenDMARC with their usual
+// InternalHosts and authenticated-client settings).
+bool Session::checks_apply() const {
+    const auto* sa = server_.sender_auth();
+    return sa && sa->any() && server_.resolver() && sasl_username_.empty() && !policy_.in_mynetworks(peer_.address);
+}
+
+bool Session::signing_applies() const {
+    return server_.signing() && (!sasl_username_.empty() || policy_.in_mynetworks(peer_.address));
+}
+
 // The end of MAIL, once authd has counted the message (or was not asked).
-void Session::finish_mail(const auth::RateVerdict& v) {
+bool Session::finish_mail(const auth::RateVerdict& v) {
     if (v.kind == auth::RateVerdict::Kind::Exceeded) {
         log::warning("%s: message rate limit exceeded for sasl_username=%s", client().c_str(),
                      printable(sasl_username_, 100).c_str());
         reply(smtp::Reply{450, "4.7.1", "Error: too many messages from " + printable(sasl_username_, 100) +
                                             ", try again later"}, "MAIL");
         tx_.reset();
-        return;
+        return true;
     }
     if (v.kind == auth::RateVerdict::Kind::TempFail)  // authd unreachable: mail still flows, as with Postfix's anvil
         log::warning("%s: message rate not counted: %s", client().c_str(), v.reason.c_str());
+    if (checks_apply()) {
+        // SPF starts now; the reply waits for it only when an spf_*_action may refuse.
+        tx_->auth = std::make_unique<authres::SenderAuth>(*server_.sender_auth(), bufferevent_get_base(bev_),
+                                                          *server_.resolver(), peer_.address, helo_, tx_->sender);
+        waiting_ = true;
+        tx_->auth->start([this](std::optional<smtp::Reply> refused) {
+            accept_mail(refused);
+            resume();
+        });
+        return false;
+    }
+    accept_mail(std::nullopt);
+    return true;
+}
+
+void Session::accept_mail(const std::optional<smtp::Reply>& refused) {
+    if (refused) {
+        reply(*refused, "MAIL");
+        tx_.reset();
+        return;
+    }
     state_ = State::Mail;
     if (std::size_t i = 0; find_command("MAIL", i)) ++counts_[i].ok;
     reply(smtp::Reply{250, "2.1.0", "Ok"});

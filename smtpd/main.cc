@@ -11,7 +11,11 @@
 // lookup tables are trusted (owned by root). No privileges are kept.
 #include <memory>
 
+#include "libmail/authres/sender_auth.h"
 #include "libmail/config/params_cleanup.h"
+#include "libmail/config/params_dkim.h"
+#include "libmail/config/params_dmarc.h"
+#include "libmail/dkim/signing_table.h"
 #include "libmail/core/log.h"
 #include "libmail/server/server.h"
 #include "smtpd/policy.h"
@@ -25,6 +29,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<smtpd::Restrictions> restrictions;
     std::unique_ptr<maps::MapList> header_checks;
     std::unique_ptr<tls::ServerContext> tls_ctx;
+    std::unique_ptr<dkim::SigningTable> signing;
     server::Hooks hooks;
     hooks.before_drop = [&](server::Context& ctx) {  // tables may be readable by root only
         auto p = smtpd::Policy::load(*ctx.cfg);
@@ -37,6 +42,11 @@ int main(int argc, char** argv) {
             auto m = maps::MapList::open(specs);
             if (!m) log::fatal("header_checks: %s", m.error().message.c_str());
             header_checks = std::make_unique<maps::MapList>(std::move(*m));
+        }
+        if (ctx.cfg->get_bool(config::kDkimSign)) {
+            auto table = dkim::SigningTable::open(*ctx.cfg);
+            if (!table) log::fatal("%s", table.error().message.c_str());
+            signing = std::make_unique<dkim::SigningTable>(std::move(*table));
         }
         auto t = smtpd::load_tls(*ctx.cfg);  // the key may be readable by root only
         if (!t) log::fatal("%s", t.error().message.c_str());
@@ -51,6 +61,12 @@ int main(int argc, char** argv) {
                                               std::move(policy), std::move(restrictions), std::move(resolver));
         srv->set_tls(std::move(tls_ctx));
         srv->set_header_checks(std::move(header_checks));
+        srv->set_signing(std::move(signing));
+        auto sa = authres::SenderAuthConfig::from_config(*ctx.cfg);
+        if (!sa) log::fatal("%s", sa.error().message.c_str());
+        if (sa->any())
+            srv->set_sender_auth(std::make_unique<authres::SenderAuthConfig>(std::move(*sa)),
+                                 ctx.cfg->get_time(config::kDmarcReportFlushInterval));
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer& peer) {
         srv->accept(std::move(fd), peer);

@@ -62,6 +62,22 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
 
 Server::~Server() = default;
 
+void Server::set_sender_auth(std::unique_ptr<authres::SenderAuthConfig> c, std::chrono::seconds flush_interval) {
+    sender_auth_ = std::move(c);
+    report_flush_interval_ = flush_interval;
+    if (!sender_auth_ || !sender_auth_->reports) return;
+    // Evaluations wait in memory at most this long before they are appended.
+    report_flush_ev_.reset(event_new(base_, -1, EV_PERSIST, &Server::on_report_flush, this));
+    const timeval tv{static_cast<time_t>(flush_interval.count()), 0};
+    evtimer_add(report_flush_ev_.get(), &tv);
+}
+
+void Server::on_report_flush(evutil_socket_t, short, void* self) noexcept {
+    auto* s = static_cast<Server*>(self);
+    if (auto r = s->sender_auth_->reports->flush(); !r)
+        log::warning("DMARC evaluation log: %s", r.error().message.c_str());
+}
+
 void Server::accept(UniqueFd fd, const server::Peer& mapped_peer) {
     // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; they are
     // IPv4 clients for mynetworks, access tables and DNSBLs, as in Postfix.

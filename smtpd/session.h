@@ -144,6 +144,7 @@ private:
     bool begin_message();          // envelope + Received into the queue file; false: 451 sent
     void store_content(std::string_view content);
     void finish_message(std::string_view verb);
+    void commit_message(std::string_view verb, std::unique_ptr<Transaction> tx);
     // BDAT (cmd_bdat.cc): chunk bytes are read raw, whatever the state, so
     // that the next command is found even after an error (RFC 3030 2).
     bool read_chunk();             // returns false when more input is needed
@@ -155,7 +156,11 @@ private:
     static void on_decided(evutil_socket_t, short, void* ctx) noexcept;
     void finish_rcpt(const Decision& d);
     void accept_rcpt();
-    void finish_mail(const auth::RateVerdict& v);
+    // True when MAIL was answered; false when SPF is still being asked.
+    bool finish_mail(const auth::RateVerdict& v);
+    void accept_mail(const std::optional<smtp::Reply>& refused);
+    bool checks_apply() const;   // SPF, DKIM, DMARC for this client
+    bool signing_applies() const;  // DKIM signing for this client
     std::uint64_t free_space_needed() const;
     std::optional<smtp::Reply> data_restrictions();
 
@@ -221,6 +226,7 @@ private:
     std::unique_ptr<auth::MessageCount> pending_count_;
     std::unique_ptr<auth::AccountCheck> pending_account_;
     std::unique_ptr<Transaction> tx_;
+    std::unique_ptr<Transaction> pending_tx_;  // ended, waiting for its SPF/DKIM/DMARC verdict
 };
 
 using SessionPtr = std::unique_ptr<Session>;
@@ -248,6 +254,14 @@ public:
     // header_checks (null: none), opened before privileges are dropped.
     void set_header_checks(std::unique_ptr<maps::MapList> m) { header_checks_ = std::move(m); }
     maps::MapList* header_checks() { return header_checks_.get(); }
+    // SPF, DKIM and DMARC for clients that are neither authenticated nor in
+    // mynetworks (null: none); the DMARC evaluation log is flushed every
+    // flush_interval. Needs the resolver.
+    void set_sender_auth(std::unique_ptr<authres::SenderAuthConfig> c, std::chrono::seconds flush_interval);
+    const authres::SenderAuthConfig* sender_auth() const { return sender_auth_.get(); }
+    // DKIM signing for authenticated and mynetworks clients (null: none).
+    void set_signing(std::unique_ptr<dkim::SigningTable> t) { signing_ = std::move(t); }
+    dkim::SigningTable* signing() { return signing_.get(); }
 
 private:
     event_base* base_;
@@ -257,6 +271,11 @@ private:
     std::unique_ptr<dns::Resolver> resolver_;
     std::unique_ptr<tls::ServerContext> tls_;
     std::unique_ptr<maps::MapList> header_checks_;
+    std::unique_ptr<authres::SenderAuthConfig> sender_auth_;
+    std::unique_ptr<dkim::SigningTable> signing_;
+    EventPtr report_flush_ev_;
+    std::chrono::seconds report_flush_interval_{10};
+    static void on_report_flush(evutil_socket_t, short, void* self) noexcept;
     ClientLimits limits_;
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "libmail/authres/sender_auth.h"
 #include "libmail/cleanup/cleanup.h"
+#include "libmail/cleanup/dkim_signing.h"
 #include "libmail/queue/queue_writer.h"
 #include "libmail/smtp/esmtp_params.h"
 #include "libmail/smtp/path.h"
@@ -25,6 +27,11 @@ struct Transaction {
     smtp::MailParams params;
     std::vector<queue::Recipient> recipients;  // accepted, in order, with NOTIFY and ORCPT
     std::optional<queue::QueueWriter> writer;
+    // SPF, DKIM and DMARC for an unauthenticated client outside mynetworks
+    // (from MAIL FROM on), DKIM signing for the others (from DATA on); both
+    // watch cleanup, so they are declared before it and outlive it.
+    std::unique_ptr<authres::SenderAuth> auth;
+    std::unique_ptr<cleanup::SigningObserver> signer;
     // header_checks, Message-ID/Date; declared after writer, which it writes to.
     std::unique_ptr<cleanup::Cleanup> cleanup;
 

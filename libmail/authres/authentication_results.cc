@@ -65,10 +65,10 @@ bool skip_cfws(std::string_view& s) {
 
 }  // namespace
 
-std::string format_header(std::string_view authserv_id, const std::vector<Result>& results) {
+std::string format_header(std::string_view authserv_id, const std::vector<ResInfo>& results) {
     std::string out = "Authentication-Results: " + value_text(authserv_id);
     if (results.empty()) return out + "; none\n";
-    for (const Result& r : results) {
+    for (const ResInfo& r : results) {
         out += ";\n\t" + r.method + "=" + r.result;
         if (!r.comment.empty()) out += " " + comment_text(r.comment);
         if (!r.reason.empty()) out += " reason=" + value_text(r.reason);

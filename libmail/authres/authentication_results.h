@@ -13,7 +13,7 @@
 namespace tern::authres {
 
 // One resinfo: "method=result (comment) ptype.property=value ...".
-struct Result {
+struct ResInfo {
     std::string method;   // "spf", "dkim", "dmarc", "iprev", "auth"
     std::string result;   // "pass", "fail", "none", ...
     std::string reason;   // reason= (RFC 8601 2.7), empty: none
@@ -25,7 +25,7 @@ struct Result {
 // folded line, separated by ";", LF line ends, final LF. No results: "ID; none".
 // Values that are not RFC 2045 tokens (or addresses) are quoted; comments
 // have their parentheses and backslashes escaped; control characters go.
-std::string format_header(std::string_view authserv_id, const std::vector<Result>& results);
+std::string format_header(std::string_view authserv_id, const std::vector<ResInfo>& results);
 
 // The authserv-id of an Authentication-Results value (everything after the
 // colon, unfolded): leading comments and white space skipped, a token or a

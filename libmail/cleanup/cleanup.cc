@@ -313,6 +313,12 @@ void Cleanup::refuse(Action action, smtp::Reply reply) {
     fail(action, std::move(reply));
 }
 
+void Cleanup::hold(std::string_view why) {
+    if (decided()) return;
+    log_action("hold", {}, why);
+    stop_ = Action::Hold;
+}
+
 Verdict Cleanup::finish() {
     Verdict v;
     v.queue_id = w_.id();

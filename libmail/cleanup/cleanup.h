@@ -117,6 +117,9 @@ public:
     // reject: action Reject; a lookup failure: Tempfail). Logged as header
     // checks' rejects are.
     void refuse(Action action, smtp::Reply reply);
+    // After end_content(): the message goes to hold/ instead of incoming/
+    // (a DMARC policy with dmarc_*_action = hold). Logged like HOLD.
+    void hold(std::string_view why);
 
     // Ends the message: commits it into incoming/ (Accept) or hold/ (Hold),
     // or drops the file (Discard, Reject, Tempfail). Call once.

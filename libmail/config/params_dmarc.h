@@ -10,9 +10,11 @@ namespace tern::config {
 inline constexpr ParamSpec kSmtpdDmarcChecks{"smtpd_dmarc_checks", ParamType::Bool, "yes", 0, 0,
     "Evaluate DMARC (RFC 7489) for each message smtpd receives from an unauthenticated client, after SPF and DKIM."};
 inline constexpr ParamSpec kDmarcRejectAction{"dmarc_reject_action", ParamType::String, "reject", 0, 0,
-    "What smtpd does with a message whose DMARC policy says reject: reject (550 5.7.1), hold (quarantine in the hold queue), or ignore (only the Authentication-Results header)."};
-inline constexpr ParamSpec kDmarcQuarantineAction{"dmarc_quarantine_action", ParamType::String, "hold", 0, 0,
-    "What smtpd does with a message whose DMARC policy says quarantine: hold (the hold queue) or ignore."};
+    "What smtpd does with a message whose DMARC policy says reject: reject (550 5.7.1), junk (the Junk folder), hold (the hold queue), or ignore (only the Authentication-Results header)."};
+inline constexpr ParamSpec kDmarcQuarantineAction{"dmarc_quarantine_action", ParamType::String, "junk", 0, 0,
+    "What smtpd does with a message whose DMARC policy says quarantine: junk (delivered into the recipient's Junk folder), hold (the hold queue), reject or ignore."};
+inline constexpr ParamSpec kAuthservId{"authserv_id", ParamType::String, "$myhostname", 0, 0,
+    "The name smtpd writes into Authentication-Results (RFC 8601); incoming Authentication-Results fields that claim it are removed."};
 inline constexpr ParamSpec kDmarcPermerrorAction{"dmarc_permerror_action", ParamType::String, "ignore", 0, 0,
     "What smtpd does when DMARC cannot be evaluated because the From header has no domain or several different ones (RFC 7489 6.6.1): reject or ignore."};
 inline constexpr ParamSpec kDmarcPublicSuffixList{"dmarc_public_suffix_list", ParamType::String,
@@ -35,6 +37,7 @@ inline constexpr const ParamSpec* kDmarcParams[] = {
     &kSmtpdDmarcChecks,
     &kDmarcRejectAction,
     &kDmarcQuarantineAction,
+    &kAuthservId,
     &kDmarcPermerrorAction,
     &kDmarcPublicSuffixList,
     &kDmarcAggregateReports,

@@ -6,7 +6,7 @@
 using namespace tern::authres;
 
 TEST_CASE("Authentication-Results is written as RFC 8601 shows it", "[authres]") {
-    std::vector<Result> rs;
+    std::vector<ResInfo> rs;
     rs.push_back({"spf", "pass", "", "mx.example.org: 192.0.2.1 is allowed", {{"smtp.mailfrom", "alice@example.com"}}});
     rs.push_back({"dkim", "fail", "body hash did not verify", "",
                   {{"header.d", "example.com"}, {"header.s", "sel1"}, {"header.b", "Ab3+/x=Q"}}});
@@ -20,7 +20,7 @@ TEST_CASE("Authentication-Results is written as RFC 8601 shows it", "[authres]")
 }
 
 TEST_CASE("comments and values cannot break out of the field", "[authres]") {
-    std::vector<Result> rs;
+    std::vector<ResInfo> rs;
     rs.push_back({"spf", "fail", "", "evil) ; dmarc=pass (\r\nX-Injected: 1", {{"smtp.mailfrom", "a b\"c\n@x"}}});
     const std::string h = format_header("mx.test", rs);
     CHECK(h == "Authentication-Results: mx.test;\n"
