@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "libmail/config/params_cleanup.h"
+#include "libmail/config/params_dmarc.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_master.h"
 #include "libmail/core/file_io.h"
@@ -110,6 +111,18 @@ int Master::run(int ready_fd) {
     if (auto r = queue::create_queue_dirs(queue_dir, owner_uid, owner_gid, maildrop_gid); !r) {
         log::error("%s", r.error().message.c_str());
         return 1;
+    }
+    // smtpd appends DMARC evaluations there and qmgr turns them into reports.
+    if (cfg.get_bool(config::kSmtpdDmarcChecks) && cfg.get_bool(config::kDmarcAggregateReports)) {
+        const std::string dir = cfg.get(config::kDmarcReportDirectory);
+        if (auto r = make_dirs(dir, 0750); !r) {
+            log::error("%s", r.error().message.c_str());
+            return 1;
+        }
+        if (running_as_root() && ::chown(dir.c_str(), owner_uid, owner_gid) != 0) {
+            log::error("%s", sys_error("chown", dir).message.c_str());
+            return 1;
+        }
     }
     // Every socket is bound before any child starts (a child never races its socket).
     for (auto& s : services_) {

@@ -5,7 +5,9 @@
 // read through the validating reader, and a bad one goes to corrupt/.
 #include <optional>
 
+#include "libmail/config/params_dmarc.h"
 #include "libmail/config/params_global.h"
+#include "libmail/ipc/attr_channel.h"
 #include "libmail/config/params_qmgr.h"
 #include "libmail/config/params_smtp.h"
 #include "libmail/core/log.h"
@@ -42,6 +44,13 @@ int main(int argc, char** argv) {
         s.relayhost = cfg.get(config::kRelayhost);
         s.dsn = dsn::load_settings(cfg);
         manager.emplace(ctx.base, ctx.queue_dir, std::move(s));
+        if (cfg.get_bool(config::kSmtpdDmarcChecks) && cfg.get_bool(config::kDmarcAggregateReports)) {
+            auto r = qmgr::DmarcReporter::create(ctx.base, cfg, ctx.queue_dir,
+                                                 [&] { manager->on_trigger(ipc::kTriggerIncoming); });
+            if (!r) log::fatal("%s", r.error().message.c_str());
+            (*r)->start();
+            manager->set_reporter(std::move(*r));
+        }
         manager->start();
     };
     hooks.on_connection = [&](server::Context&, UniqueFd fd, const server::Peer&) { manager->accept_trigger(std::move(fd)); };

@@ -106,6 +106,10 @@ void QueueManager::on_trigger(char code) {
         scan_incoming();
         scan_deferred(false);
         break;
+    case ipc::kTriggerDmarcReports:
+        if (reporter_) reporter_->run_now();
+        else log::warning("DMARC aggregate reports are off (smtpd_dmarc_checks, dmarc_aggregate_reports)");
+        return;
     default:
         log::warning("unknown trigger code %d", static_cast<unsigned char>(code));
         return;

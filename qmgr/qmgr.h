@@ -21,6 +21,7 @@
 #include "libmail/dsn/notice.h"
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
+#include "qmgr/dmarc_reports.h"
 #include "qmgr/routing.h"
 #include "qmgr/scheduler.h"
 
@@ -80,6 +81,7 @@ public:
     void start();                       // pick up active/ (a crash's leftovers), then incoming/
     void on_trigger(char code);         // a byte from public/qmgr
     void accept_trigger(UniqueFd fd);   // a connection on public/qmgr
+    void set_reporter(std::unique_ptr<DmarcReporter> r) { reporter_ = std::move(r); }
 
 private:
     void scan_incoming();
@@ -127,6 +129,7 @@ private:
     bool notices_queued_ = false;                 // notices went into incoming/: scan it soon
     EventPtr periodic_;
     EventPtr reaper_;
+    std::unique_ptr<DmarcReporter> reporter_;     // null: no DMARC aggregate reports
 };
 
 }  // namespace tern::qmgr

@@ -63,6 +63,7 @@ std::string service_path(const std::string& queue_dir, bool is_private, const st
 inline constexpr char kTriggerIncoming = 'A';  // new file in incoming/
 inline constexpr char kTriggerFlush = 'F';     // postqueue -f: retry deferred mail now
 inline constexpr char kTriggerScan = 'W';      // rescan (wakeup)
+inline constexpr char kTriggerDmarcReports = 'D';  // tern dmarc send-reports: DMARC aggregate reports now
 void send_trigger(const std::string& queue_dir, const std::string& service, char code);
 
 }  // namespace tern::ipc

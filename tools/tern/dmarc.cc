@@ -124,7 +124,11 @@ int cmd_dmarc_report(const std::vector<std::string>& files) {
 int cmd_dmarc(const Options& o) {
     if (!o.args.empty() && o.args[0] == "report")
         return cmd_dmarc_report(std::vector<std::string>(o.args.begin() + 1, o.args.end()));
-    std::fprintf(stderr, "usage: tern dmarc report FILE...\n");
+    if (!o.args.empty() && o.args[0] == "check") return cmd_dmarc_check(o);
+    if (!o.args.empty() && o.args[0] == "send-reports") return cmd_dmarc_send_reports(o);
+    std::fprintf(stderr, "usage: tern dmarc report FILE...\n"
+                         "       tern [-c config_dir] dmarc check [--zone FILE] --ip IP --sender ADDRESS --helo NAME MESSAGE\n"
+                         "       tern [-c config_dir] dmarc send-reports\n");
     return 2;
 }
 

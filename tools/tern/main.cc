@@ -6,6 +6,9 @@
 //   tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]
 //   tern [-c config_dir] dkim keygen|verify|sign ...
 //   tern dmarc report FILE...
+//   tern [-c config_dir] dmarc check [--zone FILE] --ip IP --sender ADDRESS --helo NAME MESSAGE
+//   tern [-c config_dir] dmarc send-reports
+//   tern [-c config_dir] dns-records [DOMAIN] [--ip ADDRESS]...
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -26,7 +29,10 @@ int usage() {
                  "       tern [-c config_dir] user list\n"
                  "       tern [-c config_dir] spf check --ip IP --sender ADDRESS --helo NAME [--zone FILE]\n"
                  "       tern [-c config_dir] dkim keygen|verify|sign ...\n"
-                 "       tern dmarc report FILE...   (DMARC aggregate reports: XML, .gz, .zip or an email)\n");
+                 "       tern dmarc report FILE...   (DMARC aggregate reports: XML, .gz, .zip or an email)\n"
+                 "       tern [-c config_dir] dmarc check [--zone FILE] --ip IP --sender ADDRESS --helo NAME MESSAGE\n"
+                 "       tern [-c config_dir] dmarc send-reports\n"
+                 "       tern [-c config_dir] dns-records [DOMAIN] [--ip ADDRESS]...\n");
     return 2;
 }
 
@@ -58,6 +64,7 @@ int main(int argc, char** argv) try {
     if (cmd == "spf") return cmd_spf(o);
     if (cmd == "dkim") return cmd_dkim(o);
     if (cmd == "dmarc") return cmd_dmarc(o);
+    if (cmd == "dns-records") return cmd_dns_records(o);
     return usage();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "tern: fatal: %s\n", e.what());

@@ -26,6 +26,10 @@ int cmd_spf(const Options& o);  // tern spf check ...
 int cmd_dkim(const Options& o);
 // tern dmarc report FILE... (tools/tern/dmarc.cc); "check" comes later.
 int cmd_dmarc(const Options& o);
+int cmd_dmarc_check(const Options& o);         // tools/tern/dmarc_check.cc
+int cmd_dmarc_send_reports(const Options& o);
+// tern dns-records [DOMAIN] [--ip ADDRESS]... (tools/tern/dns_records.cc).
+int cmd_dns_records(const Options& o);
 // Adds a user (users table, mailbox map, Maildir) with a known password.
 int add_user_with_password(const Options& o, const std::string& address, const std::string& password);
 
