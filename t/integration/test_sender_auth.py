@@ -6,6 +6,8 @@ signing of mail from logged-in users, checked with dkimpy's verifier.
 The client connects from 127.0.0.2, outside mynetworks (127.0.0.1/32 here);
 DNS answers come from the instance's zone file.
 """
+import email
+import gzip
 import os
 import smtplib
 import ssl
@@ -36,6 +38,7 @@ class SenderAuth(unittest.TestCase):
     def setUpClass(cls):
         cls.t = t = Instance()
         t.add_user(RCPT, "secret-pw-1")
+        t.add_user("dmarc@example.test", "secret-pw-3")
         t.postconf("-e", "mynetworks=127.0.0.1/32", "dmarc_report_flush_interval=1s")
         # DKIM keys: one made by tern dkim keygen (the record it prints goes into
         # DNS as it is), used to sign test messages as a remote domain would.
@@ -197,6 +200,40 @@ none.test.            TXT "v=spf1 ?all"
         self.assertEqual(text.count("Authentication-Results: " + self.authserv + ";"), 1)
         self.assertIn("Authentication-Results: elsewhere.test; spf=pass", text)
         self.assertIn("Received-SPF: pass", text)
+
+    def test_zz_aggregate_report_reaches_the_rua_mailbox_and_validates(self):
+        # good.test asks for reports at dmarc@example.test, which authorizes
+        # it (good.test._report._dmarc.example.test, RFC 7489 7.1).
+        for i in range(3):
+            self.assertEqual(self.send("bob@good.test", message("<bob@good.test>", "for-report-%d" % i))[0], 250)
+        self.delivered("for-report-2")
+        # dmarc_report_directory = $data_directory/dmarc (postconf has no -x yet)
+        log_file = os.path.join(self.t.postconf("-h", "data_directory").strip(), "dmarc", "current")
+
+        def recorded():
+            if not os.path.exists(log_file):
+                return 0
+            with open(log_file) as f:
+                return sum(1 for line in f if line.split("\t")[2:3] == ["good.test"])
+        wait_for(lambda: recorded() >= 3, timeout=15)
+        self.t.run("dmarc", "send-reports")
+        report = self.t.wait_message("dmarc@example.test", "Report Domain: good.test", timeout=30)
+        msg = email.message_from_bytes(report)
+        self.assertEqual(msg["From"].split("<")[-1].rstrip(">"), "postmaster@example.test")
+        parts = [p for p in msg.walk() if p.get_content_type() == "application/gzip"]
+        self.assertEqual(len(parts), 1)
+        self.assertRegex(parts[0].get_filename(), r"^[^!]+!good\.test!\d+!\d+\.xml\.gz$")
+        xml = gzip.decompress(parts[0].get_payload(decode=True))
+        path = os.path.join(self.t.dir, "report.xml")
+        with open(path, "wb") as f:
+            f.write(xml)
+        xsd = os.path.join(os.path.dirname(__file__), "..", "data", "dmarc", "rua.xsd")
+        check = subprocess.run(["xmllint", "--noout", "--schema", xsd, path], capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stderr)
+        text = xml.decode()
+        self.assertIn("<source_ip>127.0.0.2</source_ip>", text)
+        self.assertIn("<header_from>good.test</header_from>", text)
+        self.assertIn("<p>reject</p>", text)
 
     def test_mynetworks_is_not_checked(self):
         code, _ = self.send("x@spoof.test", message("<x@spoof.test>", "from-inside"), source=("127.0.0.1", 0))
