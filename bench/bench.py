@@ -19,7 +19,7 @@ from lib.common import free_ports, say  # noqa: E402
 from lib.dovecot_instance import Dovecot  # noqa: E402
 from lib.postfix_instance import Postfix  # noqa: E402
 from lib.tern_instance import Tern  # noqa: E402
-from workloads import disk_limit, imap_fetch, rows as rowspec, smtp  # noqa: E402
+from workloads import auth_cost, disk_limit, imap_fetch, rows as rowspec, smtp  # noqa: E402
 import report  # noqa: E402
 
 
@@ -170,9 +170,14 @@ def main():
         servers["dovecot"] = Dovecot(top, ports[1], ports[2])
         servers["dovecot-perf"] = Dovecot(top, ports[3], ports[4], performance=True, name="dovecot-perf")
         servers["tern"] = Tern(top)
+        servers["tern-noauth"] = Tern(top, name="tern-noauth")
+        servers["tern-auth"] = Tern(top, name="tern-auth")
         servers["postfix"].configure(accounts.USERS)
         for name in ("dovecot", "dovecot-perf", "tern"):
             servers[name].configure(accounts.USERS, pw_hash)
+        for name in ("tern-noauth", "tern-auth"):
+            servers[name].configure([smtp.RECIPIENT, "dmarc"], pw_hash)
+        auth_cost.prepare(top, servers["tern-auth"], servers["tern-noauth"])
         results["versions"] = {n: s.version() for n, s in servers.items()}
         results["versions"]["tern_build"] = os.environ.get("TERN_BUILDDIR", "")
         make_mailboxes(os.path.join(args.dir, "seed"), sizes, [servers["dovecot"], servers["tern"]], servers["postfix"])

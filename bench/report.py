@@ -6,7 +6,7 @@ import statistics
 import sys
 
 LABEL = {"postfix": "Postfix", "dovecot": "Dovecot", "dovecot-perf": "Dovecot (performance mode)",
-         "tern": "Tern"}
+         "tern": "Tern", "tern-noauth": "Tern, SPF/DKIM/DMARC off", "tern-auth": "Tern, SPF/DKIM/DMARC on"}
 
 METHOD = """\
 - One command, `bench/run`, installs Postfix and Dovecot from Debian (services kept from
@@ -86,7 +86,7 @@ def table(results, rows):
         if r is None:
             continue
         # A row of Tern alone has no reference column.
-        ref, tern = (row["servers"][0] if len(row["servers"]) > 1 else None), "tern"
+        ref, tern = (row["servers"][0] if len(row["servers"]) > 1 else None), row.get("subject", "tern")
         for i, fig in enumerate(row["figures"]):
             rv = r["values"].get(ref, {}).get(fig["key"], []) if ref else []
             tv = r["values"].get(tern, {}).get(fig["key"], [])

@@ -21,9 +21,8 @@ from lib.measure import Cgroup  # noqa: E402
 
 
 class Tern:
-    name = "tern"
-
-    def __init__(self, top):
+    def __init__(self, top, name="tern"):
+        self.name = name
         tempfile.tempdir = top  # the sandbox is made under the bench directory
         try:
             self.inst = tern_instance.Instance(domain=accounts.DOMAIN)
@@ -34,6 +33,9 @@ class Tern:
         self.imap_port = self.inst.port("imap")
         self.pop3_port = self.inst.port("pop3")
         self.cgroup = None
+
+    def tern_tool(self):
+        return tern_instance.tool("tern")
 
     def version(self):
         try:
@@ -63,7 +65,7 @@ class Tern:
         self.inst.postconf("-e", "imapd_tls_auth_only=no", "pop3d_tls_auth_only=no")
 
     def start(self):
-        self.cgroup = Cgroup("tern-bench-tern")
+        self.cgroup = Cgroup("tern-bench-" + self.name)
         cmd = [tern_instance.tool("tern"), "-c", self.inst.etc, "start"]
         start_daemon(self.cgroup.wrap(cmd), os.path.join(self.dir, "log", "start.log"))
         # Only the ports that start in clear text: a bare connect to a TLS port is logged as a failed handshake.

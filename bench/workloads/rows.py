@@ -3,7 +3,7 @@ runs, against which servers (the reference first), and its target.
 
 A figure's target is a ratio Tern/reference (`ratio`, with `better` saying
 which way is good) or an absolute bound on Tern's own figure (`below`)."""
-from workloads import imap_fetch, imap_idle, logins, pop3, smtp
+from workloads import auth_cost, imap_fetch, imap_idle, logins, pop3, smtp
 
 SIZES = {
     "full": dict(rounds=3, smtp_4k=2000, smtp_100k=1000, fetch=10000, big=100000, idle=500, idle_many=10000,
@@ -39,6 +39,14 @@ def rows(n):
              run=lambda s: smtp.run(s, n["smtp_100k"], 102400),
              figures=[F("msg_s", "msg/s", "higher", ratio=1.5), F("cpu_ms_msg", "ms CPU/msg", "lower")],
              issue="#7"),
+        # Tern alone: the reference is the same Tern with the three checks off.
+        dict(id="smtp_auth_checks",
+             title="SMTP 4 KiB from outside mynetworks, DKIM-signed, sender with SPF and DMARC p=reject: "
+                   "SPF+DKIM+DMARC on vs off (Tern alone)",
+             servers=["tern-noauth", "tern-auth"], subject="tern-auth",
+             run=lambda s: auth_cost.run(s, n["smtp_4k"]),
+             figures=[F("msg_s", "msg/s", "higher", ratio=0.75), F("cpu_ms_msg", "ms CPU/msg", "lower")],
+             issue="#6"),
         # Filled from the three SMTP rows above: the peak of each round.
         dict(id="smtp_pss", title="Total memory (PSS, peak) during the SMTP runs",
              servers=["postfix", "tern"], derived_from=["smtp_4k", "smtp_4k_keep", "smtp_100k"],
