@@ -25,8 +25,9 @@ public:
 };
 
 // Starts a check. done runs once, later, from the loop (never inside
-// check()); it may destroy the Check. Past kMaxElapsed the check is a
-// temperror (RFC 7208 section 4.6.4 asks for an overall time limit).
+// check()); it may destroy the Check. A check still running after 20
+// seconds ends as temperror at its next DNS answer (RFC 7208 section 4.6.4
+// asks for an overall time limit).
 std::unique_ptr<Check> check(dns::Resolver& r, Request req, std::function<void(const Outcome&)> done);
 
 // The explanation used for a fail when the record has no usable exp=
