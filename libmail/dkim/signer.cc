@@ -4,6 +4,7 @@
 
 #include "libmail/core/file_io.h"
 #include "libmail/core/text.h"
+#include "libmail/dkim/from_address.h"
 
 namespace tern::dkim {
 
@@ -58,6 +59,7 @@ Signer::Signer(std::vector<SigningKeyPtr> keys) : keys_(std::move(keys)) {}
 void Signer::header(std::string_view field) {
     const std::string name = to_lower(field_name(field));
     if (std::find(kSignedHeaderNames.begin(), kSignedHeaderNames.end(), name) == kSignedHeaderNames.end()) return;
+    if (name == "from" && from_.empty()) from_ = from_address(field.substr(field.find(':') + 1));
     header_octets_ += field.size();
     if (header_octets_ > kMaxSignedHeaderOctets) {
         overflow_ = true;

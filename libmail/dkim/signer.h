@@ -40,22 +40,30 @@ extern const std::vector<std::string_view> kSignedHeaderNames;
 
 class Signer {
 public:
-    explicit Signer(std::vector<SigningKeyPtr> keys);
+    // The keys may also be given later (set_keys), e.g. once the From
+    // address is known: only finish() needs them.
+    explicit Signer(std::vector<SigningKeyPtr> keys = {});
+    void set_keys(std::vector<SigningKeyPtr> keys) { keys_ = std::move(keys); }
     Signer(const Signer&) = delete;
     Signer& operator=(const Signer&) = delete;
 
     void header(std::string_view field);   // as Verifier::header
     void end_of_headers();
+    // The address of the first From field (see from_address()), for
+    // SigningTable::keys_for; empty when there is none.
+    const std::string& from() const { return from_; }
     void body(std::string_view chunk);     // LF line ends
     void end_of_body();
     // The DKIM-Signature fields, each folded with LF line ends and ending in
-    // LF, in key order, to prepend to the message. Errors: no From field,
-    // the header block over its limit, an OpenSSL failure.
+    // LF, in key order, to prepend to the message; empty without keys.
+    // Errors: no From field, the signed fields over their limit, an
+    // OpenSSL failure.
     [[nodiscard]] Result<std::string> finish(std::time_t now);
 
 private:
     std::vector<SigningKeyPtr> keys_;
     std::vector<std::string> fields_;   // only fields whose names are signed
+    std::string from_;
     std::size_t header_octets_ = 0;
     bool overflow_ = false;
     BodyHasher body_{Canon::Relaxed, std::nullopt};

@@ -17,14 +17,11 @@
 
 #include "libmail/config/config.h"
 #include "libmail/core/result.h"
+#include "libmail/dkim/from_address.h"
 #include "libmail/dkim/signer.h"
 #include "libmail/maps/map.h"
 
 namespace tern::dkim {
-
-// The addr-spec of a From field value ("Name <a@b>" or "a@b"), lower-cased
-// domain; empty when there is none. Only the first mailbox is taken.
-std::string from_address(std::string_view from_value);
 
 class SigningTable {
 public:

@@ -48,8 +48,8 @@ public:
     Verifier& operator=(const Verifier&) = delete;
 
     // One whole header field: name, ':', value with its folded lines, LF line
-    // ends, ending with its LF. Fields past kMaxHeaderBlockOctets in total make
-    // every signature permerror ("header too large").
+    // ends, ending with its LF. A header block over kMaxHeaderBlockOctets is
+    // not verified: results() then holds one permerror ("header too large").
     void header(std::string_view field);
     // Parses the DKIM-Signature fields found (the first max_signatures) and
     // hashes the header fields each one signs; the header block is released.
@@ -63,7 +63,7 @@ public:
     void end_of_body();
 
     // Fetches each key (SELECTOR._domainkey.DOMAIN TXT) and verifies. Call
-    // once, after end_of_headers, before or after end_of_body: lookups then
+    // once (even without signatures: done still runs), after end_of_headers, before or after end_of_body: lookups then
     // overlap the body. done runs once, from base's loop, never inside
     // verify() or end_of_body(), when every key is in and the body has ended.
     // resolver and base must outlive the Verifier.

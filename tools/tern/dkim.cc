@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <functional>
@@ -310,31 +311,23 @@ int cmd_sign(const Options& o) {
     }
     UniqueFd fd = path == "-" ? spool_stdin() : open_message(path);
 
-    std::unique_ptr<dkim::Signer> signer;
-    std::vector<std::string> held;  // fields before the signer exists (table mode picks keys by From)
-    std::string from;
-    auto start = [&] {
-        if (from_table) {
-            if (from.empty()) throw std::runtime_error("no From address to choose keys by");
-            auto k = table->keys_for(from);
-            if (!k) throw std::runtime_error(k.error().message);
-            if (k->empty()) throw std::runtime_error("no DKIM key configured for " + from);
-            keys = std::move(*k);
-        }
-        signer = std::make_unique<dkim::Signer>(keys);
-        for (const auto& f : held) signer->header(f);
-        signer->end_of_headers();
-    };
-    MessageSplitter split({[&](std::string_view f) {
-                               if (from.empty() && iequals(dkim::field_name(f), "from"))
-                                   from = dkim::from_address(f.substr(f.find(':') + 1));
-                               if (held.size() < 10000) held.emplace_back(f);
+    dkim::Signer signer(keys);
+    MessageSplitter split({[&](std::string_view f) { signer.header(f); },
+                           [&] {
+                               signer.end_of_headers();
+                               if (!from_table) return;
+                               // As in the message path: the keys follow the From address.
+                               if (signer.from().empty()) throw std::runtime_error("no From address to choose keys by");
+                               auto k = table->keys_for(signer.from());
+                               if (!k) throw std::runtime_error(k.error().message);
+                               if (k->empty()) throw std::runtime_error("no DKIM key configured for " + signer.from());
+                               signer.set_keys(std::move(*k));
                            },
-                           start, [&](std::string_view b) { signer->body(b); }});
+                           [&](std::string_view b) { signer.body(b); }});
     read_chunks(fd.get(), [&](std::string_view c) { split.feed(c); });
     split.finish();
-    signer->end_of_body();
-    auto fields = signer->finish(std::time(nullptr));
+    signer.end_of_body();
+    auto fields = signer.finish(std::time(nullptr));
     if (!fields) throw std::runtime_error(fields.error().message);
     std::string out = *fields;
     if (split.saw_crlf()) {

@@ -145,3 +145,20 @@ TEST_CASE("signer: refusals", "[dkim][signer]") {
     REQUIRE_FALSE(junk);
     CHECK(junk.error().message.find("not a PEM private key") != std::string::npos);
 }
+
+TEST_CASE("signer: keys chosen after the headers, by the From address", "[dkim][signer]") {
+    Keys k;
+    Signer s;
+    dkimtest::feed(s, kMessage);
+    CHECK(s.from() == "alice@example.com");
+    auto none = s.finish(1796619600);
+    REQUIRE(none);
+    CHECK(none->empty());
+    s.set_keys(k.keys);
+    auto fields = s.finish(1796619600);
+    REQUIRE(fields);
+    auto r = verify(k.zone, *fields + kMessage);
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].status == Status::Pass);
+    CHECK(r[1].status == Status::Pass);
+}

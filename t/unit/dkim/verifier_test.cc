@@ -74,6 +74,13 @@ struct Fixture {
     }
 };
 
+std::string test_big_header() {
+    std::string msg = dkimtest::kRfc8463Message;
+    std::string filler;
+    for (int i = 0; i < 2000; ++i) filler += "X-Filler: " + std::string(600, 'f') + "\n";
+    return filler + msg;
+}
+
 std::string replace(std::string s, std::string_view from, std::string_view to) {
     const auto p = s.find(from);
     REQUIRE(p != std::string::npos);
@@ -185,6 +192,15 @@ TEST_CASE("verifier: malformed and surplus signatures", "[dkim][verifier]") {
     CHECK_FALSE(done);
     run_until(f.base.get(), done);
     CHECK(done);
+}
+
+TEST_CASE("verifier: a header block over the limit is one permerror", "[dkim][verifier]") {
+    Fixture f;
+    std::string msg = test_big_header();
+    auto r = f.verify(msg);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].status == Status::PermError);
+    CHECK(r[0].reason == "header too large");
 }
 
 namespace {
