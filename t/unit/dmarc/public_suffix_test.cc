@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "libmail/dmarc/public_suffix.h"
+#include "t/unit/temp_dir.h"
 
 using namespace tern::dmarc;
 
@@ -75,6 +76,14 @@ TEST_CASE("bad lines are reported as FILE:LINE", "[dmarc][psl]") {
     auto psl = PublicSuffixList::parse(c.text, "list");
     REQUIRE_FALSE(psl);
     CHECK(psl.error().message == c.error);
+}
+
+TEST_CASE("a list file over the size limit is refused", "[dmarc][psl]") {
+    tern::test::TempDir dir;
+    const std::string path = dir.write("big.dat", std::string(kMaxPublicSuffixFileOctets + 1, '\n'));
+    auto psl = PublicSuffixList::load(path);
+    REQUIRE_FALSE(psl);
+    CHECK(psl.error().message == path + ": file is larger than 8388608 bytes");
 }
 
 TEST_CASE("a missing list file is an error naming it", "[dmarc][psl]") {
