@@ -2,6 +2,7 @@
 
 #include "libmail/core/file_io.h"
 #include "libmail/core/text.h"
+#include "libmail/dmarc/punycode.h"
 
 namespace tern::dmarc {
 
@@ -20,6 +21,26 @@ std::string normalize_domain(std::string_view d) {
     if (label == 0) return {};
     return to_lower(d);
 }
+
+namespace {
+
+// The name with every non-ASCII label as its A-label; nullopt when it is all
+// ASCII already or a label cannot be converted.
+std::optional<std::string> alabel_name(std::string_view name) {
+    bool ascii = true;
+    for (char c : name) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) return std::nullopt;
+    std::string out;
+    for (std::string_view label : split_any(name, ".")) {
+        auto a = to_alabel(label);
+        if (!a) return std::nullopt;
+        if (!out.empty()) out += '.';
+        out += *a;
+    }
+    return out;
+}
+
+}  // namespace
 
 Result<PublicSuffixList> PublicSuffixList::load(const std::string& path) {
     auto text = read_file(path, kMaxPublicSuffixFileOctets);
@@ -56,7 +77,10 @@ Result<PublicSuffixList> PublicSuffixList::parse(std::string_view text, std::str
         std::string rule = normalize_domain(line);
         if (rule.empty() || line.back() == '.') return bad("malformed rule \"" + printable(line) + "\"");
         if (exception && rule.find('.') == std::string::npos) return bad("exception rule with one label");
-        (exception ? psl.exceptions_ : wildcard ? psl.wildcards_ : psl.rules_).insert(std::move(rule));
+        auto& set = exception ? psl.exceptions_ : wildcard ? psl.wildcards_ : psl.rules_;
+        // UTF-8 rules also match the A-label form that DNS names in mail use.
+        if (auto a = alabel_name(rule)) set.insert(std::move(*a));
+        set.insert(std::move(rule));
     }
     return psl;
 }

@@ -3,8 +3,8 @@
 // the Organizational Domain of RFC 7489 3.2 built on it. Rules, "*." wildcards
 // and "!" exceptions; the ICANN and private sections alike, as DMARC
 // implementations use it. Lookup is a few hash probes per label.
-// Names are compared in lower-case ASCII: rules written in UTF-8 (IDN) only
-// match names given in UTF-8 (no IDNA conversion here).
+// Names are compared lower-cased (ASCII); a rule written in UTF-8 (IDN) is
+// stored in UTF-8 and as its Punycode A-label, so "xn--" names match too.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
 #include "libmail/dmarc/record.h"
 
 #include <cctype>
+#include <cstdint>
 
 #include "libmail/core/text.h"
 
@@ -44,7 +45,7 @@ std::optional<ReportUri> parse_uri(std::string_view s) {
             if (mult != 1) size.remove_suffix(1);
         }
         auto n = parse_number<std::uint64_t>(size);
-        if (!n || size.size() > 12) return std::nullopt;
+        if (!n || *n > UINT64_MAX / mult) return std::nullopt;
         out.max_size = *n * mult;
         if (out.max_size == 0) return std::nullopt;
     }

@@ -2,12 +2,13 @@
 // _dmarc TXT record (network input); 1: a received aggregate report (XML,
 // gzip, zip or email: tern dmarc report); 2: a line of the evaluation log
 // (disk input), which must survive format/parse; 3: a Public Suffix List file
-// and lookups in it.
+// and lookups in it; 4: the Punycode encoder its UTF-8 rules go through.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "libmail/dmarc/public_suffix.h"
+#include "libmail/dmarc/punycode.h"
 #include "libmail/dmarc/record.h"
 #include "libmail/dmarc/report_log.h"
 #include "libmail/dmarc/report_parse.h"
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace tern::dmarc;
     if (size == 0) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
         case 0: {
             auto r = parse_record(text);
             if (r) {
@@ -52,6 +53,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     const std::string suffix = psl->public_suffix(d);
                     if (!org.empty() && org.size() < suffix.size()) __builtin_trap();
                 }
+            }
+            break;
+        }
+        case 4: {
+            if (auto a = to_alabel(text)) {
+                if (a->size() > 63 && *a != text) __builtin_trap();
+                bool ascii = true;
+                for (char c : *a) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+                if (!ascii || (*a != text && !a->starts_with("xn--"))) __builtin_trap();
             }
             break;
         }

@@ -6,6 +6,7 @@ import os
 import subprocess
 import tempfile
 import unittest
+import zipfile
 
 from tern_instance import tool
 
@@ -85,6 +86,28 @@ class DmarcReportCli(unittest.TestCase):
             self.assertTrue(err[4].startswith("tern: open %s: No such file" % missing), err[4])
             self.assertTrue(p.stdout.startswith("report 13587194672836452417 from google.com"))
             self.assertNotIn("root:", p.stdout + p.stderr)
+
+    def test_zip_limits(self):
+        with tempfile.TemporaryDirectory() as d:
+            bomb = os.path.join(d, "bomb.zip")
+            with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("report.xml", b"<" + b" " * (65 << 20))
+            many = os.path.join(d, "many.zip")
+            with zipfile.ZipFile(many, "w") as z:
+                for i in range(17):
+                    z.writestr("r%d.xml" % i, "<feedback/>")
+            empty = os.path.join(d, "empty.zip")
+            with zipfile.ZipFile(empty, "w") as z:
+                z.writestr("readme.txt", "no report")
+                z.writestr("other.txt", "none either")
+            p = tern(bomb, many, empty)
+            self.assertEqual(p.returncode, 1)
+            self.assertEqual(p.stderr.splitlines(), [
+                "tern: %s: zip: report.xml over 64 MiB" % bomb,
+                "tern: %s: zip: more than 16 entries" % many,
+                "tern: %s: zip: no .xml entry" % empty,
+            ])
+            self.assertEqual(p.stdout, "")
 
     def test_usage(self):
         p = subprocess.run([tool("tern"), "dmarc"], capture_output=True, text=True, timeout=60)

@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "libmail/dmarc/public_suffix.h"
+#include "libmail/dmarc/punycode.h"
+#include "t/unit/temp_dir.h"
 
 using namespace tern::dmarc;
 
@@ -52,6 +54,20 @@ TEST_CASE("rules, wildcards and exceptions of a small list", "[dmarc][psl]") {
     CHECK(psl->organizational_domain(c.domain) == c.org);
 }
 
+TEST_CASE("Punycode A-labels of UTF-8 labels (RFC 3492)", "[dmarc][psl]") {
+    CHECK(to_alabel("公司") == "xn--55qx5d");
+    CHECK(to_alabel("中国") == "xn--fiqs8s");
+    CHECK(to_alabel("食狮") == "xn--85x722f");
+    CHECK(to_alabel("bücher") == "xn--bcher-kva");
+    CHECK(to_alabel("example") == "example");
+    CHECK_FALSE(to_alabel("\xff\xfe"));
+    CHECK_FALSE(to_alabel("\xed\xa0\x80"));  // a surrogate
+    auto psl = PublicSuffixList::parse("cn\n公司.cn\n*.中国\n", "idn");
+    REQUIRE(psl);
+    CHECK(psl->organizational_domain("a.b.xn--55qx5d.cn") == "b.xn--55qx5d.cn");
+    CHECK(psl->organizational_domain("a.b.c.xn--fiqs8s") == "b.c.xn--fiqs8s");
+}
+
 TEST_CASE("invalid names have no suffix", "[dmarc][psl]") {
     auto psl = PublicSuffixList::parse(kSmallList, "small");
     REQUIRE(psl);
@@ -75,6 +91,14 @@ TEST_CASE("bad lines are reported as FILE:LINE", "[dmarc][psl]") {
     auto psl = PublicSuffixList::parse(c.text, "list");
     REQUIRE_FALSE(psl);
     CHECK(psl.error().message == c.error);
+}
+
+TEST_CASE("a list file over the size limit is refused", "[dmarc][psl]") {
+    tern::test::TempDir dir;
+    const std::string path = dir.write("big.dat", std::string(kMaxPublicSuffixFileOctets + 1, '\n'));
+    auto psl = PublicSuffixList::load(path);
+    REQUIRE_FALSE(psl);
+    CHECK(psl.error().message == path + ": file is larger than 8388608 bytes");
 }
 
 TEST_CASE("a missing list file is an error naming it", "[dmarc][psl]") {
@@ -125,6 +149,12 @@ TEST_CASE("publicsuffix.org test vectors on Debian's list", "[dmarc][psl]") {
         {"食狮.com.cn", "食狮.com.cn"}, {"食狮.公司.cn", "食狮.公司.cn"}, {"www.食狮.公司.cn", "食狮.公司.cn"},
         {"shishi.公司.cn", "shishi.公司.cn"}, {"公司.cn", ""}, {"食狮.中国", "食狮.中国"},
         {"www.食狮.中国", "食狮.中国"}, {"shishi.中国", "shishi.中国"}, {"中国", ""},
+        // The same as A-labels (Punycode).
+        {"xn--85x722f.com.cn", "xn--85x722f.com.cn"}, {"xn--85x722f.xn--55qx5d.cn", "xn--85x722f.xn--55qx5d.cn"},
+        {"www.xn--85x722f.xn--55qx5d.cn", "xn--85x722f.xn--55qx5d.cn"}, {"shishi.xn--55qx5d.cn", "shishi.xn--55qx5d.cn"},
+        {"xn--55qx5d.cn", ""}, {"xn--85x722f.xn--fiqs8s", "xn--85x722f.xn--fiqs8s"},
+        {"www.xn--85x722f.xn--fiqs8s", "xn--85x722f.xn--fiqs8s"}, {"shishi.xn--fiqs8s", "shishi.xn--fiqs8s"},
+        {"xn--fiqs8s", ""},
     }));
     CAPTURE(c.domain);
     auto r = psl->registrable_domain(c.domain);

@@ -94,7 +94,7 @@ TEST_CASE("bad values of optional tags take the defaults, unknown tags are ignor
 }
 
 TEST_CASE("rua URIs: size suffixes, invalid URIs dropped, a cap on their number", "[dmarc][record]") {
-    auto r = parse_record("v=DMARC1; p=none; rua=mailto:a@x.example!1k, bad uri ,mailto:b@x.example!5t,mailto:c@x!0,mailto:d@x!12q");
+    auto r = parse_record("v=DMARC1; p=none; rua=mailto:a@x.example!1k, bad uri ,mailto:b@x.example!5t,mailto:c@x!0,mailto:d@x!12q,mailto:e@x!99999999999999t");
     REQUIRE(r);
     REQUIRE(r->rua.size() == 2);
     CHECK(r->rua[0].max_size == 1024);

@@ -2,6 +2,9 @@
 // with precise errors, batching into the shared file, and a rename (report
 // run) between two flushes.
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "libmail/core/file_io.h"
@@ -164,4 +167,45 @@ TEST_CASE("a write failure keeps the lines buffered", "[dmarc][report_log]") {
     log.add(sample());
     CHECK_FALSE(log.flush());
     CHECK(log.buffered_octets() == format_entry(sample()).size());
+}
+
+TEST_CASE("several processes append at once while the file is renamed: no line lost or torn",
+          "[dmarc][report_log]") {
+    test::TempDir dir;
+    constexpr int kChildren = 4, kEach = 400;
+    std::vector<pid_t> kids;
+    for (int c = 0; c < kChildren; ++c) {
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            {
+                ReportLog log(dir.path());
+                for (int i = 0; i < kEach; ++i) {
+                    log.add(sample(c * kEach + i));
+                    if (i % 7 == 0 && !log.flush()) ::_exit(3);
+                }
+            }
+            ::_exit(0);
+        }
+        kids.push_back(pid);
+    }
+    // Rotate as a report run would, while the children write.
+    for (int n = 0; n < 20; ++n) {
+        std::error_code ec;
+        std::filesystem::rename(current_log_path(dir.path()), dir.path() + "/batch." + std::to_string(n), ec);
+        ::usleep(2000);
+    }
+    for (pid_t pid : kids) {
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    std::size_t entries = 0;
+    for (const auto& de : std::filesystem::directory_iterator(dir.path())) {
+        auto parsed = parse_log(*read_file(de.path().string(), 16 << 20), de.path().string());
+        CHECK(parsed.errors.empty());
+        entries += parsed.entries.size();
+    }
+    CHECK(entries == kChildren * kEach);
 }

@@ -2,9 +2,11 @@
 // verification against zone data) and the report run over the evaluation
 // log: reports queued, files consumed, kept when queueing fails.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 
 #include "libmail/dmarc/report_parse.h"
+#include "libmail/mime/transfer_decode.h"
 #include "libmail/dmarc/report_send.h"
 #include "libmail/event/event_ptrs.h"
 #include "t/unit/temp_dir.h"
@@ -71,6 +73,11 @@ Entry entry(const std::string& domain, const std::string& rua, std::int64_t t, c
     e.spf_result = "pass";
     e.spf_aligned = true;
     return e;
+}
+
+std::string srcdir() {
+    if (const char* d = std::getenv("TERN_SRCDIR"); d && *d) return d;
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path().string();
 }
 
 struct Queued {
@@ -143,6 +150,15 @@ TEST_CASE("a report run queues one report per policy domain and consumes the log
     CHECK(r.end == 86400);
     REQUIRE(r.rows.size() == 2);
     CHECK(r.rows[0].count + r.rows[1].count == 3);
+    // The attachment is the report XML, valid against the appendix C schema.
+    const std::string& msg = queued[0].content;
+    const auto start = msg.find("\r\n\r\n", msg.find("Content-Disposition: attachment")) + 4;
+    const auto end = msg.find("--=_tern_dmarc_", start);
+    auto xml = gunzip(mime::decode_base64(msg.substr(start, end - start)), 1 << 20);
+    REQUIRE(xml);
+    const std::string file = f.dir.write("sent.xml", *xml);
+    const std::string xsd = srcdir() + "/t/data/dmarc/rua.xsd";
+    CHECK(std::system(("xmllint --noout --schema '" + xsd + "' '" + file + "' 2>/dev/null").c_str()) == 0);
     // Everything consumed: nothing left to send twice.
     for (const auto& de : std::filesystem::directory_iterator(dmarc_dir))
         FAIL("left behind: " << de.path().string());
