@@ -7,7 +7,6 @@
 #pragma once
 
 #include <ctime>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +34,8 @@ public:
 
 private:
     dkim::SigningTable& table_;
-    std::vector<std::string> held_;     // header fields until the From address is known
-    std::unique_ptr<dkim::Signer> signer_;
-    std::vector<dkim::SigningKeyPtr> keys_;
+    dkim::Signer signer_;                  // its keys come once the From address is known
+    std::vector<dkim::SigningKeyPtr> keys_;  // empty: this message is not signed
     std::string error_;
 };
 
