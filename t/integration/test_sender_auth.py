@@ -241,6 +241,34 @@ none.test.            TXT "v=spf1 ?all"
         self.assertNotIn("Authentication-Results: " + self.authserv, self.delivered("from-inside"))
 
 
+class SpfPolicy(unittest.TestCase):
+    """spf_*_action: with an action other than ignore, the reply to MAIL FROM
+    waits for SPF and refuses by the result (RFC 7372 codes)."""
+
+    def test_fail_rejects_softfail_defers_pass_goes_on(self):
+        t = Instance()
+        try:
+            t.add_user(RCPT, "secret-pw-1")
+            t.postconf("-e", "mynetworks=127.0.0.1/32", "spf_fail_action=reject", "spf_softfail_action=defer")
+            t.write_zone('fail.test. TXT "v=spf1 -all"\n'
+                         'soft.test. TXT "v=spf1 ~all"\n'
+                         'pass.test. TXT "v=spf1 ip4:127.0.0.2 -all"\n'
+                         'exp.test. TXT "v=spf1 -all exp=why.exp.test"\n'
+                         'why.exp.test. TXT "%{i} may not send for %{d}"\n')
+            t.start()
+            with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30, source_address=OUTSIDE) as s:
+                s.ehlo("client.outside.test")
+                self.assertEqual(s.mail("a@fail.test"), (550, b"5.7.23 SPF fail: 127.0.0.2 is not allowed to send mail "
+                                                              b"for fail.test"))
+                self.assertEqual(s.mail("a@exp.test"), (550, b"5.7.23 SPF fail: 127.0.0.2 may not send for exp.test"))
+                self.assertEqual(s.mail("a@soft.test")[0], 451)
+                self.assertEqual(s.mail("a@pass.test"), (250, b"2.1.0 Ok"))
+            self.assertIn("NOQUEUE: reject: MAIL from unknown[127.0.0.2]: 550 5.7.23 SPF fail", t.log())
+        finally:
+            t.stop()
+            t.cleanup()
+
+
 @unittest.skipUnless(HAVE_DKIMPY, "python3-dkim is not installed")
 class Signing(unittest.TestCase):
     """Mail from a logged-in user is signed by smtpd with the key tern dkim
