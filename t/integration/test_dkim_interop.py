@@ -231,6 +231,14 @@ class DkimInterop(unittest.TestCase):
     def test_keygen_writes_key_and_record(self):
         key = os.path.join(self.conf, "dkim", "example.com", "r1.key")
         self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        if os.geteuid() == 0:
+            import pwd
+            try:
+                owner = pwd.getpwnam("tern")  # mail_owner's default
+            except KeyError:
+                owner = None
+            if owner is not None:  # smtpd and pickup sign as mail_owner: it must read the key
+                self.assertEqual(os.stat(key).st_uid, owner.pw_uid)
         out = self.keygen_out["r1"]
         self.assertTrue(out.startswith('r1._domainkey.example.com. IN TXT ( "v=DKIM1; k=rsa; "'), out)
         for s in out.split('"')[1::2]:
