@@ -27,13 +27,13 @@
 #include "libmail/dkim/verifier.h"
 #include "libmail/dns/resolver.h"
 #include "libmail/event/event_ptrs.h"
+#include "tools/tern/message_input.h"
 #include "tools/tern/tern.h"
 
 namespace tern::cli {
 
 namespace {
 
-constexpr std::size_t kReadChunkOctets = 64 * 1024;
 constexpr std::size_t kMaxSpoolOctets = 1024 * 1024 * 1024;  // a message on stdin for `sign`
 
 int usage() {
@@ -48,103 +48,6 @@ config::Config load_config(const Options& o) {
     auto cfg = config::Config::load(o.config_dir);
     if (!cfg) throw std::runtime_error(cfg.error().message);
     return std::move(*cfg);
-}
-
-// Cuts a message into header fields and body chunks for a Verifier or
-// Signer, turning CRLF into LF (the queue convention) across chunk edges.
-class MessageSplitter {
-public:
-    struct Sink {
-        std::function<void(std::string_view)> header;
-        std::function<void()> end_of_headers;
-        std::function<void(std::string_view)> body;
-    };
-    explicit MessageSplitter(Sink sink) : sink_(std::move(sink)) {}
-
-    void feed(std::string_view raw) {
-        std::string data;
-        data.reserve(raw.size() + 1);
-        if (cr_pending_) data += '\r';
-        cr_pending_ = false;
-        data += raw;
-        if (!data.empty() && data.back() == '\r') {
-            cr_pending_ = true;
-            data.pop_back();
-        }
-        std::string lf;
-        lf.reserve(data.size());
-        for (std::size_t i = 0; i < data.size(); ++i) {
-            if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n') {
-                saw_crlf_ = true;
-                continue;
-            }
-            lf += data[i];
-        }
-        take(lf);
-    }
-
-    void finish() {
-        if (cr_pending_) take("\r");
-        cr_pending_ = false;
-        if (in_headers_) {
-            if (!field_.empty()) sink_.header(field_);
-            sink_.end_of_headers();
-            in_headers_ = false;
-        }
-    }
-    bool saw_crlf() const { return saw_crlf_; }
-
-private:
-    void take(std::string_view s) {
-        std::size_t i = 0;
-        while (in_headers_ && i < s.size()) {
-            const char c = s[i];
-            if (at_line_start_ && field_.empty() && c == '\n') {
-                // The empty line: headers end.
-                sink_.end_of_headers();
-                in_headers_ = false;
-                ++i;
-                break;
-            }
-            if (at_line_start_ && !field_.empty() && c != ' ' && c != '\t') {
-                sink_.header(field_);  // the next line is not a continuation
-                field_.clear();
-                continue;  // re-examine c as the start of a new field
-            }
-            if (field_.size() >= kMaxFieldOctets) throw std::runtime_error("header field too long");
-            field_ += c;
-            at_line_start_ = c == '\n';
-            ++i;
-        }
-        if (!in_headers_ && i < s.size()) sink_.body(s.substr(i));
-    }
-
-    static constexpr std::size_t kMaxFieldOctets = dkim::kMaxHeaderBlockOctets;
-    Sink sink_;
-    std::string field_;
-    bool in_headers_ = true;
-    bool at_line_start_ = true;
-    bool cr_pending_ = false;
-    bool saw_crlf_ = false;
-};
-
-UniqueFd open_message(const std::string& path) {
-    if (path == "-") return UniqueFd(::dup(0));
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw std::runtime_error(sys_error("open", path).message);
-    return fd;
-}
-
-// Reads fd to its end in chunks, handing each to f.
-void read_chunks(int fd, const std::function<void(std::string_view)>& f) {
-    std::string buf(kReadChunkOctets, '\0');
-    for (;;) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::runtime_error(sys_error("read").message);
-        if (n == 0) return;
-        f(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-    }
 }
 
 int cmd_keygen(const Options& o) {
@@ -242,7 +145,8 @@ int cmd_verify(const Options& o) {
                                // Lookups start now and overlap reading the body.
                                v.verify(base.get(), **resolver, [&] { done = true; });
                            },
-                           [&](std::string_view b) { v.body(b); }});
+                           [&](std::string_view b) { v.body(b); }},
+                          dkim::kMaxHeaderBlockOctets);
     const UniqueFd fd = open_message(path);
     read_chunks(fd.get(), [&](std::string_view c) { split.feed(c); });
     split.finish();
@@ -323,7 +227,8 @@ int cmd_sign(const Options& o) {
                                if (k->empty()) throw std::runtime_error("no DKIM key configured for " + signer.from());
                                signer.set_keys(std::move(*k));
                            },
-                           [&](std::string_view b) { signer.body(b); }});
+                           [&](std::string_view b) { signer.body(b); }},
+                          dkim::kMaxHeaderBlockOctets);
     read_chunks(fd.get(), [&](std::string_view c) { split.feed(c); });
     split.finish();
     signer.end_of_body();
