@@ -138,6 +138,32 @@ def disk_section(results):
     return out + [""]
 
 
+def where_cpu_goes(p):
+    """One paragraph: the CPU per message split into processes, and into
+    kernel and user space, from the profile's tables."""
+    per = p["cpu_us_msg"]
+    procs = ", ".join("%s %s µs" % (what, fmt(per * pct / 100.0)) for pct, what in p["by_process"])
+    kernel = sum(pct for pct, what in p.get("by_object", []) if "[kernel.kallsyms]" in what)
+    kinds = {"disk and file system": ("iowrite", "jbd2", "ext4", "blk_", "find_get_block", "recently_deleted",
+                                      "filemap", "copy_page", "lookup"),
+             "scheduling": ("finish_task_switch", "schedule", "_raw_spin_unlock_irqrestore"),
+             "network": ("tcp_", "sock_", "unix_", "handle_softirqs", "skb")}
+    found = {}
+    for pct, what in p.get("by_symbol", []):
+        if "[kernel.kallsyms]" not in what:
+            continue
+        for kind, marks in kinds.items():
+            if any(m in what for m in marks):
+                found[kind] = found.get(kind, 0.0) + pct
+                break
+    named = ", ".join("%s %.0f%%" % kv for kv in sorted(found.items(), key=lambda kv: -kv[1]))
+    text = ("Where the CPU goes per message: %s µs in all; by process %s. About %.0f%% of it is in the kernel"
+            % (fmt(per), procs, kernel))
+    if named:
+        text += " (the largest named functions: %s of all samples)" % named
+    return text + ", the rest in Tern's own code, libc and libevent."
+
+
 def profile_section(results):
     profs = results.get("profiles")
     if not profs:
@@ -155,6 +181,7 @@ def profile_section(results):
             continue
         out.append("%d messages, %s µs of Tern CPU per message (whole cgroup)." % (
             p["messages"], fmt(p["cpu_us_msg"])))
+        out += ["", where_cpu_goes(p)]
         out += ["", "| share of Tern's samples | process |", "|---|---|"]
         out += ["| %.1f%% | %s |" % (pct, what) for pct, what in p["by_process"]]
         out += ["", "| share | process, object |", "|---|---|"]
