@@ -1,5 +1,6 @@
 #include "libmail/dmarc/evaluate.h"
 
+#include <cctype>
 #include <random>
 
 #include "libmail/core/text.h"
@@ -24,6 +25,18 @@ std::string_view to_string(Disposition d) {
         case Disposition::Reject: return "reject";
     }
     return "none";
+}
+
+std::string authentication_results_clause(const Outcome& o) {
+    std::string out = "dmarc=" + std::string(to_string(o.result));
+    if (o.record)
+        out += " (p=" + std::string(to_string(o.policy)) + " dis=" + std::string(to_string(o.disposition)) + ")";
+    // header.from is a domain: only characters a domain may hold, so the header stays well-formed.
+    bool plain = !o.from_domain.empty();
+    for (char c : o.from_domain)
+        plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_');
+    if (plain) out += " header.from=" + o.from_domain;
+    return out;
 }
 
 Percent default_percent() {

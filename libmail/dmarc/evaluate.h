@@ -93,6 +93,11 @@ using Percent = std::function<int()>;
 [[nodiscard]] Outcome evaluate(const Input& in, const Found& found, const PublicSuffixList& psl,
                                const Percent& percent);
 
+// The DMARC clause of an Authentication-Results header (RFC 8601 2.7,
+// RFC 7489 11.2), as OpenDMARC writes it:
+// "dmarc=fail (p=reject dis=quarantine) header.from=example.com".
+[[nodiscard]] std::string authentication_results_clause(const Outcome& o);
+
 [[nodiscard]] std::string_view to_string(DmarcResult r);
 [[nodiscard]] std::string_view to_string(Disposition d);
 

@@ -260,9 +260,22 @@ std::vector<Destination> mailto_destinations(std::string_view rua) {
         item = trim(item);
         std::uint64_t max = 0;
         if (auto bang = item.rfind('!'); bang != std::string_view::npos) {
-            auto n = parse_number<std::uint64_t>(item.substr(bang + 1));
-            if (!n) continue;
-            max = *n;
+            // Entry::rua holds octets; a k/m/g/t suffix (record syntax) is read too.
+            std::string_view size = item.substr(bang + 1);
+            unsigned shift = 0;
+            if (!size.empty()) {
+                switch (size.back() | 0x20) {
+                    case 'k': shift = 10; break;
+                    case 'm': shift = 20; break;
+                    case 'g': shift = 30; break;
+                    case 't': shift = 40; break;
+                    default: break;
+                }
+                if (shift) size.remove_suffix(1);
+            }
+            auto n = parse_number<std::uint64_t>(size);
+            if (!n || *n > (UINT64_MAX >> shift)) continue;
+            max = *n << shift;
             item = item.substr(0, bang);
         }
         if (!istarts_with(item, "mailto:")) continue;

@@ -151,3 +151,14 @@ TEST_CASE("no From domain or several different ones: permerror (RFC 7489 6.6.1)"
     in.from_domains = {"example.com", "EXAMPLE.com"};
     CHECK(evaluate(in, found, psl(), fixed(0)).result == DmarcResult::Pass);
 }
+
+TEST_CASE("the Authentication-Results clause", "[dmarc][evaluate]") {
+    auto fail = evaluate(message("example.com", "fail", "x.org"), record_at("example.com", "v=DMARC1; p=reject; pct=0"),
+                         psl(), fixed(50));
+    CHECK(authentication_results_clause(fail) == "dmarc=fail (p=reject dis=quarantine) header.from=example.com");
+    auto none = evaluate(message("example.com", "pass", "example.com"), Found{}, psl(), fixed(0));
+    CHECK(authentication_results_clause(none) == "dmarc=none header.from=example.com");
+    Input two = message("example.com", "pass", "example.com");
+    two.from_domains.push_back("other.org");
+    CHECK(authentication_results_clause(evaluate(two, Found{}, psl(), fixed(0))) == "dmarc=permerror");
+}

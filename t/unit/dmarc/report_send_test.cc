@@ -97,6 +97,10 @@ TEST_CASE("mailto destinations: other schemes, bad addresses and sizes", "[dmarc
     CHECK(d[1].address == "a+b@Example.NET");
     CHECK(d[1].domain == "example.net");
     CHECK(d[1].max_size == 0);
+    auto m = mailto_destinations("mailto:a@example.com!10m, mailto:b@example.com!2K");
+    REQUIRE(m.size() == 2);
+    CHECK(m[0].max_size == 10u << 20);
+    CHECK(m[1].max_size == 2048);
 }
 
 TEST_CASE("external destinations must publish <policy>._report._dmarc.<dest>", "[dmarc][report_send]") {
