@@ -16,7 +16,7 @@ inline constexpr ParamSpec kDmarcQuarantineAction{"dmarc_quarantine_action", Par
 inline constexpr ParamSpec kAuthservId{"authserv_id", ParamType::String, "$myhostname", 0, 0,
     "The name smtpd writes into Authentication-Results (RFC 8601); incoming Authentication-Results fields that claim it are removed."};
 inline constexpr ParamSpec kDmarcPermerrorAction{"dmarc_permerror_action", ParamType::String, "ignore", 0, 0,
-    "What smtpd does when DMARC cannot be evaluated because the From header has no domain or several different ones (RFC 7489 6.6.1): reject or ignore."};
+    "What smtpd does when DMARC cannot be evaluated because the From header has no domain or several different ones (RFC 7489 6.6.1): reject, junk, hold or ignore."};
 inline constexpr ParamSpec kDmarcPublicSuffixList{"dmarc_public_suffix_list", ParamType::String,
     "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0,
     "The Public Suffix List file (Debian package publicsuffix) that gives organizational domains for DMARC alignment."};
