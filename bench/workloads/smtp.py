@@ -22,10 +22,9 @@ def run(server, count, size, sessions=10, keep_open=False, timeout=600, stall=30
     """message_file: send that file (smtp-source -F) instead of a generated message."""
     new = os.path.join(server.maildir(RECIPIENT), "new")
     before = count_files(new)
-    cmd = ["smtp-source", "-s", str(sessions), "-m", str(count), "-l", str(size),
+    cmd = ["smtp-source", "-s", str(sessions), "-m", str(count),
            "-f", sender, "-t", accounts.address(RECIPIENT), "-M", "client.example.org"]
-    if message_file:
-        cmd += ["-F", message_file]
+    cmd += ["-F", message_file] if message_file else ["-l", str(size)]
     if keep_open:
         cmd.append("-d")
     cmd.append("127.0.0.1:%d" % server.smtp_port)

@@ -1,9 +1,37 @@
 #include "libmail/dkim/key_record.h"
 
+#include <mutex>
+#include <unordered_map>
+
 #include "libmail/core/text.h"
 #include "libmail/dkim/tag_list.h"
 
 namespace tern::dkim {
+
+namespace {
+
+// Decoding a key is the dearest step of a verification after the signature
+// itself (OpenSSL 3 looks up decoders each time); mail from one sender
+// carries the same key over and over, so decoded keys are kept.
+constexpr std::size_t kMaxCachedKeys = 256;
+
+Result<PkeyPtr> cached_public_key(KeyType type, const std::string& der) {
+    static std::mutex lock;
+    static std::unordered_map<std::string, PkeyPtr> cache;
+    const std::string id = std::string(1, type == KeyType::Rsa ? 'r' : 'e') + der;
+    {
+        std::lock_guard<std::mutex> g(lock);
+        if (auto it = cache.find(id); it != cache.end()) return it->second;
+    }
+    auto key = public_key_from_der(type, der);
+    if (!key) return key.error();
+    std::lock_guard<std::mutex> g(lock);
+    if (cache.size() >= kMaxCachedKeys) cache.clear();
+    cache.emplace(id, *key);
+    return key;
+}
+
+}  // namespace
 
 Result<KeyRecord> parse_key_record(std::string_view txt) {
     if (txt.size() > kMaxKeyRecordOctets) return Error("key record too long");
@@ -50,7 +78,7 @@ Result<KeyRecord> parse_key_record(std::string_view txt) {
     }
     auto der = base64_decode(p64);
     if (!der) return Error("key record p= is not base64");
-    auto key = public_key_from_der(rec.type, *der);
+    auto key = cached_public_key(rec.type, *der);
     if (!key) return Error("key record p=: " + key.error().message);
     rec.key = std::move(*key);
     rec.bits = key_bits(rec.key.get());
