@@ -10,6 +10,7 @@
 #include "libmail/dkim/verifier.h"
 #include "libmail/dns/resolver.h"
 #include "libmail/event/event_ptrs.h"
+#include "t/unit/run_loop.h"
 #include "t/unit/dkim/dkim_test_data.h"
 #include "t/unit/dkim/message_feed.h"
 #include "t/unit/temp_dir.h"
@@ -19,13 +20,7 @@ using namespace tern::dkim;
 
 namespace {
 
-void run_until(event_base* base, const bool& done) {
-    EventPtr guard(evtimer_new(
-        base, [](evutil_socket_t, short, void* b) { event_base_loopbreak(static_cast<event_base*>(b)); }, base));
-    const timeval five{5, 0};
-    evtimer_add(guard.get(), &five);
-    while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base, EVLOOP_ONCE);
-}
+using test::run_until;
 
 std::string zone_with(const std::string& extra = "") {
     return std::string("$ORIGIN football.example.com.\n$TTL 300\n") + "brisbane._domainkey TXT \"" +

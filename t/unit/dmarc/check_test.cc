@@ -6,6 +6,7 @@
 #include "libmail/dmarc/check.h"
 #include "libmail/event/event_ptrs.h"
 #include "t/unit/temp_dir.h"
+#include "t/unit/run_loop.h"
 
 using namespace tern;
 using namespace tern::dmarc;
@@ -49,11 +50,7 @@ struct Fixture {
         bool done = false;
         auto c = check(*resolver, psl, in, [&](const Outcome& o) { out = o; done = true; }, [] { return 0; });
         CHECK_FALSE(done);
-        EventPtr guard(evtimer_new(base.get(), [](evutil_socket_t, short, void* b) {
-            event_base_loopbreak(static_cast<event_base*>(b)); }, base.get()));
-        const timeval five{5, 0};
-        evtimer_add(guard.get(), &five);
-        while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base.get(), EVLOOP_ONCE);
+        test::run_until(base.get(), done);
         REQUIRE(done);
         return out;
     }
@@ -130,11 +127,7 @@ TEST_CASE("DNS failure: temperror", "[dmarc][check]") {
     Outcome out;
     bool done = false;
     auto c = check(**r, psl, in, [&](const Outcome& x) { out = x; done = true; });
-    EventPtr guard(evtimer_new(base.get(), [](evutil_socket_t, short, void* b) {
-        event_base_loopbreak(static_cast<event_base*>(b)); }, base.get()));
-    const timeval five{5, 0};
-    evtimer_add(guard.get(), &five);
-    while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base.get(), EVLOOP_ONCE);
+    test::run_until(base.get(), done);
     REQUIRE(done);
     CHECK(out.result == DmarcResult::TempError);
     CHECK(out.reason.starts_with("DNS lookup of _dmarc.example.com failed: "));

@@ -10,6 +10,7 @@
 #include "libmail/dmarc/report_send.h"
 #include "libmail/event/event_ptrs.h"
 #include "t/unit/temp_dir.h"
+#include "t/unit/run_loop.h"
 
 using namespace tern;
 using namespace tern::dmarc;
@@ -37,11 +38,7 @@ struct Fixture {
     }
 
     void run_until(const bool& done) {
-        EventPtr guard(evtimer_new(base.get(), [](evutil_socket_t, short, void* b) {
-            event_base_loopbreak(static_cast<event_base*>(b)); }, base.get()));
-        const timeval five{5, 0};
-        evtimer_add(guard.get(), &five);
-        while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base.get(), EVLOOP_ONCE);
+        test::run_until(base.get(), done);
         REQUIRE(done);
     }
 

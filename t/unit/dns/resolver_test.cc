@@ -12,6 +12,7 @@
 #include "libmail/core/unique_fd.h"
 #include "libmail/dns/resolver.h"
 #include "libmail/event/event_ptrs.h"
+#include "t/unit/run_loop.h"
 #include "t/unit/temp_dir.h"
 
 using namespace tern;
@@ -41,14 +42,7 @@ $ORIGIN zen.test.
 2.0.0.127 TXT "Listed: see https://zen.test/q?127.0.0.2"
 )";
 
-// Runs the loop until `done` or 5 seconds, whichever first.
-void run_until(event_base* base, const bool& done) {
-    EventPtr guard(evtimer_new(
-        base, [](evutil_socket_t, short, void* b) { event_base_loopbreak(static_cast<event_base*>(b)); }, base));
-    const timeval five{5, 0};
-    evtimer_add(guard.get(), &five);
-    while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base, EVLOOP_ONCE);
-}
+using test::run_until;
 
 struct Fixture {
     test::TempDir dir;

@@ -15,6 +15,7 @@
 #include "libmail/dns/resolver.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/spf/check.h"
+#include "t/unit/run_loop.h"
 
 using namespace tern;
 using namespace tern::spf;
@@ -26,14 +27,7 @@ std::string srcdir() {
     return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path().string();
 }
 
-// Runs the loop until done or 5 seconds, whichever first.
-void run_until(event_base* base, const bool& done) {
-    EventPtr guard(evtimer_new(
-        base, [](evutil_socket_t, short, void* b) { event_base_loopbreak(static_cast<event_base*>(b)); }, base));
-    const timeval five{5, 0};
-    evtimer_add(guard.get(), &five);
-    while (!done && evtimer_pending(guard.get(), nullptr)) event_base_loop(base, EVLOOP_ONCE);
-}
+using test::run_until;
 
 struct Env {
     EventBasePtr base{event_base_new()};
