@@ -16,7 +16,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from tern_instance import Instance, wait_for  # noqa: E402
+from tern_instance import Instance, tool, wait_for  # noqa: E402
 
 OUTSIDE = ("127.0.0.2", 0)
 RCPT = "alice@example.test"
@@ -301,6 +301,16 @@ class Signing(unittest.TestCase):
                 return txt.encode()
             self.assertTrue(dkim.verify(body, dnsfunc=dnsfunc))
             self.assertIn("dkim-signed d=example.test s=mail", t.log())
+
+            # Local submission (sendmail, then pickup) is signed too.
+            p = subprocess.run([tool("sendmail"), "-c", t.etc, "-f", "carol@example.test", "carol@example.test"],
+                               input=b"From: carol@example.test\nSubject: local one\n\nfrom cron\n",
+                               capture_output=True, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            local = t.wait_message("carol@example.test", "Subject: local one")
+            self.assertIn(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.test;", local)
+            self.assertTrue(dkim.verify(b"\n".join(local.split(b"\n")[2:]).replace(b"\n", b"\r\n"),
+                                        dnsfunc=dnsfunc))
         finally:
             t.stop()
             t.cleanup()
