@@ -69,6 +69,7 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
     }
     // In Postfix a virtual_mailbox_maps value without a trailing "/" names an mbox file; Tern
     // writes Maildir only, so such an entry is a configuration error: keep the mail, warn.
+    std::unique_lock<std::mutex> maps_held(maps_lock_);
     auto raw = maps_.lookup(rcpt);
     if (raw && !*raw) raw = maps_.lookup(to_lower(rcpt));
     if (raw && *raw && ((*raw)->empty() || (*raw)->back() != '/')) {
@@ -78,6 +79,7 @@ RecipientResult Deliverer::deliver_one(int queue_fd, const QueueFileRef& ref, co
         return r;
     }
     auto root = store::locate_maildir(maps_, base_, rcpt);
+    maps_held.unlock();
     if (!root) {
         if (root.error().code == ENOENT) return {index, "bounced", "5.1.1", "unknown user: \"" + printable(rcpt) + "\""};
         log::warning("%s: %s", printable(rcpt).c_str(), root.error().message.c_str());

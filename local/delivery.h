@@ -6,6 +6,7 @@
 // refuse a recipient: a disabled account gets no mail.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,7 @@ private:
     RecipientResult deliver_one(int queue_fd, const QueueFileRef& qf, const std::string& sender,
                                 const std::string& rcpt, const std::string& index, const AccountStates& accounts);
     maps::MapList maps_;
+    std::mutex maps_lock_;  // handle() runs on several threads (local's delivery pool); a table is not thread-safe
     std::string base_;
     bool quota_full_tempfail_ = false;
 };

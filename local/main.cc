@@ -2,7 +2,9 @@
 // Runs as the mailbox owner (virtual_uid_maps), with mail_owner's group so it
 // can read queue files. Requests on one connection are handled in order; each
 // first asks authd whether the recipients' accounts are active (a disabled
-// account gets no mail: local/account_gate.h), then delivers.
+// account gets no mail: local/account_gate.h), then delivers on the delivery
+// pool, so that deliveries on several connections (qmgr's concurrency) write
+// and fsync at the same time and share the file system's journal commits.
 // SECURITY: requests come only from qmgr (private/ socket, mode 0660); the
 // message itself is copied, never interpreted. Mailbox paths come from
 // virtual_mailbox_maps and may not be absolute or contain "..".
@@ -15,6 +17,7 @@
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_mailbox.h"
 #include "libmail/core/log.h"
+#include "libmail/event/blocking_pool.h"
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
@@ -30,16 +33,38 @@ struct Client {
     std::unique_ptr<tern::ipc::AttrChannel> chan;
     std::deque<AttrList> waiting;                  // requests after the one being handled
     std::unique_ptr<tern::local::AccountGate> gate;  // the request being handled, while authd answers
+    bool delivering = false;                       // the request being handled is on the pool
+    std::shared_ptr<int> alive = std::make_shared<int>(0);  // reset when the connection goes
 };
+
+// Deliveries under way at once in one local process.
+constexpr std::size_t kDeliveryThreads = 4;
 
 struct LocalService {
     tern::server::Context* ctx = nullptr;
     std::optional<tern::local::Deliverer> deliverer;
+    std::optional<tern::BlockingPool> pool;
     std::unordered_map<tern::ipc::AttrChannel*, std::unique_ptr<Client>> clients;
     std::vector<std::unique_ptr<Client>> graveyard;  // freed on the next accept
 
+    // The delivery itself (Maildir writes and fsyncs) runs on the pool; the
+    // reply and the next request wait for it on the loop.
+    void deliver(Client& c, std::shared_ptr<AttrList> req, tern::local::AccountStates states) {
+        c.delivering = true;
+        auto reply = std::make_shared<AttrList>();
+        Client* cp = &c;
+        std::weak_ptr<int> alive = c.alive;
+        pool->submit([this, req, states = std::move(states), reply] { *reply = deliverer->handle(*req, states); },
+                     [this, cp, alive, reply] {
+                         if (alive.expired()) return;  // qmgr is gone: it retries what it did not hear about
+                         cp->delivering = false;
+                         cp->chan->send(*reply);
+                         start_next(*cp);
+                     });
+    }
+
     void start_next(Client& c) {
-        if (c.gate || c.waiting.empty()) return;
+        if (c.gate || c.delivering || c.waiting.empty()) return;
         auto req = std::make_shared<AttrList>(std::move(c.waiting.front()));
         c.waiting.pop_front();
         std::vector<std::string> rcpts;
@@ -49,15 +74,11 @@ struct LocalService {
         };
         Client* cp = &c;
         auto on_states = [this, cp, req](tern::local::AccountStates states) {
-            cp->chan->send(deliverer->handle(*req, states));
             // Called from inside the gate: it is freed on the next request or with the client, not here.
             graveyard_gate = std::move(cp->gate);
-            start_next(*cp);
+            deliver(*cp, req, std::move(states));
         };
-        if (rcpts.empty()) {
-            c.chan->send(deliverer->handle(*req));
-            return start_next(c);
-        }
+        if (rcpts.empty()) return deliver(c, req, {});
         c.gate = std::make_unique<tern::local::AccountGate>(start, rcpts, on_states);
     }
     std::unique_ptr<tern::local::AccountGate> graveyard_gate;
@@ -74,6 +95,7 @@ int main(int argc, char** argv) {
         if (!maps) tern::log::fatal("virtual_mailbox_maps: %s", maps.error().message.c_str());
         svc.deliverer.emplace(std::move(*maps), ctx.cfg->get(tern::config::kVirtualMailboxBase),
                               ctx.cfg->get_bool(tern::config::kQuotaFullTempfail));
+        svc.pool.emplace(ctx.base, kDeliveryThreads);
         svc.ctx = &ctx;
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {
@@ -91,11 +113,13 @@ int main(int argc, char** argv) {
             if (node.empty()) return;
             node.mapped()->gate.reset();  // no answer can be sent any more: stop asking authd
             node.mapped()->waiting.clear();
+            node.mapped()->alive.reset();  // a delivery still on the pool finishes, unanswered
             svc.graveyard.push_back(std::move(node.mapped()));
         });
         svc.clients.emplace(raw, std::move(c));
     };
     hooks.before_exit = [&](tern::server::Context&) {
+        svc.pool.reset();  // deliveries under way finish first
         svc.clients.clear();
         svc.graveyard.clear();
         svc.graveyard_gate.reset();

@@ -159,19 +159,32 @@ void Session::finish_message(std::string_view verb) {
             t->cleanup->prepend(verdict.prepend);
             if (verdict.refuse) t->cleanup->refuse(cleanup::Action::Reject, *verdict.refuse);
             else if (verdict.hold) t->cleanup->hold("DMARC policy");
-            commit_message(v, std::move(t));  // frees the SenderAuth; this function object lives on
-            resume();
+            commit_message(v, std::move(t));
         });
         return;
     }
     commit_message(verb, std::move(tx));
 }
 
+// The durable commit (into incoming/, or hold/ for HOLD) runs on the commit
+// pool; the reply waits for it (DESIGN.md invariant 1), and so does whatever
+// the client sent after the message.
 void Session::commit_message(std::string_view verb, std::unique_ptr<Transaction> tx) {
+    waiting_ = true;
+    std::shared_ptr<Transaction> owned(std::move(tx));
+    auto verdict = std::make_shared<cleanup::Verdict>();
+    std::weak_ptr<int> alive = alive_;
+    server_.commit_pool().submit([owned, verdict] { *verdict = owned->cleanup->finish(); },
+                                 [this, alive, owned, verdict, v = std::string(verb)] {
+                                     if (alive.expired()) return;  // the client is gone; the message is not
+                                     answer_message(v, *verdict);
+                                     resume();
+                                 });
+}
+
+void Session::answer_message(std::string_view verb, const cleanup::Verdict& v) {
     std::size_t index = 0;
     find_command(verb, index);
-    // The durable commit (into incoming/, or hold/ for HOLD) happens here.
-    const cleanup::Verdict v = tx->cleanup->finish();
     reply(v.reply);
     if (v.reply.code >= 400) return;
     ++counts_[index].ok;

@@ -58,6 +58,7 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
       restrictions_(std::move(restrictions)),
       resolver_(std::move(resolver)),
       limits_(settings_.connection_count_limit, settings_.connection_rate_limit, settings_.rate_unit),
+      commit_pool_(base, kCommitThreads),
       sessions_(base) {}
 
 Server::~Server() = default;

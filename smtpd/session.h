@@ -21,6 +21,7 @@
 #include "libmail/config/config.h"
 #include "libmail/core/result.h"
 #include "libmail/core/unique_fd.h"
+#include "libmail/event/blocking_pool.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/event/owned_set.h"
 #include "libmail/server/server.h"
@@ -145,6 +146,7 @@ private:
     void store_content(std::string_view content);
     void finish_message(std::string_view verb);
     void commit_message(std::string_view verb, std::unique_ptr<Transaction> tx);
+    void answer_message(std::string_view verb, const cleanup::Verdict& v);
     // BDAT (cmd_bdat.cc): chunk bytes are read raw, whatever the state, so
     // that the next command is found even after an error (RFC 3030 2).
     bool read_chunk();             // returns false when more input is needed
@@ -227,9 +229,16 @@ private:
     std::unique_ptr<auth::AccountCheck> pending_account_;
     std::unique_ptr<Transaction> tx_;
     std::unique_ptr<Transaction> pending_tx_;  // ended, waiting for its SPF/DKIM/DMARC verdict
+    // Expires with the session: a commit finishing on the pool after the
+    // client went away answers nobody.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 using SessionPtr = std::unique_ptr<Session>;
+
+// Queue file commits that may be under way at once: concurrent messages then
+// share the file system's journal commits.
+inline constexpr std::size_t kCommitThreads = 4;
 
 // Owns every Session of the process and frees retired ones on the next loop turn.
 class Server {
@@ -246,6 +255,7 @@ public:
     Policy& policy() { return *policy_; }
     const Restrictions& restrictions() const { return *restrictions_; }
     dns::Resolver* resolver() { return resolver_.get(); }
+    BlockingPool& commit_pool() { return commit_pool_; }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
     void release(const std::string& address) { limits_.release(address); }
@@ -277,6 +287,7 @@ private:
     std::chrono::seconds report_flush_interval_{10};
     static void on_report_flush(evutil_socket_t, short, void* self) noexcept;
     ClientLimits limits_;
+    BlockingPool commit_pool_;    // queue file commits (fsync), off the loop
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };

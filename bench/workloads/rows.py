@@ -19,13 +19,14 @@ def F(key, unit, better, ratio=None, below=None, at_least=None):
 
 # Why a row still misses its target, and what is planned (shown under the
 # table when a run misses it). From the profiles in RESULTS.md.
-SMTP_MISS = ("smtpd commits each queue file (fsync, rename, fsync of incoming/) and local each Maildir file on "
-             "their event loop, one message at a time, so concurrent messages never share a journal commit: Tern's "
-             "accept rate sits at one loop's serial commit rate (about 800/s here), while Postfix runs many cleanup "
-             "and virtual processes whose fsyncs the file system joins. Planned: commit on a small worker pool in "
-             "smtpd and local (group commit), local keeping authd's account verdicts for a few seconds (authd is "
-             "about 9% of the CPU per message), and queue subdirectories so new files do not land among just-deleted "
-             "inodes (ext4's recently_deleted is a fifth of smtpd's kernel time).")
+SMTP_MISS = ("Commits (smtpd's queue file, local's Maildir file) now run on 4 threads each and share journal "
+             "commits, which took Tern from Postfix's rate to about 1.45x; what is left is mostly kernel time per "
+             "message (see the profile): each message still costs 5 fsyncs (queue file and incoming/, Maildir file "
+             "and new/, and Postfix-style trigger and IPC round trips between 4 processes). Planned: local keeping "
+             "authd's account verdicts for a few seconds (authd is about 9% of the CPU per message), fewer wakeups "
+             "per message between smtpd, qmgr and local (batched triggers and requests), queue subdirectories so new "
+             "files do not land among just-deleted inodes (ext4's recently_deleted is a fifth of smtpd's kernel "
+             "time), and more commit threads where the disk joins more fsyncs.")
 PSS_MISS = ("Tern's figure counts every daemon of the instance (imapd and pop3d included: see the second line); the "
             "MTA alone is at 0.55×. Planned: smaller per-process heaps (libunbound's cache size, the parse cache "
             "not opened by smtpd), then measure again.")

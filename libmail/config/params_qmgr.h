@@ -15,8 +15,9 @@ inline constexpr ParamSpec kMaximalQueueLifetime{"maximal_queue_lifetime", Param
     "How long undeliverable mail stays queued before it is returned as expired.", 'd'};
 inline constexpr ParamSpec kQmgrMessageActiveLimit{"qmgr_message_active_limit", ParamType::Int, "20000", 1, 10000000,
     "Most messages in the active queue at once."};
-inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int, "2", 1,
-    1000, "Most deliveries through local to one domain at the same time."};
+inline constexpr ParamSpec kLocalDestinationConcurrencyLimit{"local_destination_concurrency_limit", ParamType::Int,
+    "$default_destination_concurrency_limit", 1, 1000,
+    "Most deliveries through local to one domain at the same time (Maildir needs no per-user lock, so Postfix virtual(8)'s default, not local(8)'s 2)."};
 
 // The scheduler (qmgr/scheduler.h): per-destination concurrency and pacing.
 inline constexpr ParamSpec kDefaultDestinationConcurrencyLimit{"default_destination_concurrency_limit", ParamType::Int,

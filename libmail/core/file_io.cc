@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace tern {
 
 Result<void> close_checked(UniqueFd fd, std::string_view what) {
@@ -58,7 +60,10 @@ std::string dir_of(const std::string& path) {
 }
 
 Result<void> write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    // pid and a counter: two threads of one process (local's delivery pool)
+    // may write the same file at once (maildirsize).
+    static std::atomic<unsigned> serial{0};
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) return sys_error("open", tmp);
     auto fail = [&](Error e) {
