@@ -20,7 +20,7 @@ def F(key, unit, better, ratio=None, below=None, at_least=None):
 # Why a row still misses its target, and what is planned (shown under the
 # table when a run misses it). From the profiles in RESULTS.md.
 SMTP_MISS = ("Commits (smtpd's queue file, local's Maildir file) now run on 4 threads each and share journal "
-             "commits, which took Tern from Postfix's rate to about 1.45x; what is left is mostly kernel time per "
+             "commits, which took Tern from about Postfix's rate to the figures above; what is left is mostly kernel time per "
              "message (see the profile): each message still costs 5 fsyncs (queue file and incoming/, Maildir file "
              "and new/, and Postfix-style trigger and IPC round trips between 4 processes). Planned: local keeping "
              "authd's account verdicts for a few seconds (authd is about 9% of the CPU per message), fewer wakeups "
