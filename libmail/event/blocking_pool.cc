@@ -34,7 +34,7 @@ BlockingPool::~BlockingPool() {
 void BlockingPool::submit(std::function<void()> work, std::function<void()> done) {
     {
         std::lock_guard<std::mutex> g(lock_);
-        todo_.push_back(Job{std::move(work), std::move(done)});
+        queued_.push_back(Job{std::move(work), std::move(done)});
     }
     work_ready_.notify_one();
 }
@@ -44,10 +44,10 @@ void BlockingPool::run_thread() {
         Job job;
         {
             std::unique_lock<std::mutex> g(lock_);
-            work_ready_.wait(g, [this] { return stopping_ || !todo_.empty(); });
-            if (todo_.empty()) return;  // stopping, and nothing left to do
-            job = std::move(todo_.front());
-            todo_.pop_front();
+            work_ready_.wait(g, [this] { return stopping_ || !queued_.empty(); });
+            if (queued_.empty()) return;  // stopping, and nothing left to do
+            job = std::move(queued_.front());
+            queued_.pop_front();
         }
         job.work();
         job.work = nullptr;  // what it holds goes with done, on the loop thread

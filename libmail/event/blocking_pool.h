@@ -47,7 +47,7 @@ private:
     EventPtr wake_ev_;
     std::mutex lock_;
     std::condition_variable work_ready_;
-    std::deque<Job> todo_, finished_;
+    std::deque<Job> queued_, finished_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
