@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -207,6 +208,10 @@ pid_t master_pid() {
 int run(int argc, char** argv, const std::string& program, Hooks hooks) {
     const pid_t master = master_pid();
     ::signal(SIGPIPE, SIG_IGN);
+    // A daemon is one loop and at most a small commit pool (BlockingPool),
+    // whose threads allocate little: one shared arena for them, not one per
+    // thread (each would keep its own pages: memory the bench counts as PSS).
+    ::mallopt(M_ARENA_MAX, 2);
     Args args = parse_args(argc, argv, program);
     auto cfg = config::Config::load(args.config_dir, args.overrides);
     if (!cfg) {
