@@ -8,7 +8,6 @@
 // SECURITY: requests come only from qmgr (private/ socket, mode 0660); the
 // message itself is copied, never interpreted. Mailbox paths come from
 // virtual_mailbox_maps and may not be absolute or contain "..".
-#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -40,10 +39,6 @@ struct Client {
 
 // Deliveries under way at once in one local process.
 constexpr std::size_t kDeliveryThreads = 4;
-// How long authd's "active" about an account is reused: a burst of mail for
-// one mailbox asks once, and `tern user disable` takes effect within it. A
-// disabled account is asked about every time, so enabling it is immediate.
-constexpr std::chrono::seconds kAccountVerdictTtl(2);
 
 struct LocalService {
     tern::server::Context* ctx = nullptr;
@@ -74,49 +69,19 @@ struct LocalService {
         c.waiting.pop_front();
         std::vector<std::string> rcpts;
         for (auto r : req->get_all("rcpt")) rcpts.emplace_back(r);
-        tern::local::AccountStates known;
-        rcpts = remembered(rcpts, known);
         auto start = [this](std::string user, tern::auth::AccountCheck::Done done) {
             return tern::auth::AccountCheck::start(ctx->base, ctx->queue_dir, std::move(user), std::move(done));
         };
         Client* cp = &c;
-        auto on_states = [this, cp, req, known](tern::local::AccountStates states) {
+        auto on_states = [this, cp, req](tern::local::AccountStates states) {
             // Called from inside the gate: it is freed on the next request or with the client, not here.
             graveyard_gate = std::move(cp->gate);
-            remember(states);
-            states.insert(known.begin(), known.end());
             deliver(*cp, req, std::move(states));
         };
-        if (rcpts.empty()) return deliver(c, req, std::move(known));
+        if (rcpts.empty()) return deliver(c, req, {});
         c.gate = std::make_unique<tern::local::AccountGate>(start, rcpts, on_states);
     }
     std::unique_ptr<tern::local::AccountGate> graveyard_gate;
-
-    struct Remembered {
-        tern::auth::AccountVerdict verdict;
-        std::chrono::steady_clock::time_point at;
-    };
-    std::unordered_map<std::string, Remembered> verdicts;
-
-    // Fills states with the fresh answers kept; returns the recipients to ask.
-    std::vector<std::string> remembered(const std::vector<std::string>& rcpts, tern::local::AccountStates& states) {
-        const auto now = std::chrono::steady_clock::now();
-        std::vector<std::string> ask;
-        for (const auto& r : rcpts) {
-            auto it = verdicts.find(r);
-            if (it != verdicts.end() && now - it->second.at < kAccountVerdictTtl) states[r] = it->second.verdict;
-            else ask.push_back(r);
-        }
-        return ask;
-    }
-
-    void remember(const tern::local::AccountStates& states) {
-        const auto now = std::chrono::steady_clock::now();
-        if (verdicts.size() > 10000) verdicts.clear();  // bounded; only a burst is worth keeping
-        for (const auto& [user, v] : states)
-            if (v.kind == tern::auth::AccountVerdict::Kind::Active || v.kind == tern::auth::AccountVerdict::Kind::Unknown)
-                verdicts[user] = {v, now};
-    }
 };
 
 }  // namespace
