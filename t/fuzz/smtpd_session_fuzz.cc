@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -82,8 +83,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (n == 0) break;  // the server closed the connection
     }
     client.reset();
-    for (int i = 0; i < 3; ++i) event_base_loop(w.base.get(), EVLOOP_NONBLOCK);
-    // A session that did not end would be a hang in production.
+    // A message's commit runs on smtpd's commit pool: its session ends once
+    // the commit is back. One that does not end within 10 s would be a hang
+    // in production.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+        event_base_loop(w.base.get(), EVLOOP_NONBLOCK);
+        if (w.server->session_count() == 0) break;
+        ::usleep(1000);
+    } while (std::chrono::steady_clock::now() < deadline);
     if (w.server->session_count() != 0) __builtin_trap();
     for (const auto& e : std::filesystem::directory_iterator(w.dir + "/queue/incoming"))
         std::filesystem::remove(e.path());
