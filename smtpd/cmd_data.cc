@@ -159,7 +159,7 @@ void Session::finish_message(std::string_view verb) {
             t->cleanup->prepend(verdict.prepend);
             if (verdict.refuse) t->cleanup->refuse(cleanup::Action::Reject, *verdict.refuse);
             else if (verdict.hold) t->cleanup->hold("DMARC policy");
-            commit_message(v, std::move(t));
+            if (commit_message(v, std::move(t))) resume();
         });
         return;
     }
@@ -169,17 +169,22 @@ void Session::finish_message(std::string_view verb) {
 // The durable commit (into incoming/, or hold/ for HOLD) runs on the commit
 // pool; the reply waits for it (DESIGN.md invariant 1), and so does whatever
 // the client sent after the message.
-void Session::commit_message(std::string_view verb, std::unique_ptr<Transaction> tx) {
+bool Session::commit_message(std::string_view verb, std::unique_ptr<Transaction> tx) {
+    if (!server_.commit_pool()) {
+        answer_message(verb, tx->cleanup->finish());
+        return true;
+    }
     waiting_ = true;
     std::shared_ptr<Transaction> owned(std::move(tx));
     auto verdict = std::make_shared<cleanup::Verdict>();
     std::weak_ptr<int> alive = alive_;
-    server_.commit_pool().submit([owned, verdict] { *verdict = owned->cleanup->finish(); },
+    server_.commit_pool()->submit([owned, verdict] { *verdict = owned->cleanup->finish(); },
                                  [this, alive, owned, verdict, v = std::string(verb)] {
                                      if (alive.expired()) return;  // the client is gone; the message is not
                                      answer_message(v, *verdict);
                                      resume();
                                  });
+    return false;
 }
 
 void Session::answer_message(std::string_view verb, const cleanup::Verdict& v) {

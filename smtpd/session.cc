@@ -41,6 +41,7 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.rate_unit = cfg.get_time(config::kAnvilRateTimeUnit);
     s.pregreet_wait = cfg.get_time(config::kSmtpdPregreetWait);
     s.peername_lookup = cfg.get_bool(config::kSmtpdPeernameLookup);
+    s.commit_threads = kCommitThreads;
     s.always_add_missing_headers = cfg.get_bool(config::kAlwaysAddMissingHeaders);
     s.queue_minfree = static_cast<std::uint64_t>(cfg.get_int(config::kQueueMinfree));
     s.header_size_limit = static_cast<std::size_t>(cfg.get_int(config::kHeaderSizeLimit));
@@ -58,7 +59,7 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
       restrictions_(std::move(restrictions)),
       resolver_(std::move(resolver)),
       limits_(settings_.connection_count_limit, settings_.connection_rate_limit, settings_.rate_unit),
-      commit_pool_(base, kCommitThreads),
+      commit_pool_(settings_.commit_threads ? std::make_unique<BlockingPool>(base, settings_.commit_threads) : nullptr),
       sessions_(base) {}
 
 Server::~Server() = default;

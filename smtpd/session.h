@@ -71,6 +71,7 @@ struct Settings {
     std::chrono::seconds rate_unit{60};
     std::chrono::seconds pregreet_wait{0};         // 0: greet at once
     bool peername_lookup = false;                  // smtpd_peername_lookup (needs the resolver)
+    std::size_t commit_threads = 0;                // 0: commit on the loop (unit tests, fuzzing); smtpd: kCommitThreads
 
     static Settings from_config(const config::Config& cfg, const std::string& queue_dir);
 };
@@ -145,7 +146,8 @@ private:
     bool begin_message();          // envelope + Received into the queue file; false: 451 sent
     void store_content(std::string_view content);
     void finish_message(std::string_view verb);
-    void commit_message(std::string_view verb, std::unique_ptr<Transaction> tx);
+    // True when the message was answered at once (no commit pool).
+    bool commit_message(std::string_view verb, std::unique_ptr<Transaction> tx);
     void answer_message(std::string_view verb, const cleanup::Verdict& v);
     // BDAT (cmd_bdat.cc): chunk bytes are read raw, whatever the state, so
     // that the next command is found even after an error (RFC 3030 2).
@@ -255,7 +257,7 @@ public:
     Policy& policy() { return *policy_; }
     const Restrictions& restrictions() const { return *restrictions_; }
     dns::Resolver* resolver() { return resolver_.get(); }
-    BlockingPool& commit_pool() { return commit_pool_; }
+    BlockingPool* commit_pool() { return commit_pool_.get(); }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
     void release(const std::string& address) { limits_.release(address); }
@@ -287,7 +289,7 @@ private:
     std::chrono::seconds report_flush_interval_{10};
     static void on_report_flush(evutil_socket_t, short, void* self) noexcept;
     ClientLimits limits_;
-    BlockingPool commit_pool_;    // queue file commits (fsync), off the loop
+    std::unique_ptr<BlockingPool> commit_pool_;  // queue file commits (fsync), off the loop; null: on it
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };
