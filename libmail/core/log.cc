@@ -1,9 +1,11 @@
 #include "libmail/core/log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -19,11 +21,22 @@ struct State {
     std::string hostname;
     Sink sink = Sink::Stderr;
     int fd = 2;
+    std::atomic<pid_t> pid{0};  // getpid() once, not a system call per line; a fork resets it
 };
 
 State& state() {
-    static State* s = new State();  // never destroyed: usable from atexit and abort paths
+    static State* s = [] {
+        auto* st = new State();  // never destroyed: usable from atexit and abort paths
+        ::pthread_atfork(nullptr, nullptr, [] { state().pid = 0; });
+        return st;
+    }();
     return *s;
+}
+
+pid_t own_pid(State& s) {
+    pid_t pid = s.pid.load(std::memory_order_relaxed);
+    if (pid == 0) s.pid.store(pid = ::getpid(), std::memory_order_relaxed);
+    return pid;
 }
 
 constexpr std::size_t kMaxLineBytes = 4096;
@@ -44,7 +57,7 @@ void emit(int priority, const char* prefix, const char* fmt, va_list ap) {
     char line[kMaxLineBytes + 256];
     int n = std::snprintf(line, sizeof line, "%s %s %s[%d]: %s%s\n", stamp,
                           s.hostname.empty() ? "localhost" : s.hostname.c_str(), s.ident.c_str(),
-                          static_cast<int>(::getpid()), prefix, msg);
+                          static_cast<int>(own_pid(s)), prefix, msg);
     if (n < 0) return;
     if (static_cast<std::size_t>(n) >= sizeof line) {
         n = sizeof line - 1;

@@ -92,6 +92,19 @@ struct QueueFile {
 [[nodiscard]] Result<void> read_content(int fd, const QueueFile& qf,
                                         const std::function<Result<void>(std::string_view)>& fn);
 
+// Reads a file at given offsets through a buffer of up to kReadWindow bytes
+// (one pread fills it), so small records do not cost a system call each.
+class ReadWindow {
+public:
+    static constexpr std::size_t kReadWindow = 64 * 1024;
+    // n bytes at off into dst; an error names path (a short file: "file is truncated").
+    [[nodiscard]] Result<void> read(int fd, char* dst, std::size_t n, off_t off, const std::string& path);
+
+private:
+    std::string bytes_;
+    off_t start_ = 0;
+};
+
 // The message content one Content record at a time, for a reader that sends
 // it as it goes (smtp) and never holds more than one record (kMaxContentChunk).
 class ContentReader {
@@ -107,6 +120,7 @@ private:
     off_t pos_;
     std::uint64_t total_, seen_ = 0;
     std::string prepend_;  // emptied once given out
+    ReadWindow window_;
 };
 
 // Settles a recipient in place: pwrite of the state byte, then fsync.

@@ -165,11 +165,15 @@ public:
     [[nodiscard]] Result<void> link_to(const std::string& relative);
 
 private:
+    static constexpr std::size_t kWriteBuffer = 64 * 1024;
     MaildirDelivery() = default;
+    Result<void> flush();
+    Result<void> write_through(std::string_view bytes);
     std::string folder_;
     std::string tmp_path_;
     std::string unique_;
     UniqueFd fd_;
+    std::string pending_;       // written bytes not yet handed to the file (at most kWriteBuffer)
     std::uint64_t bytes_ = 0;
     std::uint64_t lines_ = 0;   // bare LFs written (each is served as CRLF)
     char last_ = '\0';          // last byte written, for a CRLF split across write() calls

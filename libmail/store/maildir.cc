@@ -23,16 +23,20 @@ namespace {
 
 // The host name part of a unique name, with '/' and ':' encoded as the
 // Maildir convention asks (they would break the path or the ":2," info).
-std::string maildir_hostname() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-    std::string out;
-    for (const char* p = buf; *p; ++p) {
-        if (*p == '/') out += "\\057";
-        else if (*p == ':') out += "\\072";
-        else out += *p;
-    }
-    return out;
+// Read once: the name of a running host does not change under its mail.
+const std::string& maildir_hostname() {
+    static const std::string name = [] {
+        char buf[256] = {};
+        if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return std::string("localhost");
+        std::string out;
+        for (const char* p = buf; *p; ++p) {
+            if (*p == '/') out += "\\057";
+            else if (*p == ':') out += "\\072";
+            else out += *p;
+        }
+        return out;
+    }();
+    return name;
 }
 
 // "<sec>.M<usec>P<pid>Q<counter>.<hostname>": unique across processes (pid),
@@ -41,16 +45,27 @@ std::string maildir_hostname() {
 
 std::string unique_maildir_name(std::int64_t when) {
     static std::atomic<unsigned> counter{0};
+    // The processes that deliver (local, imapd, pickup) never fork after starting.
+    static const pid_t pid = ::getpid();
     timeval tv{};
     ::gettimeofday(&tv, nullptr);
     const std::int64_t sec = when > 0 ? when : static_cast<std::int64_t>(tv.tv_sec);
-    return std::to_string(sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(::getpid()) + "Q" +
+    return std::to_string(sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(pid) + "Q" +
            std::to_string(++counter) + "." + maildir_hostname();
 }
 
-Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path, std::int64_t when) {
+namespace {
+
+// The folder with its tmp/ new/ cur/, for a first delivery.
+Result<void> make_maildir(const std::string& folder_path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"})
-        if (auto r = make_dirs(folder_path + sub, 0700); !r) return r.error();
+        if (auto r = make_dirs(folder_path + sub, 0700); !r) return r;
+    return {};
+}
+
+}  // namespace
+
+Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path, std::int64_t when) {
     MaildirDelivery d;
     d.folder_ = folder_path;
     // O_EXCL: a name collision (clock stepped back, pid reused) is retried, never shared.
@@ -58,6 +73,11 @@ Result<MaildirDelivery> MaildirDelivery::begin(const std::string& folder_path, s
         d.unique_ = unique_maildir_name(when);
         d.tmp_path_ = folder_path + "/tmp/" + d.unique_;
         d.fd_.reset(::open(d.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+        if (!d.fd_ && errno == ENOENT && attempt == 0) {
+            // The folder is new: create it (the usual case has it, and costs no mkdir).
+            if (auto r = make_maildir(folder_path); !r) return r.error();
+            d.fd_.reset(::open(d.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+        }
         if (d.fd_ || errno != EEXIST) break;
     }
     if (!d.fd_) {
@@ -73,8 +93,10 @@ MaildirDelivery::MaildirDelivery(MaildirDelivery&& o) noexcept
       tmp_path_(std::exchange(o.tmp_path_, std::string())),
       unique_(std::move(o.unique_)),
       fd_(std::move(o.fd_)),
+      pending_(std::move(o.pending_)),
       bytes_(o.bytes_),
       lines_(o.lines_),
+      last_(o.last_),
       committed_(o.committed_) {}
 
 MaildirDelivery& MaildirDelivery::operator=(MaildirDelivery&& o) noexcept {
@@ -84,8 +106,10 @@ MaildirDelivery& MaildirDelivery::operator=(MaildirDelivery&& o) noexcept {
         tmp_path_ = std::exchange(o.tmp_path_, std::string());
         unique_ = std::move(o.unique_);
         fd_ = std::move(o.fd_);
+        pending_ = std::move(o.pending_);
         bytes_ = o.bytes_;
         lines_ = o.lines_;
+        last_ = o.last_;
         committed_ = o.committed_;
     }
     return *this;
@@ -104,16 +128,33 @@ Result<void> MaildirDelivery::write(std::string_view bytes) {
         if (bytes[i] == '\n' && prev != '\r') ++lines_;
     }
     if (!bytes.empty()) last_ = bytes.back();
+    bytes_ += bytes.size();
+    if (pending_.size() + bytes.size() > kWriteBuffer) {
+        if (auto r = flush(); !r) return r;
+        if (bytes.size() > kWriteBuffer) return write_through(bytes);
+    }
+    pending_.append(bytes);
+    return {};
+}
+
+// What write() gathered goes to the file in one write(2) per kWriteBuffer.
+Result<void> MaildirDelivery::flush() {
+    auto r = write_through(pending_);
+    pending_.clear();
+    return r;
+}
+
+Result<void> MaildirDelivery::write_through(std::string_view bytes) {
     if (auto r = write_all(fd_.get(), bytes); !r) {
         fd_.reset();
         return Error(r.error().code, "write " + tmp_path_ + ": " + std::strerror(r.error().code));
     }
-    bytes_ += bytes.size();
     return {};
 }
 
 Result<std::string> MaildirDelivery::finish() {
     if (!fd_ || committed_) return Error(EBADF, "maildir delivery: finish without an open file");
+    if (auto r = flush(); !r) return r.error();
     if (::fsync(fd_.get()) != 0) return sys_error("fsync", tmp_path_);
     if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return r.error();
     return unique_ + ",S=" + std::to_string(bytes_) + ",W=" + std::to_string(bytes_ + lines_);
@@ -123,7 +164,12 @@ Result<void> MaildirDelivery::link_to(const std::string& relative) {
     if (fd_ || committed_ || tmp_path_.empty()) return Error(EBADF, "maildir delivery: link_to before finish");
     const std::string final_path = folder_ + "/" + relative;
     // link(), not rename(): it fails instead of replacing an existing file.
-    if (::link(tmp_path_.c_str(), final_path.c_str()) != 0) return sys_error("link", final_path);
+    int linked = ::link(tmp_path_.c_str(), final_path.c_str());
+    if (linked != 0 && errno == ENOENT) {  // new/ or cur/ went missing: make them, once
+        if (auto r = make_maildir(folder_); !r) return r.error();
+        linked = ::link(tmp_path_.c_str(), final_path.c_str());
+    }
+    if (linked != 0) return sys_error("link", final_path);
     committed_ = true;
     ::unlink(tmp_path_.c_str());
     if (auto r = fsync_dir(dir_of(final_path)); !r) {

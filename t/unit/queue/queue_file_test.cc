@@ -172,6 +172,29 @@ TEST_CASE("a truncated queue file is refused at every length", "[queue]") {
     }
 }
 
+TEST_CASE("a read window gives the file's bytes at any offset, across and past its window", "[queue]") {
+    TempQueue q;
+    std::string data;
+    for (int i = 0; data.size() < 3 * ReadWindow::kReadWindow; ++i) data += std::to_string(i) + ",";
+    const std::string path = q.dir + "/corrupt/window";
+    REQUIRE(write_file_atomic(path, data));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY));
+    ReadWindow w;
+    const std::size_t k = ReadWindow::kReadWindow;
+    // In order, backwards, straddling a window's end, larger than a window, the last byte.
+    for (auto [off, n] : std::vector<std::pair<std::size_t, std::size_t>>{
+             {0, 5}, {7, 100}, {k - 3, 10}, {3, 2}, {k + 5, k + 9}, {data.size() - 1, 1}, {2 * k - 1, 2}}) {
+        std::string got(n, '\0');
+        INFO("offset " << off << ", " << n << " bytes");
+        REQUIRE(w.read(fd.get(), got.data(), n, static_cast<off_t>(off), path));
+        CHECK(got == data.substr(off, n));
+    }
+    char byte[2];
+    auto past = w.read(fd.get(), byte, 2, static_cast<off_t>(data.size() - 1), path);
+    REQUIRE_FALSE(past);
+    CHECK(past.error().message == path + ": offset " + std::to_string(data.size() - 1) + ": file is truncated");
+}
+
 TEST_CASE("garbage and foreign records are refused with their offset", "[queue]") {
     TempQueue q;
     const std::string path = q.dir + "/corrupt/bad";

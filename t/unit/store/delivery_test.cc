@@ -84,13 +84,31 @@ TEST_CASE("a failed write is an error, and no file reaches new/", "[store][deliv
     struct rlimit small = old;
     small.rlim_cur = 1000;
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    // Small writes are gathered (one write(2) per 64 KiB): the error comes at the latest with commit().
     auto w = d->write(std::string(5000, 'x'));
+    auto committed = d->commit();
     ::setrlimit(RLIMIT_FSIZE, &old);
     ::signal(SIGXFSZ, old_handler);
-    REQUIRE_FALSE(w);
-    CHECK(w.error().code == EFBIG);
-    CHECK_FALSE(d->commit());
+    if (w) {
+        REQUIRE_FALSE(committed);
+        CHECK(committed.error().code == EFBIG);
+    } else {
+        CHECK(w.error().code == EFBIG);
+        CHECK_FALSE(committed);
+    }
     CHECK(count_files(dir.path() + "/new") == 0);
     d = MaildirDelivery::begin(dir.path());  // the old tmp file is unlinked on replacement
     CHECK(count_files(dir.path() + "/tmp") == 1);
+
+    SECTION("a write larger than the buffer fails at once") {
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        ::signal(SIGXFSZ, SIG_IGN);
+        auto big = d->write(std::string(100000, 'x'));
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        ::signal(SIGXFSZ, old_handler);
+        REQUIRE_FALSE(big);
+        CHECK(big.error().code == EFBIG);
+        CHECK_FALSE(d->commit());
+        CHECK(count_files(dir.path() + "/new") == 0);
+    }
 }
