@@ -19,6 +19,7 @@
 #include "libmail/core/log.h"
 #include "libmail/event/blocking_pool.h"
 #include "libmail/ipc/attr_channel.h"
+#include "libmail/ipc/channel_pool.h"
 #include "libmail/server/server.h"
 #include "libmail/store/mail_owner.h"
 #include "local/account_gate.h"
@@ -39,11 +40,14 @@ struct Client {
 
 // Deliveries under way at once in one local process.
 constexpr std::size_t kDeliveryThreads = 4;
+// Idle connections to authd kept (one per qmgr connection waiting on it at once, up to this).
+constexpr std::size_t kIdleAuthdConnections = 8;
 
 struct LocalService {
     tern::server::Context* ctx = nullptr;
     std::optional<tern::local::Deliverer> deliverer;
     std::optional<tern::BlockingPool> pool;
+    std::optional<tern::ipc::ChannelPool> authd;  // connections to authd kept between account checks
     std::unordered_map<tern::ipc::AttrChannel*, std::unique_ptr<Client>> clients;
     std::vector<std::unique_ptr<Client>> graveyard;  // freed on the next accept
 
@@ -70,7 +74,7 @@ struct LocalService {
         std::vector<std::string> rcpts;
         for (auto r : req->get_all("rcpt")) rcpts.emplace_back(r);
         auto start = [this](std::string user, tern::auth::AccountCheck::Done done) {
-            return tern::auth::AccountCheck::start(ctx->base, ctx->queue_dir, std::move(user), std::move(done));
+            return tern::auth::AccountCheck::start(*authd, std::move(user), std::move(done));
         };
         Client* cp = &c;
         auto on_states = [this, cp, req](tern::local::AccountStates states) {
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
         svc.deliverer.emplace(std::move(*maps), ctx.cfg->get(tern::config::kVirtualMailboxBase),
                               ctx.cfg->get_bool(tern::config::kQuotaFullTempfail));
         svc.pool.emplace(ctx.base, kDeliveryThreads);
+        svc.authd.emplace(ctx.base, tern::ipc::service_path(ctx.queue_dir, true, "auth"), kIdleAuthdConnections);
         svc.ctx = &ctx;
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {
@@ -118,11 +123,19 @@ int main(int argc, char** argv) {
         });
         svc.clients.emplace(raw, std::move(c));
     };
+    // On reload: leave once no delivery is under way and every answer is written
+    // (qmgr keeps its connections open between requests).
+    hooks.is_idle = [&](tern::server::Context&) {
+        for (const auto& [chan, c] : svc.clients)
+            if (c->gate || c->delivering || !c->waiting.empty() || !chan->flushed()) return false;
+        return true;
+    };
     hooks.before_exit = [&](tern::server::Context&) {
         svc.pool.reset();  // deliveries under way finish first
         svc.clients.clear();
         svc.graveyard.clear();
         svc.graveyard_gate.reset();
+        svc.authd.reset();
     };
     return tern::server::run(argc, argv, "local", std::move(hooks));
 }

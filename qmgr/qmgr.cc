@@ -226,22 +226,50 @@ void QueueManager::send(Job& job, Delivery& d) {
         req.add("rcpt", job.qf.env.recipients[i].address);
         req.add("rcpt_index", std::to_string(i));
     }
+    transmit(job, d, req, false);
+}
+
+// Connections to an agent stay open between deliveries (no connect or
+// accept per message); as many stay idle as deliveries ran at once, up to this.
+constexpr std::size_t kIdleAgentConnections = 32;
+
+ipc::ChannelPool& QueueManager::agent_pool(const std::string& transport) {
+    auto& pool = agents_[transport];
+    if (!pool)
+        pool = std::make_unique<ipc::ChannelPool>(base_, ipc::service_path(queue_dir_, true, transport),
+                                                  kIdleAgentConnections);
+    return *pool;
+}
+
+void QueueManager::transmit(Job& job, Delivery& d, const ipc::AttrList& req, bool fresh) {
     const std::string agent = d.route.transport;
-    auto fd = ipc::connect_unix(ipc::service_path(queue_dir_, true, agent));
-    if (!fd) {
+    auto& pool = agent_pool(agent);
+    auto lease = pool.take(fresh);
+    if (!lease) {
         job.agent_unreachable = true;
-        settle(job, d, nullptr, agent + " delivery agent unavailable: " + fd.error().message);
+        settle(job, d, nullptr, agent + " delivery agent unavailable: " + lease.error().message);
         return;
     }
     Job* jp = &job;
     Delivery* dp = &d;
-    d.channel = std::make_unique<ipc::AttrChannel>(base_, std::move(*fd));
-    d.channel->on_message([this, jp, dp](ipc::AttrList&& reply) {
+    const bool reused = lease->reused;
+    d.channel = std::move(lease->chan);
+    d.channel->on_message([this, jp, dp, &pool](ipc::AttrList&& reply) {
         if (dp->answered) return;
+        pool.give_back(std::move(dp->channel));  // one answer per request: the connection is free again
         settle(*jp, *dp, &reply, {});
     });
-    d.channel->on_close([this, jp, dp, agent](const std::string& why) {
+    d.channel->on_close([this, jp, dp, agent, reused, req](const std::string& why) {
         if (dp->answered) return;
+        if (reused && !dp->resent) {
+            // A kept connection the agent closed (it exited, or master restarted it)
+            // most likely before it read the request: ask a new process once.
+            dp->resent = true;
+            graveyard_channels_.push_back(std::move(dp->channel));
+            event_active(reaper_.get(), EV_TIMEOUT, 0);
+            transmit(*jp, *dp, req, true);
+            return;
+        }
         settle(*jp, *dp, nullptr, "lost connection with " + agent + " (" + why + ")");
     });
     d.channel->send(req);
@@ -521,7 +549,9 @@ void QueueManager::retire(Job* job) {
 }
 
 void QueueManager::on_reap(evutil_socket_t, short, void* ctx) noexcept {
-    static_cast<QueueManager*>(ctx)->graveyard_.clear();
+    auto* self = static_cast<QueueManager*>(ctx);
+    self->graveyard_.clear();
+    self->graveyard_channels_.clear();
 }
 
 }  // namespace tern::qmgr

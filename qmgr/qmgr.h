@@ -17,6 +17,7 @@
 #include "libmail/core/unique_fd.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
+#include "libmail/ipc/channel_pool.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/dsn/notice.h"
 #include "libmail/maps/map.h"
@@ -49,7 +50,8 @@ struct Delivery {
     Job* job = nullptr;
     Route route;
     std::vector<std::size_t> rcpts;               // indexes into the envelope's recipients
-    std::unique_ptr<ipc::AttrChannel> channel;
+    std::unique_ptr<ipc::AttrChannel> channel;   // to the agent, while it works on this
+    bool resent = false;    // a kept connection closed unanswered: sent once more on a new one
     bool started = false;   // sent to the agent: its end is the scheduler's feedback
     bool answered = false;
 };
@@ -91,6 +93,8 @@ private:
     void begin(const std::string& id);
     int job_fd(Job& job);
     void send(Job& job, Delivery& d);
+    void transmit(Job& job, Delivery& d, const ipc::AttrList& req, bool fresh);
+    ipc::ChannelPool& agent_pool(const std::string& transport);
     void settle(Job& job, Delivery& d, const ipc::AttrList* reply, const std::string& failure,
                 const std::string& failure_dsn = "4.3.0");
     void finish(Job& job);
@@ -125,11 +129,13 @@ private:
     std::set<std::string> known_;                 // waiting or in flight
     std::unordered_map<Job*, std::unique_ptr<Job>> jobs_;
     std::vector<std::unique_ptr<Job>> graveyard_;
+    std::vector<std::unique_ptr<ipc::AttrChannel>> graveyard_channels_;  // closed, freed off their callbacks
     std::unordered_map<int, EventPtr> trigger_conns_;
     bool notices_queued_ = false;                 // notices went into incoming/: scan it soon
     EventPtr periodic_;
     EventPtr reaper_;
     std::unique_ptr<DmarcReporter> reporter_;     // null: no DMARC aggregate reports
+    std::unordered_map<std::string, std::unique_ptr<ipc::ChannelPool>> agents_;  // per transport
 };
 
 }  // namespace tern::qmgr

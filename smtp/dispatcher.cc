@@ -65,6 +65,12 @@ Dispatcher::~Dispatcher() {
     if (reaper_) event_free(reaper_);
 }
 
+bool Dispatcher::idle() const {
+    for (const auto& [chan, c] : clients_)
+        if (c->current || !c->waiting.empty() || !chan->flushed()) return false;
+    return true;
+}
+
 void Dispatcher::reap_cb(evutil_socket_t, short, void* ctx) noexcept {
     auto* self = static_cast<Dispatcher*>(ctx);
     self->graveyard_.clear();

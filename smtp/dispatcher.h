@@ -34,7 +34,8 @@ public:
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
     void accept(event_base* base, UniqueFd fd);
-    bool idle() const { return clients_.empty(); }
+    // No delivery under way and every answer written: qmgr's kept connections may close.
+    bool idle() const;
 
 private:
     struct Client {

@@ -81,10 +81,9 @@ Step Session::cmd_mail(std::string_view args) {
     // smtpd_user_message_rate_limit: authd counts the messages of each user,
     // across every smtpd process and port.
     waiting_ = true;
-    pending_count_ = auth::MessageCount::start(bufferevent_get_base(bev_), settings_.queue_directory, sasl_username_,
-                                               [this](const auth::RateVerdict& v) {
-                                                   if (finish_mail(v)) resume();
-                                               });
+    pending_count_ = auth::MessageCount::start(server_.authd(), sasl_username_, [this](const auth::RateVerdict& v) {
+        if (finish_mail(v)) resume();
+    });
     return Step::Suspend;
 }
 

@@ -24,6 +24,7 @@
 #include "libmail/event/blocking_pool.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/event/owned_set.h"
+#include "libmail/ipc/channel_pool.h"
 #include "libmail/server/server.h"
 #include "libmail/auth/auth_client.h"
 #include "libmail/sasl/sasl.h"
@@ -241,6 +242,8 @@ using SessionPtr = std::unique_ptr<Session>;
 // Queue file commits that may be under way at once: concurrent messages then
 // share the file system's journal commits.
 inline constexpr std::size_t kCommitThreads = 4;
+// Idle connections to authd kept by one smtpd (one per session waiting on it at once, up to this).
+inline constexpr std::size_t kIdleAuthdConnections = 8;
 
 // Owns every Session of the process and frees retired ones on the next loop turn.
 class Server {
@@ -258,6 +261,10 @@ public:
     const Restrictions& restrictions() const { return *restrictions_; }
     dns::Resolver* resolver() { return resolver_.get(); }
     BlockingPool* commit_pool() { return commit_pool_.get(); }
+    // Connections to authd kept between questions (RCPT account checks, message counts).
+    ipc::ChannelPool& authd() { return authd_; }
+    // "new mail in incoming/" to qmgr, on a connection kept for it.
+    ipc::TriggerLink& qmgr_trigger() { return qmgr_trigger_; }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
     void release(const std::string& address) { limits_.release(address); }
@@ -290,6 +297,8 @@ private:
     static void on_report_flush(evutil_socket_t, short, void* self) noexcept;
     ClientLimits limits_;
     std::unique_ptr<BlockingPool> commit_pool_;  // queue file commits (fsync), off the loop; null: on it
+    ipc::ChannelPool authd_;
+    ipc::TriggerLink qmgr_trigger_;
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };

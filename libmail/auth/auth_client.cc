@@ -3,6 +3,7 @@
 #include "libmail/core/text.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
+#include "libmail/ipc/channel_pool.h"
 
 namespace tern::auth {
 
@@ -17,28 +18,18 @@ public:
     using Done = std::function<void(const Answer&)>;
     using Convert = Answer (*)(const ipc::AttrList&);
 
-    Exchange(event_base* base, const std::string& queue_dir, const ipc::AttrList& request, Convert convert, Done done)
-        : convert_(convert), done_(std::move(done)), timer_(evtimer_new(base, on_timer, this)) {
+    // pool: a kept connection from it, given back after the answer; null: a connection of its own to path.
+    Exchange(event_base* base, std::string path, ipc::ChannelPool* pool, ipc::AttrList request, Convert convert,
+             Done done)
+        : path_(std::move(path)),
+          pool_(pool),
+          request_(std::move(request)),
+          convert_(convert),
+          done_(std::move(done)),
+          timer_(evtimer_new(base, on_timer, this)) {
         result_.kind = Answer::Kind::TempFail;
-        auto fd = ipc::connect_unix(ipc::service_path(queue_dir, true, "auth"));
-        if (!fd) {
-            result_.reason = "authd unreachable: " + fd.error().message;
-            finish_soon();
-            return;
-        }
-        chan_ = std::make_unique<ipc::AttrChannel>(base, std::move(*fd));
-        chan_->on_message([this](ipc::AttrList&& reply) {
-            if (finished_) return;
-            result_ = convert_(reply);
-            finish_soon();
-        });
-        chan_->on_close([this](const std::string& why) {
-            if (!finished_) {
-                result_.reason = "authd: " + why;
-                finish_soon();
-            }
-        });
-        chan_->send(request);
+        transmit(base, false);
+        if (finished_) return;
         const timeval limit{kReplyTimeoutSeconds, 0};
         evtimer_add(timer_.get(), &limit);
     }
@@ -46,6 +37,41 @@ public:
 private:
     static constexpr int kReplyTimeoutSeconds = 30;
 
+    void transmit(event_base* base, bool fresh) {
+        bool reused = false;
+        if (pool_) {
+            auto lease = pool_->take(fresh);
+            if (!lease) return unreachable(lease.error().message);
+            chan_ = std::move(lease->chan);
+            reused = lease->reused;
+        } else {
+            auto fd = ipc::connect_unix(path_);
+            if (!fd) return unreachable(fd.error().message);
+            chan_ = std::make_unique<ipc::AttrChannel>(base, std::move(*fd));
+        }
+        chan_->on_message([this](ipc::AttrList&& reply) {
+            if (finished_) return;
+            result_ = convert_(reply);
+            if (pool_) pool_->give_back(std::move(chan_));
+            finish_soon();
+        });
+        chan_->on_close([this, base, reused](const std::string& why) {
+            if (finished_) return;
+            if (reused && !resent_) {
+                // A kept connection authd closed (restarted): ask once more on a new one.
+                resent_ = true;
+                old_chan_ = std::move(chan_);  // freed with this exchange, not inside its own callback
+                return transmit(base, true);
+            }
+            result_.reason = "authd: " + why;
+            finish_soon();
+        });
+        chan_->send(request_);
+    }
+    void unreachable(const std::string& why) {
+        result_.reason = "authd unreachable: " + why;
+        finish_soon();
+    }
     // The callback always runs from the loop, never inside start() or inside a channel callback.
     void finish_soon() {
         finished_ = true;
@@ -60,13 +86,32 @@ private:
         if (done) done(self->result_);  // may destroy self: touch nothing after this
     }
 
+    std::string path_;
+    ipc::ChannelPool* pool_;
+    ipc::AttrList request_;
     Convert convert_;
     Done done_;
     EventPtr timer_;
     std::unique_ptr<ipc::AttrChannel> chan_;
+    std::unique_ptr<ipc::AttrChannel> old_chan_;
     Answer result_;
     bool finished_ = false;
+    bool resent_ = false;
 };
+
+template <class Interface, class Answer>
+std::unique_ptr<Interface> ask(event_base* base, const std::string& queue_dir, ipc::AttrList request,
+                               Answer (*convert)(const ipc::AttrList&), std::function<void(const Answer&)> done) {
+    return std::make_unique<Exchange<Interface, Answer>>(base, ipc::service_path(queue_dir, true, "auth"), nullptr,
+                                                         std::move(request), convert, std::move(done));
+}
+
+template <class Interface, class Answer>
+std::unique_ptr<Interface> ask(ipc::ChannelPool& pool, ipc::AttrList request, Answer (*convert)(const ipc::AttrList&),
+                               std::function<void(const Answer&)> done) {
+    return std::make_unique<Exchange<Interface, Answer>>(pool.base(), pool.path(), &pool, std::move(request), convert,
+                                                         std::move(done));
+}
 
 // Missing or malformed quota attributes (an older authd) mean no limit.
 Quota quota_from(const ipc::AttrList& reply) {
@@ -125,7 +170,7 @@ RateVerdict rate_from(const ipc::AttrList& reply) {
 
 std::unique_ptr<PasswordCheck> PasswordCheck::start(event_base* base, const std::string& queue_dir,
                                                     PasswordRequest req, Done done) {
-    return std::make_unique<Exchange<PasswordCheck, Verdict>>(
+    return ask<PasswordCheck, Verdict>(
         base, queue_dir,
         ipc::AttrList{{"request", "password"}, {"user", req.user}, {"password", req.password},
                       {"client_address", req.client_address}, {"service", req.service}},
@@ -134,23 +179,31 @@ std::unique_ptr<PasswordCheck> PasswordCheck::start(event_base* base, const std:
 
 std::unique_ptr<AccountCheck> AccountCheck::start(event_base* base, const std::string& queue_dir, std::string user,
                                                   Done done) {
-    return std::make_unique<Exchange<AccountCheck, AccountVerdict>>(
-        base, queue_dir, ipc::AttrList{{"request", "account"}, {"user", std::move(user)}}, account_from,
-        std::move(done));
+    return ask<AccountCheck, AccountVerdict>(base, queue_dir, ipc::AttrList{{"request", "account"}, {"user", std::move(user)}},
+                                             account_from, std::move(done));
+}
+
+std::unique_ptr<AccountCheck> AccountCheck::start(ipc::ChannelPool& authd, std::string user, Done done) {
+    return ask<AccountCheck, AccountVerdict>(authd, ipc::AttrList{{"request", "account"}, {"user", std::move(user)}},
+                                             account_from, std::move(done));
 }
 
 std::unique_ptr<BanCheck> BanCheck::start(event_base* base, const std::string& queue_dir, std::string client_address,
                                           Done done) {
-    return std::make_unique<Exchange<BanCheck, BanVerdict>>(
-        base, queue_dir, ipc::AttrList{{"request", "banned"}, {"client_address", std::move(client_address)}}, ban_from,
-        std::move(done));
+    return ask<BanCheck, BanVerdict>(base, queue_dir,
+                                     ipc::AttrList{{"request", "banned"}, {"client_address", std::move(client_address)}},
+                                     ban_from, std::move(done));
 }
 
 std::unique_ptr<MessageCount> MessageCount::start(event_base* base, const std::string& queue_dir, std::string user,
                                                   Done done) {
-    return std::make_unique<Exchange<MessageCount, RateVerdict>>(
-        base, queue_dir, ipc::AttrList{{"request", "message"}, {"user", std::move(user)}}, rate_from,
-        std::move(done));
+    return ask<MessageCount, RateVerdict>(base, queue_dir, ipc::AttrList{{"request", "message"}, {"user", std::move(user)}},
+                                          rate_from, std::move(done));
+}
+
+std::unique_ptr<MessageCount> MessageCount::start(ipc::ChannelPool& authd, std::string user, Done done) {
+    return ask<MessageCount, RateVerdict>(authd, ipc::AttrList{{"request", "message"}, {"user", std::move(user)}},
+                                          rate_from, std::move(done));
 }
 
 }  // namespace tern::auth

@@ -1,6 +1,7 @@
 // AuthClient: asks authd (the only process that reads credentials and keeps
-// failure counts) a question. One request, one connection to private/auth, on
-// the caller's event loop. Every kind of check below has the same contract:
+// failure counts) a question, on the caller's event loop: on a connection of
+// its own to private/auth, or (the overloads taking a pool) on a connection
+// kept open between questions, which busy daemons (smtpd, local) use. Every kind of check below has the same contract:
 // the callback runs exactly once, from the loop, never from inside start();
 // destroying the check object cancels it (no callback). authd unreachable, a
 // closed connection or no answer within 30 seconds gives the TempFail kind.
@@ -13,6 +14,10 @@
 #include <memory>
 #include <cstdint>
 #include <string>
+
+namespace tern::ipc {
+class ChannelPool;
+}
 
 namespace tern::auth {
 
@@ -63,6 +68,7 @@ public:
     // user: an address as given (authd canonicalises it; a malformed one is Unknown).
     static std::unique_ptr<AccountCheck> start(event_base* base, const std::string& queue_dir, std::string user,
                                                Done done);
+    static std::unique_ptr<AccountCheck> start(ipc::ChannelPool& authd, std::string user, Done done);
 };
 
 // --- request=banned: is this client address banned? --------------------------
@@ -97,6 +103,7 @@ public:
     // user: the authenticated (canonical) account name, Verdict::user.
     static std::unique_ptr<MessageCount> start(event_base* base, const std::string& queue_dir, std::string user,
                                                Done done);
+    static std::unique_ptr<MessageCount> start(ipc::ChannelPool& authd, std::string user, Done done);
 };
 
 }  // namespace tern::auth

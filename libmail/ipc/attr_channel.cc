@@ -44,6 +44,8 @@ void AttrChannel::send(const AttrList& msg) {
     bufferevent_write(bev_, data.data(), data.size());
 }
 
+bool AttrChannel::flushed() const { return !bev_ || evbuffer_get_length(bufferevent_get_output(bev_)) == 0; }
+
 void AttrChannel::close_when_flushed() {
     if (!bev_) return;
     closing_ = true;
@@ -81,7 +83,16 @@ void AttrChannel::handle_input() {
             return;
         case DecodeStatus::Ok:
             evbuffer_drain(in, used);
-            if (on_message_) on_message_(std::move(msg));
+            if (on_message_) {
+                // Held here while it runs: the owner may set another callback
+                // from inside it (a pooled connection given back), which must
+                // not destroy the one running.
+                MessageFn fn = std::move(on_message_);
+                on_message_ = nullptr;
+                replaced_ = false;
+                fn(std::move(msg));
+                if (!replaced_) on_message_ = std::move(fn);
+            }
             break;
         }
     }

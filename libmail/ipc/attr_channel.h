@@ -28,12 +28,17 @@ public:
     AttrChannel(const AttrChannel&) = delete;
     AttrChannel& operator=(const AttrChannel&) = delete;
 
-    void on_message(MessageFn fn) { on_message_ = std::move(fn); }
+    void on_message(MessageFn fn) {
+        on_message_ = std::move(fn);
+        replaced_ = true;
+    }
     void on_close(CloseFn fn) { on_close_ = std::move(fn); }
     void send(const AttrList& msg);
     // Closes after everything queued has been written.
     void close_when_flushed();
     bool is_open() const { return bev_ != nullptr; }
+    // Everything sent has gone to the socket (or the channel is closed).
+    bool flushed() const;
     // "pid N uid N" of the other end (SO_PEERCRED), for log lines.
     const std::string& peer() const { return peer_; }
 
@@ -48,6 +53,7 @@ private:
     std::size_t max_bytes_;
     std::string peer_;
     bool closing_ = false;
+    bool replaced_ = false;  // on_message() was called while the callback ran
     MessageFn on_message_;
     CloseFn on_close_;
 };
@@ -65,5 +71,17 @@ inline constexpr char kTriggerFlush = 'F';     // postqueue -f: retry deferred m
 inline constexpr char kTriggerScan = 'W';      // rescan (wakeup)
 inline constexpr char kTriggerDmarcReports = 'D';  // tern dmarc send-reports: DMARC aggregate reports now
 void send_trigger(const std::string& queue_dir, const std::string& service, char code);
+
+// A connection to a service's public socket kept for the triggers of a busy
+// process (smtpd: one per accepted message), instead of one connection each.
+class TriggerLink {
+public:
+    TriggerLink(const std::string& queue_dir, const std::string& service);
+    void send(char code);
+
+private:
+    std::string path_;
+    UniqueFd fd_;
+};
 
 }  // namespace tern::ipc

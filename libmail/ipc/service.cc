@@ -28,24 +28,39 @@ std::string service_path(const std::string& queue_dir, bool is_private, const st
     return queue_dir + (is_private ? "/private/" : "/public/") + name;
 }
 
-void send_trigger(const std::string& queue_dir, const std::string& service, char code) {
-    const std::string path = service_path(queue_dir, false, service);
-    auto fd = connect_unix(path);
-    if (!fd) {
-        // A full backlog means triggers are already waiting: this one adds nothing (Postfix is
-        // silent too). Otherwise the service is down; said at most once a minute, as a busy
-        // smtpd would say it for every message while master restarts qmgr.
-        if (fd.error().code == EAGAIN) return;
-        static std::time_t last_warning = 0;
-        const std::time_t now = std::time(nullptr);
-        if (now - last_warning >= 60) {
-            last_warning = now;
-            log::warning("trigger %s: %s", path.c_str(), fd.error().message.c_str());
+TriggerLink::TriggerLink(const std::string& queue_dir, const std::string& service)
+    : path_(service_path(queue_dir, false, service)) {}
+
+void TriggerLink::send(char code) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!fd_) {
+            auto fd = connect_unix(path_);
+            if (!fd) {
+                // A full backlog means triggers are already waiting: this one adds nothing (Postfix is
+                // silent too). Otherwise the service is down; said at most once a minute, as a busy
+                // smtpd would say it for every message while master restarts qmgr.
+                if (fd.error().code == EAGAIN) return;
+                static std::time_t last_warning = 0;
+                const std::time_t now = std::time(nullptr);
+                if (now - last_warning >= 60) {
+                    last_warning = now;
+                    log::warning("trigger %s: %s", path_.c_str(), fd.error().message.c_str());
+                }
+                return;
+            }
+            fd_ = std::move(*fd);
         }
-        return;
+        // MSG_NOSIGNAL: a command (postqueue -f) must not die of SIGPIPE if qmgr is going away.
+        if (::send(fd_.get(), &code, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) return;
+        // Unread triggers fill the socket: qmgr has enough to do already.
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        fd_.reset();  // the service restarted since this connection was made: connect again, once
     }
-    // MSG_NOSIGNAL: a command (postqueue -f) must not die of SIGPIPE if qmgr is going away.
-    if (::send(fd->get(), &code, 1, MSG_NOSIGNAL) != 1) log::warning("trigger %s: write: %m", path.c_str());
+    log::warning("trigger %s: write: %m", path_.c_str());
+}
+
+void send_trigger(const std::string& queue_dir, const std::string& service, char code) {
+    TriggerLink(queue_dir, service).send(code);
 }
 
 }  // namespace tern::ipc
