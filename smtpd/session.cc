@@ -173,6 +173,7 @@ void Session::greet() {
         // postscreen's greet test: a real client waits for the last banner line.
         const std::string first = "220-" + settings_.smtpd_banner + "\r\n";
         bufferevent_write(bev_, first.data(), first.size());
+        send_output();
         pregreet_ = true;
         pregreet_ev_.reset(evtimer_new(bufferevent_get_base(bev_), &Session::on_pregreet_done, this));
         const timeval tv{static_cast<time_t>(settings_.pregreet_wait.count()), 0};
@@ -211,7 +212,25 @@ void Session::set_callbacks(std::chrono::seconds timeout) {
     bufferevent_set_timeouts(bev_, &tv, &tv);
     // While authd or DNS answers, nothing is read off the buffer: cap it.
     bufferevent_setwatermark(bev_, EV_READ, 0, kMaxBufferedInputBytes);
-    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    // Replies are written by send_output(); the write event serves only what the socket did not take.
+    bufferevent_enable(bev_, EV_READ);
+    if (tls_active_ || tls_handshaking_) bufferevent_enable(bev_, EV_WRITE);
+}
+
+// Replies go to the socket at once, after the commands of one read are
+// handled (pipelined replies together, as Postfix flushes them), not through
+// the write event: that would cost two epoll_ctl and a loop turn per reply.
+// The write event takes over what the socket does not take, and TLS, where
+// the filter bufferevent writes.
+void Session::send_output() {
+    if (!bev_) return;
+    evbuffer* out = bufferevent_get_output(bev_);
+    if (evbuffer_get_length(out) == 0) return;
+    if (!tls_active_ && !tls_handshaking_ && !tls_switch_pending_) {
+        (void)evbuffer_write(out, bufferevent_getfd(bev_));  // an error is the write event's to report
+        if (evbuffer_get_length(out) == 0) return;
+    }
+    bufferevent_enable(bev_, EV_WRITE);
 }
 
 std::string Session::protocol() const {
@@ -227,6 +246,7 @@ void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(
 
 void Session::on_write(bufferevent*, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    if (!self->tls_active_ && !self->tls_handshaking_) bufferevent_disable(self->bev_, EV_WRITE);  // drained
     if (self->closing_) {
         self->server_.retire(self);  // everything queued has been written
     } else if (self->tls_switch_pending_) {
@@ -275,6 +295,13 @@ void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
 }
 
 void Session::handle_input() {
+    in_input_ = true;
+    process_input();
+    in_input_ = false;
+    send_output();
+}
+
+void Session::process_input() {
     std::string line;
     // STARTTLS replaces bev_, so the buffer is looked up on every turn.
     if (pregreet_) {
@@ -377,6 +404,7 @@ void Session::reply(const smtp::Reply& r, const char* stage, std::string_view rc
     last_code_ = r.code;
     const std::string out = smtp::format_reply(r);
     bufferevent_write(bev_, out.data(), out.size());
+    if (!in_input_) send_output();
     if (stage) {
         // Postfix's shape: "from=<...>" once MAIL is known, "to=<...>" only for RCPT.
         const std::string id = tx_ ? tx_->queue_id() : std::string();
@@ -393,6 +421,7 @@ void Session::reply(const smtp::Reply& r, const char* stage, std::string_view rc
             const std::string bye =
                 smtp::format_reply(smtp::Reply{421, "4.7.0", settings_.myhostname + " Error: too many errors"});
             bufferevent_write(bev_, bye.data(), bye.size());
+            if (!in_input_) send_output();
             close("too many errors");
         }
     }
@@ -402,6 +431,7 @@ void Session::reply_multiline(int code, const std::vector<std::string>& lines) {
     last_code_ = code;
     const std::string out = smtp::format_multiline(code, "", lines);
     bufferevent_write(bev_, out.data(), out.size());
+    if (!in_input_) send_output();
 }
 
 void Session::close(const char* why) {
@@ -409,6 +439,7 @@ void Session::close(const char* why) {
     closing_ = true;
     reset_transaction();
     bufferevent_disable(bev_, EV_READ);
+    send_output();
     if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
         server_.retire(this);
         return;

@@ -124,6 +124,8 @@ private:
     static void on_event(bufferevent*, short what, void* ctx) noexcept;
 
     void handle_input();
+    void process_input();
+    void send_output();
     // smtpd_pregreet_wait: the first banner line is out, the last not yet.
     static void on_pregreet_done(evutil_socket_t, short, void* ctx) noexcept;
     void refuse_pregreet();
@@ -196,6 +198,7 @@ private:
     bool closing_ = false;
     bool started_ = false;
     bool paused_ = false;          // reading stopped until the client reads our replies
+    bool in_input_ = false;        // commands are being handled: replies go out together at the end
     bool tls_active_ = false;
     bool tls_switch_pending_ = false;  // "220 Ready to start TLS" is being flushed
     bool tls_handshaking_ = false;

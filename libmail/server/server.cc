@@ -122,9 +122,7 @@ struct Runtime {
 
 void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int, void* arg) noexcept {
     auto* rt = static_cast<Runtime*>(arg);
-    UniqueFd client(fd);
-    evutil_make_socket_nonblocking(fd);
-    evutil_make_socket_closeonexec(fd);
+    UniqueFd client(fd);  // accept4() made it non-blocking and close-on-exec (LEV_OPT_CLOSE_ON_EXEC)
     // Replies are written whole by the session: sending them at once saves
     // the ~40 ms a small last write (a tagged OK) otherwise waits for the
     // client's delayed ACK (Nagle). Fails harmlessly on a Unix socket.
@@ -247,7 +245,8 @@ int run(int argc, char** argv, const std::string& program, Hooks hooks) {
     if (::fcntl(kListenFd, F_GETFD) >= 0) {
         evutil_make_socket_nonblocking(kListenFd);
         evutil_make_socket_closeonexec(kListenFd);
-        rt.listener.reset(evconnlistener_new(base.get(), on_accept, &rt, LEV_OPT_CLOSE_ON_FREE, -1, kListenFd));
+        rt.listener.reset(evconnlistener_new(base.get(), on_accept, &rt, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+                                              kListenFd));
         if (!rt.listener) log::fatal("cannot listen on the socket master passed: %m");
     } else {
         log::warning("no listening socket from master (fd %d): running without one", kListenFd);
