@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libmail/auth/account_cache.h"
 #include "libmail/config/params_global.h"
 #include "libmail/config/params_mailbox.h"
 #include "libmail/core/log.h"
@@ -48,6 +49,7 @@ struct LocalService {
     std::optional<tern::local::Deliverer> deliverer;
     std::optional<tern::BlockingPool> pool;
     std::optional<tern::ipc::ChannelPool> authd;  // connections to authd kept between account checks
+    std::optional<tern::auth::AccountCache> accounts;  // authd's verdicts while the users table is unchanged
     std::unordered_map<tern::ipc::AttrChannel*, std::unique_ptr<Client>> clients;
     std::vector<std::unique_ptr<Client>> graveyard;  // freed on the next accept
 
@@ -74,7 +76,7 @@ struct LocalService {
         std::vector<std::string> rcpts;
         for (auto r : req->get_all("rcpt")) rcpts.emplace_back(r);
         auto start = [this](std::string user, tern::auth::AccountCheck::Done done) {
-            return tern::auth::AccountCheck::start(*authd, std::move(user), std::move(done));
+            return tern::auth::AccountCheck::start(*authd, &*accounts, std::move(user), std::move(done));
         };
         Client* cp = &c;
         auto on_states = [this, cp, req](tern::local::AccountStates states) {
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
                               ctx.cfg->get_bool(tern::config::kQuotaFullTempfail));
         svc.pool.emplace(ctx.base, kDeliveryThreads);
         svc.authd.emplace(ctx.base, tern::ipc::service_path(ctx.queue_dir, true, "auth"), kIdleAuthdConnections);
+        svc.accounts.emplace(ctx.cfg->get(tern::config::kAuthUsersFile));
         svc.ctx = &ctx;
     };
     hooks.on_connection = [&](tern::server::Context& ctx, tern::UniqueFd fd, const tern::server::Peer&) {

@@ -91,7 +91,7 @@ void Session::finish_rcpt(const Decision& d) {
     if (settings_.account_checks && !pending_path_.domain.empty() && policy_.is_virtual_domain(pending_path_.domain)) {
         waiting_ = true;
         pending_account_ = auth::AccountCheck::start(
-            server_.authd(), pending_path_.local_part + "@" + to_lower(pending_path_.domain), [this](const auth::AccountVerdict& v) {
+            server_.authd(), &server_.account_cache(), pending_path_.local_part + "@" + to_lower(pending_path_.domain), [this](const auth::AccountVerdict& v) {
                 waiting_ = false;
                 if (v.kind == auth::AccountVerdict::Kind::Disabled) {
                     reply(smtp::Reply{550, "5.2.1", "<" + pending_path_.address + ">: Recipient address rejected: "

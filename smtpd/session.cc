@@ -20,6 +20,7 @@ Settings Settings::from_config(const config::Config& cfg, const std::string& que
     s.mail_name = cfg.get(config::kMailName);
     s.smtpd_banner = cfg.get(config::kSmtpdBanner);
     s.queue_directory = queue_dir;
+    s.users_file = cfg.get(config::kAuthUsersFile);
     s.message_size_limit = cfg.get_int(config::kMessageSizeLimit);
     s.smtpd_recipient_limit = static_cast<int>(cfg.get_int(config::kSmtpdRecipientLimit));
     s.smtpd_hard_error_limit = static_cast<int>(cfg.get_int(config::kSmtpdHardErrorLimit));
@@ -62,6 +63,7 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
       commit_pool_(settings_.commit_threads ? std::make_unique<BlockingPool>(base, settings_.commit_threads) : nullptr),
       authd_(base, ipc::service_path(settings_.queue_directory, true, "auth"), kIdleAuthdConnections),
       qmgr_trigger_(settings_.queue_directory, "qmgr"),
+      account_cache_(settings_.users_file),
       sessions_(base) {}
 
 Server::~Server() = default;

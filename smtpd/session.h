@@ -26,6 +26,7 @@
 #include "libmail/event/owned_set.h"
 #include "libmail/ipc/channel_pool.h"
 #include "libmail/server/server.h"
+#include "libmail/auth/account_cache.h"
 #include "libmail/auth/auth_client.h"
 #include "libmail/sasl/sasl.h"
 #include "libmail/smtp/reply.h"
@@ -53,6 +54,7 @@ struct Settings {
     bool smtpd_helo_required = false;
     bool trigger_qmgr = true;                      // tests turn this off
     bool account_checks = true;                    // ask authd at RCPT (unit tests have no authd)
+    std::string users_file;                        // auth_users_file: account verdicts are kept while it is unchanged
     // TLS (RFC 3207, RFC 8314) and AUTH (RFC 4954).
     enum class TlsLevel { None, May, Encrypt } tls_level = TlsLevel::May;
     bool tls_wrappermode = false;                  // TLS from the first byte (port 465)
@@ -268,6 +270,7 @@ public:
     ipc::ChannelPool& authd() { return authd_; }
     // "new mail in incoming/" to qmgr, on a connection kept for it.
     ipc::TriggerLink& qmgr_trigger() { return qmgr_trigger_; }
+    auth::AccountCache& account_cache() { return account_cache_; }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
     void release(const std::string& address) { limits_.release(address); }
@@ -302,6 +305,7 @@ private:
     std::unique_ptr<BlockingPool> commit_pool_;  // queue file commits (fsync), off the loop; null: on it
     ipc::ChannelPool authd_;
     ipc::TriggerLink qmgr_trigger_;
+    auth::AccountCache account_cache_;
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
 };

@@ -1,5 +1,8 @@
 #include "libmail/auth/auth_client.h"
 
+#include <optional>
+
+#include "libmail/auth/account_cache.h"
 #include "libmail/core/text.h"
 #include "libmail/event/event_ptrs.h"
 #include "libmail/ipc/attr_channel.h"
@@ -183,7 +186,41 @@ std::unique_ptr<AccountCheck> AccountCheck::start(event_base* base, const std::s
                                              account_from, std::move(done));
 }
 
-std::unique_ptr<AccountCheck> AccountCheck::start(ipc::ChannelPool& authd, std::string user, Done done) {
+namespace {
+
+// A verdict already known, given from the loop like an answer.
+class KnownAccount final : public AccountCheck {
+public:
+    KnownAccount(event_base* base, AccountVerdict v, Done done)
+        : verdict_(std::move(v)), done_(std::move(done)), timer_(evtimer_new(base, on_timer, this)) {
+        const timeval now{0, 0};
+        evtimer_add(timer_.get(), &now);
+    }
+
+private:
+    static void on_timer(evutil_socket_t, short, void* ctx) noexcept {
+        auto* self = static_cast<KnownAccount*>(ctx);
+        auto done = std::move(self->done_);
+        if (done) done(self->verdict_);  // may destroy self
+    }
+    AccountVerdict verdict_;
+    Done done_;
+    EventPtr timer_;
+};
+
+}  // namespace
+
+std::unique_ptr<AccountCheck> AccountCheck::start(ipc::ChannelPool& authd, AccountCache* cache, std::string user,
+                                                  Done done) {
+    std::optional<AccountCache::FileId> file;
+    if (cache && (file = cache->identify())) {  // stat'ed before asking: a change meanwhile is seen next time
+        if (const AccountVerdict* known = cache->find(user, *file))
+            return std::make_unique<KnownAccount>(authd.base(), *known, std::move(done));
+        done = [cache, user, id = *file, done = std::move(done)](const AccountVerdict& v) {
+            cache->remember(user, id, v);
+            done(v);
+        };
+    }
     return ask<AccountCheck, AccountVerdict>(authd, ipc::AttrList{{"request", "account"}, {"user", std::move(user)}},
                                              account_from, std::move(done));
 }

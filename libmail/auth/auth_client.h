@@ -21,6 +21,8 @@ class ChannelPool;
 
 namespace tern::auth {
 
+class AccountCache;
+
 // An account's quota (users table QUOTA field); 0 = no limit.
 struct Quota {
     std::uint64_t bytes = 0;
@@ -68,7 +70,10 @@ public:
     // user: an address as given (authd canonicalises it; a malformed one is Unknown).
     static std::unique_ptr<AccountCheck> start(event_base* base, const std::string& queue_dir, std::string user,
                                                Done done);
-    static std::unique_ptr<AccountCheck> start(ipc::ChannelPool& authd, std::string user, Done done);
+    // cache (may be null): a verdict answered while the users table was as it is now
+    // is given without asking (still from the loop); new answers are kept there.
+    static std::unique_ptr<AccountCheck> start(ipc::ChannelPool& authd, AccountCache* cache, std::string user,
+                                               Done done);
 };
 
 // --- request=banned: is this client address banned? --------------------------

@@ -27,16 +27,22 @@ Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::st
     w.queue_dir_ = queue_dir;
     w.id_ = new_queue_id();
     w.tmp_path_ = queue_path(queue_dir, folder, "." + std::string("tmp.") + w.id_);
-    w.fd_.reset(::open(w.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!w.fd_) return sys_error("create queue file", w.tmp_path_);
-    // The umask may have taken bits away (postdrop runs with the user's umask).
-    if (::fchmod(w.fd_.get(), mode) != 0) return sys_error("chmod", w.tmp_path_);
+    w.mode_ = mode;
     return w;
+}
+
+Result<void> QueueWriter::create_file() {
+    fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_));
+    if (!fd_) return sys_error("create queue file", tmp_path_);
+    created_ = true;
+    // The umask may have taken bits away (postdrop runs with the user's umask).
+    if (::fchmod(fd_.get(), mode_) != 0) return sys_error("chmod", tmp_path_);
+    return {};
 }
 
 QueueWriter::QueueWriter(QueueWriter&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)), id_(std::move(o.id_)), tmp_path_(std::move(o.tmp_path_)),
-      fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
+      mode_(o.mode_), created_(std::exchange(o.created_, false)), fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
       prepend_bytes_(o.prepend_bytes_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -46,6 +52,8 @@ QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
         queue_dir_ = std::move(o.queue_dir_);
         id_ = std::move(o.id_);
         tmp_path_ = std::move(o.tmp_path_);
+        mode_ = o.mode_;
+        created_ = std::exchange(o.created_, false);
         fd_ = std::move(o.fd_);
         buf_ = std::move(o.buf_);
         out_ = std::move(o.out_);
@@ -61,7 +69,8 @@ QueueWriter::~QueueWriter() { abort(); }
 void QueueWriter::abort() noexcept {
     if (committed_) return;
     fd_.reset();
-    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+    if (created_) ::unlink(tmp_path_.c_str());
+    created_ = false;
     committed_ = true;  // nothing left to undo
 }
 
@@ -91,7 +100,10 @@ Result<void> QueueWriter::write_envelope(const Envelope& env) {
 }
 
 Result<void> QueueWriter::flush_buffer() {
-    if (!fd_) return Error("queue file is closed");
+    if (!fd_) {
+        if (created_ || committed_) return Error("queue file is closed");
+        if (auto r = create_file(); !r) return r;
+    }
     if (auto r = write_all(fd_.get(), out_); !r) return Error(r.error().code, "write " + tmp_path_ + ": " + r.error().message);
     out_.clear();
     return {};

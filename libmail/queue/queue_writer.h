@@ -19,9 +19,13 @@ namespace tern::queue {
 
 class QueueWriter {
 public:
-    // Opens incoming/.tmp.<id> (a dot-name that qmgr ignores) for a new message.
+    // A new message for incoming/. Its file, incoming/.tmp.<id> (a dot-name
+    // that qmgr ignores), is created when the first bytes are written out:
+    // at commit for a message under kWriteBatchBytes, so that smtpd's loop
+    // (which only buffers) never waits on the directory that its commit
+    // threads rename into and fsync.
     [[nodiscard]] static Result<QueueWriter> create(const std::string& queue_dir);
-    // Opens folder/.tmp.<id> with the given file mode: postdrop writes into
+    // The same for folder/.tmp.<id> with the given file mode: postdrop writes into
     // maildrop/ (mode 0444, so that pickup, which is neither the file's owner
     // nor in its group, can read it). commit_into(folder) then finishes it.
     [[nodiscard]] static Result<QueueWriter> create_in(const std::string& queue_dir, std::string_view folder,
@@ -55,10 +59,13 @@ public:
 private:
     QueueWriter() = default;
     [[nodiscard]] Result<void> flush_buffer();
+    [[nodiscard]] Result<void> create_file();
 
     std::string queue_dir_;
     std::string id_;
     std::string tmp_path_;
+    mode_t mode_ = 0600;
+    bool created_ = false;       // tmp_path_ exists (ours to unlink until committed)
     UniqueFd fd_;
     std::string buf_;            // pending Content bytes, at most kMaxContentChunk
     std::string out_;            // encoded records not yet written

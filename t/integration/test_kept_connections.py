@@ -45,6 +45,9 @@ class KeptConnections(unittest.TestCase):
     def test_questions_on_a_kept_authd_connection_are_asked_again_when_authd_dies(self):
         self.send("warm-up")  # smtpd's RCPT check and local's account check leave kept connections to authd
         self.t.wait_message("alice@example.test", "warm-up")
+        # Their verdicts for alice are kept while the users table is unchanged: change it,
+        # so that both ask authd again.
+        self.t.add_user("bob@example.test", "bob-pw")
         self.t.freeze("authd")
         threading.Timer(0.5, lambda: self.t.kill9("authd")).start()
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:

@@ -228,7 +228,9 @@ TEST_CASE("a writer dropped before commit leaves nothing in incoming", "[queue]"
         REQUIRE(w);
         REQUIRE(w->write_envelope(sample_envelope()));
         REQUIRE(w->write_content("partial"));
-        CHECK(q.files("incoming").size() == 1);  // the dot-named temporary file
+        CHECK(q.files("incoming").empty());  // a small message is only buffered until the commit
+        REQUIRE(w->write_content(big_content()));
+        CHECK(q.files("incoming").size() == 1);  // the dot-named temporary file, written as it grows
     }
     CHECK(q.files("incoming").empty());
 }
