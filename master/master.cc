@@ -168,8 +168,27 @@ void Master::start_service(Service& s) {
     // Every daemon is one event loop serving many connections, so one process
     // per service is the default; maxproc stays the upper bound (docs/architecture.md).
     s.master = this;
-    if (s.pids.empty() && !s.restart_timer) spawn_one(s);
+    if (s.pids.empty() && !s.restart_timer) start_or_wait(s);
     arm_wakeup(s);
+}
+
+// As Postfix's master does, a service starts when a client first connects
+// (or qmgr first asks a delivery agent), so a service nobody uses (port 465,
+// the SMTP client on a host that only receives) holds no process and no
+// memory. Services with a wakeup time (qmgr, pickup) have work of their own
+// at start and run from the start.
+void Master::start_or_wait(Service& s) {
+    if (s.entry.wakeup > 0 || !s.listen_fd) {
+        spawn_one(s);
+        return;
+    }
+    if (!s.demand) s.demand.reset(event_new(base_.get(), s.listen_fd.get(), EV_READ, on_demand, &s));
+    event_add(s.demand.get(), nullptr);
+}
+
+void Master::on_demand(evutil_socket_t, short, void* ctx) noexcept {
+    auto* s = static_cast<Service*>(ctx);
+    if (!s->master->stopping_ && !s->retired && s->pids.empty() && !s->restart_timer) s->master->spawn_one(*s);
 }
 
 void Master::spawn_one(Service& s) {
@@ -239,7 +258,7 @@ void Master::reap() {
 void Master::on_restart_timer(evutil_socket_t, short, void* ctx) noexcept {
     auto* s = static_cast<Service*>(ctx);
     s->restart_timer.reset();
-    if (!s->master->stopping_ && !s->retired && s->pids.empty()) s->master->spawn_one(*s);
+    if (!s->master->stopping_ && !s->retired && s->pids.empty()) s->master->start_or_wait(*s);
 }
 
 void Master::reload() {
@@ -274,6 +293,7 @@ void Master::reload() {
     for (auto& gone : services_) {  // services no longer in master.cf
         gone->retired = true;
         for (pid_t p : gone->pids) ::kill(p, SIGTERM);
+        gone->demand.reset();  // before its descriptor closes
         gone->listen_fd.reset();
         gone->wakeup_timer.reset();
         if (!gone->pids.empty()) next.push_back(std::move(gone));
@@ -291,6 +311,7 @@ void Master::begin_stop() {
     for (auto& s : services_) {
         s->restart_timer.reset();
         s->wakeup_timer.reset();
+        s->demand.reset();
         for (pid_t p : s->pids) {
             ::kill(p, SIGTERM);
             any = true;

@@ -32,6 +32,7 @@ struct Service {
     Clock::time_point last_start{};
     EventPtr restart_timer;
     EventPtr wakeup_timer;
+    EventPtr demand;                     // readable listen_fd while no process runs: start one
     bool retired = false;                // removed by reload: not restarted
     Master* master = nullptr;            // for the timer callbacks
 };
@@ -54,6 +55,7 @@ private:
     static void on_restart_timer(evutil_socket_t, short, void* ctx) noexcept;
     static void on_wakeup_timer(evutil_socket_t, short, void* ctx) noexcept;
     static void on_stop_timer(evutil_socket_t, short, void* ctx) noexcept;
+    static void on_demand(evutil_socket_t, short, void* ctx) noexcept;
 
     [[nodiscard]] Result<void> load(std::vector<std::unique_ptr<Service>>& out,
                                     std::unique_ptr<config::Config>& cfg_out);
@@ -63,6 +65,7 @@ private:
     void reload();
     void begin_stop();
     void arm_wakeup(Service& s);
+    void start_or_wait(Service& s);
     Service* owner_of(pid_t pid);
 
     std::string config_dir_;

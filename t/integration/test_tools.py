@@ -132,7 +132,13 @@ class Privileges(unittest.TestCase):
     def test_only_master_stays_root(self):
         t = Instance()
         try:
+            t.add_user("alice@example.test", "alice-pw")
             t.start()
+            # Services start when first used (start() connected to every port): a local and a
+            # remote recipient start authd, local and smtp too.
+            with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10) as s:
+                s.sendmail("a@example.test", ["alice@example.test", "bob@remote.test"],
+                           "From: a@example.test\r\nSubject: wake\r\n\r\nx\r\n")
             expected = {"master", "smtpd", "qmgr", "local", "authd", "pop3d", "imapd", "pickup", "smtp"}
             # A child between fork and exec still shows master's name: wait for the exec.
             # smtpd runs three times: ports 25, 587 and 465; pop3d and imapd twice: 110 and 995, 143 and 993.
