@@ -40,7 +40,7 @@ struct Client {
 };
 
 // Deliveries under way at once in one local process.
-constexpr std::size_t kDeliveryThreads = 4;
+constexpr std::size_t kDeliveryThreads = 8;
 // Idle connections to authd kept (one per qmgr connection waiting on it at once, up to this).
 constexpr std::size_t kIdleAuthdConnections = 8;
 

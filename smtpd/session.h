@@ -246,7 +246,7 @@ using SessionPtr = std::unique_ptr<Session>;
 
 // Queue file commits that may be under way at once: concurrent messages then
 // share the file system's journal commits.
-inline constexpr std::size_t kCommitThreads = 4;
+inline constexpr std::size_t kCommitThreads = 8;
 // Idle connections to authd kept by one smtpd (one per session waiting on it at once, up to this).
 inline constexpr std::size_t kIdleAuthdConnections = 8;
 

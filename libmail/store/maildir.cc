@@ -2,10 +2,11 @@
 // The order is the Maildir protocol plus fsyncs (DESIGN.md invariant 2: the
 // delivery itself is fsync'ed before local reports success):
 //   create tmp/<unique> (O_EXCL) -> write -> fsync -> close (checked)
-//   -> link() to new/<unique>,S=<lf size>,W=<crlf size> -> unlink tmp -> fsync new/
+//   -> rename (never replacing) to new/<unique>,S=<lf size>,W=<crlf size> -> fsync new/
 // A failure anywhere leaves no file in new/ and is an error the caller turns
 // into a temporary failure (ENOSPC, EDQUOT, EIO).
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -61,6 +62,16 @@ Result<void> make_maildir(const std::string& folder_path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"})
         if (auto r = make_dirs(folder_path + sub, 0700); !r) return r;
     return {};
+}
+
+// tmp/ to its final name, never replacing a file there: renameat2 with
+// RENAME_NOREPLACE, or link() then unlink() where the file system lacks it.
+int move_no_replace(const std::string& from, const std::string& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    if (::link(from.c_str(), to.c_str()) != 0) return -1;
+    ::unlink(from.c_str());
+    return 0;
 }
 
 }  // namespace
@@ -163,15 +174,13 @@ Result<std::string> MaildirDelivery::finish() {
 Result<void> MaildirDelivery::link_to(const std::string& relative) {
     if (fd_ || committed_ || tmp_path_.empty()) return Error(EBADF, "maildir delivery: link_to before finish");
     const std::string final_path = folder_ + "/" + relative;
-    // link(), not rename(): it fails instead of replacing an existing file.
-    int linked = ::link(tmp_path_.c_str(), final_path.c_str());
-    if (linked != 0 && errno == ENOENT) {  // new/ or cur/ went missing: make them, once
+    int moved = move_no_replace(tmp_path_, final_path);
+    if (moved != 0 && errno == ENOENT) {  // new/ or cur/ went missing: make them, once
         if (auto r = make_maildir(folder_); !r) return r.error();
-        linked = ::link(tmp_path_.c_str(), final_path.c_str());
+        moved = move_no_replace(tmp_path_, final_path);
     }
-    if (linked != 0) return sys_error("link", final_path);
+    if (moved != 0) return sys_error("rename", final_path);
     committed_ = true;
-    ::unlink(tmp_path_.c_str());
     if (auto r = fsync_dir(dir_of(final_path)); !r) {
         // Not known to be durable: take it back so the caller's retry is the only copy.
         ::unlink(final_path.c_str());
