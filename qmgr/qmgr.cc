@@ -508,9 +508,8 @@ void QueueManager::finish(Job& job) {
     const auto& env = job.qf.env;
     if (disposition(env.recipients) == Disposition::Remove) {
         // Every recipient is settled (DESIGN.md invariant 2): the message leaves the queue.
-        const std::string path = queue::queue_path(queue_dir_, "active", job.id);
-        if (::unlink(path.c_str()) != 0) {
-            log::warning("%s: unlink %s: %m", job.id.c_str(), path.c_str());
+        if (auto r = spares_.retire("active", job.id); !r) {  // its file becomes a spare, or is unlinked
+            log::warning("%s: %s", job.id.c_str(), r.error().message.c_str());
             if (job.states_unwritten) write_delivered_states(job);  // so a restart does not deliver again
         }
         job.fd.reset();

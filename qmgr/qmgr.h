@@ -19,6 +19,7 @@
 #include "libmail/ipc/attr_channel.h"
 #include "libmail/ipc/channel_pool.h"
 #include "libmail/queue/queue_file.h"
+#include "libmail/queue/spare_files.h"
 #include "libmail/dsn/notice.h"
 #include "libmail/maps/map.h"
 #include "libmail/server/server.h"
@@ -136,6 +137,7 @@ private:
     EventPtr reaper_;
     std::unique_ptr<DmarcReporter> reporter_;     // null: no DMARC aggregate reports
     std::unordered_map<std::string, std::unique_ptr<ipc::ChannelPool>> agents_;  // per transport
+    queue::SpareKeeper spares_{queue_dir_};
 };
 
 }  // namespace tern::qmgr

@@ -10,6 +10,7 @@ namespace tern::queue {
 
 inline constexpr std::string_view kQueueFolders[] = {
     "maildrop", "incoming", "active", "deferred", "hold", "corrupt", "defer", "bounce", "private", "public",
+    "spare",  // files of messages that left the queue, reused by writers (spare_files.h)
 };
 
 // queue_dir/folder/id

@@ -69,28 +69,25 @@ Result<void> pread_all(int fd, char* buf, std::size_t n, off_t off, const std::s
 // Reads through a window of up to kReadWindow bytes, so that a file of small
 // records costs one pread per window instead of two per record.
 Result<void> ReadWindow::read(int fd, char* dst, std::size_t n, off_t off, const std::string& path) {
-    const bool inside = off >= start_ && off + static_cast<off_t>(n) <= start_ + static_cast<off_t>(bytes_.size());
+    const bool inside = off >= start_ && off + static_cast<off_t>(n) <= start_ + static_cast<off_t>(size_);
     if (!inside) {
-        if (n > kReadWindow) return pread_all(fd, dst, n, off, path);
-        bytes_.resize(kReadWindow);
+        if (n > capacity_) return pread_all(fd, dst, n, off, path);
+        if (!bytes_) bytes_.reset(new char[capacity_]);
+        size_ = 0;
         std::size_t got = 0;
         while (got < n) {  // at least n, up to the window's size where the file has it
-            const ssize_t r = ::pread(fd, bytes_.data() + got, kReadWindow - got, off + static_cast<off_t>(got));
+            const ssize_t r = ::pread(fd, bytes_.get() + got, capacity_ - got, off + static_cast<off_t>(got));
             if (r < 0) {
                 if (errno == EINTR) continue;
-                bytes_.clear();
                 return sys_error("read", path);
             }
-            if (r == 0) {
-                bytes_.clear();
-                return at(path, off, "file is truncated");
-            }
+            if (r == 0) return at(path, off, "file is truncated");
             got += static_cast<std::size_t>(r);
         }
-        bytes_.resize(got);
+        size_ = got;
         start_ = off;
     }
-    std::memcpy(dst, bytes_.data() + (off - start_), n);
+    std::memcpy(dst, bytes_.get() + (off - start_), n);
     return {};
 }
 
@@ -137,7 +134,7 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
     off_t prepend_offset = -1;  // where the first Prepend record is (the content ends there)
     off_t pos = 0;
     std::string data;
-    ReadWindow window;
+    ReadWindow window(static_cast<std::size_t>(st.st_size));
     while (pos < st.st_size) {
         char hdr[kRecordHeaderBytes];
         if (st.st_size - pos < static_cast<off_t>(kRecordHeaderBytes)) return at(path, pos, "file is truncated");

@@ -15,7 +15,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,11 +99,15 @@ struct QueueFile {
 class ReadWindow {
 public:
     static constexpr std::size_t kReadWindow = 64 * 1024;
+    // capacity: at most kReadWindow; no more than the file's size is worth it.
+    explicit ReadWindow(std::size_t capacity = kReadWindow) : capacity_(std::min(capacity, kReadWindow)) {}
     // n bytes at off into dst; an error names path (a short file: "file is truncated").
     [[nodiscard]] Result<void> read(int fd, char* dst, std::size_t n, off_t off, const std::string& path);
 
 private:
-    std::string bytes_;
+    std::size_t capacity_;
+    std::unique_ptr<char[]> bytes_;  // allocated on first use, never cleared (no 64 KiB memset per file)
+    std::size_t size_ = 0;
     off_t start_ = 0;
 };
 
@@ -110,7 +116,11 @@ private:
 class ContentReader {
 public:
     ContentReader(int fd, const QueueFile& qf)
-        : fd_(fd), pos_(qf.content_offset), total_(qf.content_bytes - qf.prepend.size()), prepend_(qf.prepend) {}
+        : fd_(fd),
+          pos_(qf.content_offset),
+          total_(qf.content_bytes - qf.prepend.size()),
+          prepend_(qf.prepend),
+          window_(static_cast<std::size_t>(qf.file_size > qf.content_offset ? qf.file_size - qf.content_offset : 0)) {}
     // The next record's bytes in chunk (replacing what was there); false when
     // all content has been read. The prepended header fields come first.
     [[nodiscard]] Result<bool> next(std::string& chunk);

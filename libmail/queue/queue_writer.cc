@@ -10,6 +10,7 @@
 #include "libmail/core/file_io.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_id.h"
+#include "libmail/queue/spare_files.h"
 
 namespace tern::queue {
 
@@ -28,10 +29,21 @@ Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::st
     w.id_ = new_queue_id();
     w.tmp_path_ = queue_path(queue_dir, folder, "." + std::string("tmp.") + w.id_);
     w.mode_ = mode;
+    w.may_reuse_ = folder == "incoming";  // not maildrop/: postdrop runs as the submitting user
     return w;
 }
 
 Result<void> QueueWriter::create_file() {
+    if (may_reuse_ && take_spare(queue_dir_, tmp_path_)) {
+        // Overwritten from the start; commit() cuts it to what was written.
+        fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (fd_) {
+            created_ = reused_ = true;
+            if (::fchmod(fd_.get(), mode_) != 0) return sys_error("chmod", tmp_path_);
+            return {};
+        }
+        ::unlink(tmp_path_.c_str());
+    }
     fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_));
     if (!fd_) return sys_error("create queue file", tmp_path_);
     created_ = true;
@@ -42,7 +54,8 @@ Result<void> QueueWriter::create_file() {
 
 QueueWriter::QueueWriter(QueueWriter&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)), id_(std::move(o.id_)), tmp_path_(std::move(o.tmp_path_)),
-      mode_(o.mode_), created_(std::exchange(o.created_, false)), fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
+      mode_(o.mode_), may_reuse_(o.may_reuse_), created_(std::exchange(o.created_, false)),
+      reused_(o.reused_), written_(o.written_), fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
       prepend_bytes_(o.prepend_bytes_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -53,7 +66,10 @@ QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
         id_ = std::move(o.id_);
         tmp_path_ = std::move(o.tmp_path_);
         mode_ = o.mode_;
+        may_reuse_ = o.may_reuse_;
         created_ = std::exchange(o.created_, false);
+        reused_ = o.reused_;
+        written_ = o.written_;
         fd_ = std::move(o.fd_);
         buf_ = std::move(o.buf_);
         out_ = std::move(o.out_);
@@ -105,6 +121,7 @@ Result<void> QueueWriter::flush_buffer() {
         if (auto r = create_file(); !r) return r;
     }
     if (auto r = write_all(fd_.get(), out_); !r) return Error(r.error().code, "write " + tmp_path_ + ": " + r.error().message);
+    written_ += out_.size();
     out_.clear();
     return {};
 }
@@ -156,6 +173,8 @@ Result<std::string> QueueWriter::commit_into(std::string_view folder) {
     }
     out_ += encode_record(RecordType::End, {});
     if (auto r = flush_buffer(); !r) return fail(r.error());
+    if (reused_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) != 0)
+        return fail(sys_error("truncate", tmp_path_));
     if (::fsync(fd_.get()) != 0) return fail(sys_error("fsync", tmp_path_));
     if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return fail(r.error());
     const std::string final_path = queue_path(queue_dir_, folder, id_);

@@ -20,7 +20,8 @@ namespace tern::queue {
 class QueueWriter {
 public:
     // A new message for incoming/. Its file, incoming/.tmp.<id> (a dot-name
-    // that qmgr ignores), is created when the first bytes are written out:
+    // that qmgr ignores; a spare file when there is one), is made when the
+    // first bytes are written out:
     // at commit for a message under kWriteBatchBytes, so that smtpd's loop
     // (which only buffers) never waits on the directory that its commit
     // threads rename into and fsync.
@@ -65,7 +66,10 @@ private:
     std::string id_;
     std::string tmp_path_;
     mode_t mode_ = 0600;
+    bool may_reuse_ = false;     // a spare file may be taken (spare_files.h): incoming/ only
     bool created_ = false;       // tmp_path_ exists (ours to unlink until committed)
+    bool reused_ = false;        // it is a spare: truncated to written_ at commit
+    std::uint64_t written_ = 0;  // bytes written to the file
     UniqueFd fd_;
     std::string buf_;            // pending Content bytes, at most kMaxContentChunk
     std::string out_;            // encoded records not yet written

@@ -1,0 +1,94 @@
+#include "libmail/queue/spare_files.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <mutex>
+#include <vector>
+
+#include "libmail/queue/queue_dirs.h"
+
+namespace tern::queue {
+
+namespace {
+
+constexpr std::string_view kSpareFolder = "spare";
+// A full spare/ is counted again at most this often; an empty one listed again at most this often.
+constexpr auto kRecount = std::chrono::seconds(1);
+constexpr auto kRelist = std::chrono::milliseconds(100);
+constexpr std::size_t kListBatch = 256;
+
+// Names in spare/ (not "." files), up to max.
+std::vector<std::string> list_spares(const std::string& queue_dir, std::size_t max) {
+    std::vector<std::string> out;
+    const std::string dir = queue_dir + "/" + std::string(kSpareFolder);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return out;
+    while (out.size() < max) {
+        const dirent* e = ::readdir(d);
+        if (!e) break;
+        if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    return out;
+}
+
+}  // namespace
+
+std::size_t SpareKeeper::count_spares() const { return list_spares(queue_dir_, kMaxSpareFiles).size(); }
+
+Result<void> SpareKeeper::retire(std::string_view folder, std::string_view id) {
+    const std::string path = queue_path(queue_dir_, folder, id);
+    if (estimate_ >= kMaxSpareFiles) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - counted_ >= kRecount) {
+            estimate_ = count_spares();
+            counted_ = now;
+        }
+    }
+    if (estimate_ < kMaxSpareFiles) {
+        if (::rename(path.c_str(), queue_path(queue_dir_, kSpareFolder, id).c_str()) == 0) {
+            ++estimate_;
+            return {};
+        }
+        if (errno != ENOENT || ::access(path.c_str(), F_OK) == 0) estimate_ = kMaxSpareFiles;  // no spare/: unlink
+    }
+    if (::unlink(path.c_str()) != 0) return sys_error("unlink", path);
+    return {};
+}
+
+bool take_spare(const std::string& queue_dir, const std::string& to) {
+    // One list per process, shared by its commit threads; several processes
+    // may hold the same names, and the rename decides who gets a file.
+    static std::mutex lock;
+    static std::vector<std::string> names;
+    static std::string listed_for;
+    static std::chrono::steady_clock::time_point listed{};
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string name;
+        {
+            std::lock_guard<std::mutex> held(lock);
+            if (listed_for != queue_dir) {
+                names.clear();
+                listed_for = queue_dir;
+                listed = {};
+            }
+            if (names.empty()) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - listed < kRelist) return false;
+                listed = now;
+                names = list_spares(queue_dir, kListBatch);
+                if (names.empty()) return false;
+            }
+            name = std::move(names.back());
+            names.pop_back();
+        }
+        if (::rename(queue_path(queue_dir, kSpareFolder, name).c_str(), to.c_str()) == 0) return true;
+        if (errno != ENOENT) return false;  // taken by another process meanwhile: try the next name
+    }
+    return false;
+}
+
+}  // namespace tern::queue
