@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unbound.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
@@ -158,6 +159,8 @@ public:
 
     ResolverImpl* owner_;
     RrType type_;
+    std::string cache_key_;          // the answer is kept under it (ResolverImpl::remember)
+    std::uint32_t ttl_ = UINT32_MAX;  // the smallest TTL along a CNAME chain
     int aliases_followed_ = 0;
     Resolver::Done done_;
     EventPtr ev_;            // timeout while waiting, then "deliver now"
@@ -192,7 +195,10 @@ public:
         q->ev_.reset(evtimer_new(base_, &QueryImpl::on_event, q.get()));
         if (!q->ev_) log::panic("dns: evtimer_new failed");
         live_.insert(q.get());
-        if (broken_) {
+        q->cache_key_ = cache_key(name, type);
+        if (const Answer* known = cached(q->cache_key_)) {
+            q->ready(*known);
+        } else if (broken_) {
             q->ready(temp_fail("DNS resolver unavailable (libunbound worker failed)"));
         } else if (!name_is_possible(name)) {
             Answer a;
@@ -237,6 +243,33 @@ public:
     }
 
     void forget(QueryImpl* q) noexcept { live_.erase(q); }
+
+    // Answers are kept for their TTL (at most kMaxCacheSeconds), so that the
+    // names smtpd looks up for every connection (the client's PTR and its
+    // forward check) cost no round trip through libunbound's thread. Neither
+    // a temporary failure nor a bogus answer is kept. Bounded: cleared when full.
+    static std::string cache_key(std::string_view name, RrType type) {
+        std::string key = to_lower(name);
+        if (!key.empty() && key.back() == '.') key.pop_back();
+        key += '/';
+        key += std::to_string(static_cast<int>(type));
+        return key;
+    }
+    const Answer* cached(const std::string& key) {
+        const auto it = cache_.find(key);
+        if (it == cache_.end()) return nullptr;
+        if (std::chrono::steady_clock::now() >= it->second.expires) {
+            cache_.erase(it);
+            return nullptr;
+        }
+        return &it->second.answer;
+    }
+    void remember(const std::string& key, const Answer& a, std::uint32_t ttl) {
+        if (ttl == 0 || ttl == UINT32_MAX || a.status == Answer::Status::TempFail || a.status == Answer::Status::Bogus)
+            return;
+        if (cache_.size() >= kCacheEntries) cache_.clear();
+        cache_[key] = Cached{a, std::chrono::steady_clock::now() + std::chrono::seconds(std::min(ttl, kMaxCacheSeconds))};
+    }
     ub_ctx* ctx() const noexcept { return ctx_.get(); }
     std::chrono::milliseconds timeout() const noexcept { return timeout_; }
 
@@ -268,6 +301,13 @@ private:
     std::unordered_set<QueryImpl*> live_;
     std::unordered_map<std::string, std::string> aliases_;
     bool broken_ = false;
+    struct Cached {
+        Answer answer;
+        std::chrono::steady_clock::time_point expires;
+    };
+    static constexpr std::size_t kCacheEntries = 1024;
+    static constexpr std::uint32_t kMaxCacheSeconds = 300;
+    std::unordered_map<std::string, Cached> cache_;
 };
 
 QueryImpl::~QueryImpl() {
@@ -300,6 +340,7 @@ void QueryImpl::on_result(void* arg, int err, ub_result* res) noexcept {
     const std::string* target = nullptr;
     if (a.status == Answer::Status::NoData && self->type_ != RrType::CNAME && res && res->qname && self->owner_)
         target = self->owner_->alias_of(res->qname);
+    self->ttl_ = std::min(self->ttl_, res ? static_cast<std::uint32_t>(std::max(res->ttl, 0)) : 0u);
     ub_resolve_free(res);
     if (target) {
         if (++self->aliases_followed_ > kMaxAliasChain) {
@@ -309,6 +350,7 @@ void QueryImpl::on_result(void* arg, int err, ub_result* res) noexcept {
         }
         return;
     }
+    if (self->owner_) self->owner_->remember(self->cache_key_, a, self->ttl_);
     self->ready(std::move(a));
 }
 

@@ -460,3 +460,34 @@ TEST_CASE("DNSSEC: answers that cannot be validated are Bogus", "[dns][resolver]
     CHECK(out.error.find("validation failure <host.example.org. A IN>") == 0);
     CHECK(out.addresses.empty());
 }
+
+TEST_CASE("an answer asked again within its TTL is the same, and still comes from the loop", "[dns][resolver]") {
+    UdpServer server;
+    EventBasePtr base(event_base_new());
+    int rcode = 0;
+    EventPtr serve(event_new(base.get(), server.fd.get(), EV_READ | EV_PERSIST, answer_queries, &rcode));
+    event_add(serve.get(), nullptr);
+    Options o;
+    o.forwarder = server.address();
+    o.timeout = std::chrono::seconds(4);
+    auto r = Resolver::create(base.get(), o);
+    REQUIRE(r);
+    auto ask = [&](const char* name) {
+        Answer out;
+        bool done = false;
+        auto q = (*r)->query(name, RrType::A, [&](const Answer& a) {
+            out = a;
+            done = true;
+        });
+        CHECK_FALSE(done);  // a kept answer too is given from the loop, never inside query()
+        run_until(base.get(), done);
+        REQUIRE(done);
+        return out;
+    };
+    CHECK(ask("kept.example.org").status == Status::Ok);
+    rcode = 2;  // the forwarder fails from now on: the record's 60 s have not passed
+    const Answer kept = ask("Kept.Example.org.");
+    CHECK(kept.status == Status::Ok);
+    CHECK(kept.addresses == std::vector<std::string>{"192.0.2.77"});
+    CHECK(ask("other.example.org").status == Status::TempFail);
+}
