@@ -49,9 +49,9 @@ Result<std::unique_ptr<DmarcReporter>> DmarcReporter::create(event_base* base, c
     r->settings_.org_name = cfg.get(config::kDmarcReportOrgName);
     r->settings_.sender = cfg.get(config::kDmarcReportSender);
     r->interval_ = cfg.get_time(config::kDmarcReportInterval);
-    auto psl = dmarc::PublicSuffixList::load(cfg.get(config::kDmarcPublicSuffixList));
+    auto psl = dmarc::PublicSuffixLoader::create(cfg.get(config::kDmarcPublicSuffixList));
     if (!psl) return Error("dmarc_public_suffix_list: " + psl.error().message);
-    r->psl_ = std::make_unique<dmarc::PublicSuffixList>(std::move(*psl));
+    r->psl_ = std::move(*psl);
     auto res = dns::Resolver::create(base, dns::Options::from_config(cfg));
     if (!res) return res.error();
     r->resolver_ = std::move(*res);
@@ -78,11 +78,13 @@ void DmarcReporter::on_tick(evutil_socket_t, short, void* self) noexcept {
 
 void DmarcReporter::run_now() {
     if (run_) return;
+    const dmarc::PublicSuffixList* psl = psl_->get();  // built at the first run
+    if (!psl) return;  // said in the log by the loader
     settings_.now = std::time(nullptr);
     auto queue = [this](const std::string& sender, const std::vector<std::string>& rcpts, const std::string& content) {
         return queue_report(queue_dir_, sender, rcpts, content);
     };
-    run_ = dmarc::run_reports(*resolver_, *psl_, settings_, queue, [this](const dmarc::RunSummary& s) {
+    run_ = dmarc::run_reports(*resolver_, *psl, settings_, queue, [this](const dmarc::RunSummary& s) {
         for (const auto& e : s.errors) log::warning("DMARC reports: %s", e.c_str());
         log::info("DMARC reports: %zu evaluations, %zu domains, %zu messages queued", s.entries, s.reports,
                   s.messages);

@@ -43,7 +43,7 @@ private:
     dmarc::ReportSettings settings_;
     std::chrono::seconds interval_{86400};
     std::unique_ptr<dns::Resolver> resolver_;
-    std::unique_ptr<dmarc::PublicSuffixList> psl_;
+    std::shared_ptr<dmarc::PublicSuffixLoader> psl_;
     std::function<void()> queued_;
     std::unique_ptr<dmarc::ReportRun> run_;
     EventPtr tick_;

@@ -99,9 +99,10 @@ tern::Result<SenderAuthConfig> SenderAuthConfig::from_config(const config::Confi
     c.authserv_id = cfg.get(config::kAuthservId);
     if (c.authserv_id.empty()) c.authserv_id = c.receiver;
     if (c.dmarc) {
-        auto psl = dmarc::PublicSuffixList::load(cfg.get(config::kDmarcPublicSuffixList));
-        if (!psl) return Error("dmarc_public_suffix_list: " + psl.error().message);
-        c.psl = std::make_shared<const dmarc::PublicSuffixList>(std::move(*psl));
+        const std::string psl = cfg.get(config::kDmarcPublicSuffixList);
+        auto loader = dmarc::PublicSuffixLoader::create(psl);
+        if (!loader) return Error("dmarc_public_suffix_list: " + loader.error().message);
+        c.psl = std::move(*loader);
         if (cfg.get_bool(config::kDmarcAggregateReports))
             c.reports = std::make_shared<dmarc::ReportLog>(cfg.get(config::kDmarcReportDirectory));
     }
@@ -223,9 +224,15 @@ void SenderAuth::maybe_dmarc() {
             if (auto e = dmarc::make_entry(copy, o, std::time(nullptr))) cfg_.reports->add(*e);
         conclude(o);
     };
-    dmarc_check_ = cfg_.percent ? dmarc::check(resolver_, *cfg_.psl, std::move(in), done, cfg_.percent)
-                                : dmarc::check(resolver_, *cfg_.psl, std::move(in), done);
+    const dmarc::PublicSuffixList* psl = cfg_.psl ? cfg_.psl->get() : nullptr;
+    if (!psl) {  // said in the log by the loader: the message goes on without DMARC
+        run_soon([this] { conclude(std::nullopt); });
+        return;
+    }
+    dmarc_check_ = cfg_.percent ? dmarc::check(resolver_, *psl, std::move(in), done, cfg_.percent)
+                                : dmarc::check(resolver_, *psl, std::move(in), done);
 }
+
 
 void SenderAuth::conclude(std::optional<dmarc::Outcome> dm) {
     AuthVerdict v;

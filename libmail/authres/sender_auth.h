@@ -45,7 +45,7 @@ struct SenderAuthConfig {
     DmarcAction on_permerror = DmarcAction::Ignore;
     std::string authserv_id;   // authserv_id: our name in Authentication-Results
     std::string receiver;      // myhostname, for SPF's %{r} and Received-SPF
-    std::shared_ptr<const dmarc::PublicSuffixList> psl;  // needed when dmarc is on
+    std::shared_ptr<dmarc::PublicSuffixLoader> psl;      // needed when dmarc is on
     std::shared_ptr<dmarc::ReportLog> reports;           // null: aggregate reports off
     dmarc::Percent percent;    // pct sampling; empty: random
 

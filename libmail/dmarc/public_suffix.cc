@@ -1,7 +1,16 @@
 #include "libmail/dmarc/public_suffix.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 #include "libmail/core/file_io.h"
+#include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/core/unique_fd.h"
 #include "libmail/dmarc/punycode.h"
 
 namespace tern::dmarc {
@@ -48,8 +57,31 @@ Result<PublicSuffixList> PublicSuffixList::load(const std::string& path) {
     return parse(*text, path);
 }
 
+Result<void> PublicSuffixList::check_file(const std::string& path) {
+    // Mapped, not read into the heap: a daemon checks the list at start, and
+    // a heap grown for a moment stays in its memory.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error("open", path);
+    struct stat st{};
+    if (::fstat(fd.get(), &st) != 0) return sys_error("stat", path);
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxPublicSuffixFileOctets)
+        return Error(EFBIG, path + ": file is larger than " + std::to_string(kMaxPublicSuffixFileOctets) + " bytes");
+    if (st.st_size == 0) return {};
+    void* map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (map == MAP_FAILED) return sys_error("mmap", path);
+    auto r = parse_rules(std::string_view(static_cast<const char*>(map), static_cast<std::size_t>(st.st_size)), path,
+                         nullptr);
+    ::munmap(map, static_cast<std::size_t>(st.st_size));
+    return r;
+}
+
 Result<PublicSuffixList> PublicSuffixList::parse(std::string_view text, std::string_view name) {
     PublicSuffixList psl;
+    if (auto r = parse_rules(text, name, &psl); !r) return r.error();
+    return psl;
+}
+
+Result<void> PublicSuffixList::parse_rules(std::string_view text, std::string_view name, PublicSuffixList* into) {
     std::size_t line_no = 0;
     while (!text.empty()) {
         const auto nl = text.find('\n');
@@ -77,12 +109,13 @@ Result<PublicSuffixList> PublicSuffixList::parse(std::string_view text, std::str
         std::string rule = normalize_domain(line);
         if (rule.empty() || line.back() == '.') return bad("malformed rule \"" + printable(line) + "\"");
         if (exception && rule.find('.') == std::string::npos) return bad("exception rule with one label");
-        auto& set = exception ? psl.exceptions_ : wildcard ? psl.wildcards_ : psl.rules_;
+        if (!into) continue;
+        auto& set = exception ? into->exceptions_ : wildcard ? into->wildcards_ : into->rules_;
         // UTF-8 rules also match the A-label form that DNS names in mail use.
         if (auto a = alabel_name(rule)) set.insert(std::move(*a));
         set.insert(std::move(rule));
     }
-    return psl;
+    return {};
 }
 
 std::string PublicSuffixList::public_suffix(std::string_view domain) const {
@@ -119,6 +152,22 @@ std::string PublicSuffixList::organizational_domain(std::string_view domain) con
     if (auto r = registrable_domain(domain)) return *r;
     if (!domain.empty() && domain.front() == '.') return {};
     return normalize_domain(domain);
+}
+
+Result<std::shared_ptr<PublicSuffixLoader>> PublicSuffixLoader::create(std::string path) {
+    if (auto r = PublicSuffixList::check_file(path); !r) return r.error();
+    return std::shared_ptr<PublicSuffixLoader>(new PublicSuffixLoader(std::move(path)));
+}
+
+const PublicSuffixList* PublicSuffixLoader::get() {
+    if (!tried_) {
+        tried_ = true;
+        auto list = PublicSuffixList::load(path_);
+        if (list) list_.emplace(std::move(*list));
+        else log::error("dmarc_public_suffix_list: %s (no DMARC evaluation and no report until a restart)",
+                        list.error().message.c_str());
+    }
+    return list_ ? &*list_ : nullptr;
 }
 
 }  // namespace tern::dmarc

@@ -7,6 +7,7 @@
 // stored in UTF-8 and as its Punycode A-label, so "xn--" names match too.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ public:
     [[nodiscard]] static Result<PublicSuffixList> load(const std::string& path);
     // The same from text (tests; name is used in error messages).
     [[nodiscard]] static Result<PublicSuffixList> parse(std::string_view text, std::string_view name);
+    // The errors load() would give, without building the list (a daemon
+    // checks it at start and loads it when first needed).
+    [[nodiscard]] static Result<void> check_file(const std::string& path);
 
     // The public suffix of domain (lower-cased, trailing dot dropped); the
     // default rule "*" makes an unlisted TLD its own suffix. Empty for an
@@ -43,6 +47,7 @@ public:
     [[nodiscard]] std::size_t size() const { return rules_.size() + wildcards_.size() + exceptions_.size(); }
 
 private:
+    static Result<void> parse_rules(std::string_view text, std::string_view name, PublicSuffixList* into);
     std::unordered_set<std::string> rules_;       // "co.uk"
     std::unordered_set<std::string> wildcards_;   // "*.ck" stored as "ck"
     std::unordered_set<std::string> exceptions_;  // "!www.ck" stored as "www.ck"
@@ -51,5 +56,22 @@ private:
 // Lower-cased, without one trailing dot; empty when not a plausible DNS name
 // (empty, leading dot, empty label, over 253 octets, label over 63).
 [[nodiscard]] std::string normalize_domain(std::string_view domain);
+
+// The list for a daemon that may never need it (smtpd serving logged-in
+// users or mynetworks, qmgr between report runs): checked at start, so that
+// a bad list still stops the daemon there, and built (about 800 KB of heap)
+// at the first use.
+class PublicSuffixLoader {
+public:
+    [[nodiscard]] static Result<std::shared_ptr<PublicSuffixLoader>> create(std::string path);
+    // The list; null (said once in the log) when it cannot be read any more.
+    const PublicSuffixList* get();
+
+private:
+    explicit PublicSuffixLoader(std::string path) : path_(std::move(path)) {}
+    std::string path_;
+    std::optional<PublicSuffixList> list_;
+    bool tried_ = false;
+};
 
 }  // namespace tern::dmarc

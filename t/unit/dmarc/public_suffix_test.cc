@@ -91,6 +91,13 @@ TEST_CASE("bad lines are reported as FILE:LINE", "[dmarc][psl]") {
     auto psl = PublicSuffixList::parse(c.text, "list");
     REQUIRE_FALSE(psl);
     CHECK(psl.error().message == c.error);
+    // The check a daemon makes at start says the same about the file.
+    tern::test::TempDir dir;
+    const std::string path = dir.write("list", c.text);
+    auto checked = PublicSuffixList::check_file(path);
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().message == path + std::string(c.error).substr(4));
+    CHECK(PublicSuffixList::check_file(dir.write("good", "com\n*.ck\n!www.ck\n")));
 }
 
 TEST_CASE("a list file over the size limit is refused", "[dmarc][psl]") {
@@ -159,4 +166,24 @@ TEST_CASE("publicsuffix.org test vectors on Debian's list", "[dmarc][psl]") {
     CAPTURE(c.domain);
     auto r = psl->registrable_domain(c.domain);
     CHECK(r.value_or("") == c.registrable);
+}
+
+TEST_CASE("a loader checks the list at once and builds it at the first use", "[dmarc][psl]") {
+    tern::test::TempDir dir;
+    auto bad = PublicSuffixLoader::create(dir.write("bad", "com\nfoo.*.bar\n"));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message == dir.path() + "/bad:2: \"*\" only as a whole leftmost label");
+
+    const std::string path = dir.write("good", "com\n*.ck\n!www.ck\n");
+    auto loader = PublicSuffixLoader::create(path);
+    REQUIRE(loader);
+    const PublicSuffixList* list = (*loader)->get();
+    REQUIRE(list);
+    CHECK(list->organizational_domain("mail.example.com") == "example.com");
+    CHECK((*loader)->get() == list);  // built once
+
+    auto gone = PublicSuffixLoader::create(dir.write("gone", "com\n"));
+    REQUIRE(gone);
+    ::unlink((dir.path() + "/gone").c_str());
+    CHECK((*gone)->get() == nullptr);  // said in the log; DMARC stops, the daemon does not
 }
