@@ -338,34 +338,49 @@ void answer_queries(evutil_socket_t fd, short, void* arg) {
 
 }  // namespace
 
-TEST_CASE("a forwarder's answers and its SERVFAIL", "[dns][resolver]") {
+namespace {
+
+// A resolver forwarding to a UDP server on the test's loop that answers with rcode.
+struct Forwarded {
     UdpServer server;
-    EventBasePtr base(event_base_new());
+    EventBasePtr base{event_base_new()};
     int rcode = 0;
-    EventPtr serve(event_new(base.get(), server.fd.get(), EV_READ | EV_PERSIST, answer_queries, &rcode));
-    event_add(serve.get(), nullptr);
-    Options o;
-    o.forwarder = server.address();
-    o.timeout = std::chrono::seconds(4);
-    auto r = Resolver::create(base.get(), o);
-    REQUIRE(r);
-    auto ask = [&](const char* name, RrType type) {
+    EventPtr serve{event_new(base.get(), server.fd.get(), EV_READ | EV_PERSIST, answer_queries, &rcode)};
+    std::unique_ptr<Resolver> resolver;
+
+    Forwarded() {
+        event_add(serve.get(), nullptr);
+        Options o;
+        o.forwarder = server.address();
+        o.timeout = std::chrono::seconds(4);
+        auto r = Resolver::create(base.get(), o);
+        REQUIRE(r);
+        resolver = std::move(*r);
+    }
+    Answer ask(const char* name, RrType type) {
         Answer out;
         bool done = false;
-        auto q = (*r)->query(name, type, [&](const Answer& a) {
+        auto q = resolver->query(name, type, [&](const Answer& a) {
             out = a;
             done = true;
         });
+        CHECK_FALSE(done);  // answers, kept ones too, come from the loop, never inside query()
         run_until(base.get(), done);
         REQUIRE(done);
         return out;
-    };
-    Answer a = ask("host.example.org", RrType::A);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a forwarder's answers and its SERVFAIL", "[dns][resolver]") {
+    Forwarded f;
+    Answer a = f.ask("host.example.org", RrType::A);
     CHECK(a.status == Status::Ok);
     CHECK(a.addresses == std::vector<std::string>{"192.0.2.77"});
-    CHECK(ask("host.example.org", RrType::MX).status == Status::NoData);
-    rcode = 2;
-    a = ask("other.example.org", RrType::A);
+    CHECK(f.ask("host.example.org", RrType::MX).status == Status::NoData);
+    f.rcode = 2;
+    a = f.ask("other.example.org", RrType::A);
     CHECK(a.status == Status::TempFail);
     CHECK(a.error == "SERVFAIL (rcode 2)");
 }
@@ -462,32 +477,11 @@ TEST_CASE("DNSSEC: answers that cannot be validated are Bogus", "[dns][resolver]
 }
 
 TEST_CASE("an answer asked again within its TTL is the same, and still comes from the loop", "[dns][resolver]") {
-    UdpServer server;
-    EventBasePtr base(event_base_new());
-    int rcode = 0;
-    EventPtr serve(event_new(base.get(), server.fd.get(), EV_READ | EV_PERSIST, answer_queries, &rcode));
-    event_add(serve.get(), nullptr);
-    Options o;
-    o.forwarder = server.address();
-    o.timeout = std::chrono::seconds(4);
-    auto r = Resolver::create(base.get(), o);
-    REQUIRE(r);
-    auto ask = [&](const char* name) {
-        Answer out;
-        bool done = false;
-        auto q = (*r)->query(name, RrType::A, [&](const Answer& a) {
-            out = a;
-            done = true;
-        });
-        CHECK_FALSE(done);  // a kept answer too is given from the loop, never inside query()
-        run_until(base.get(), done);
-        REQUIRE(done);
-        return out;
-    };
-    CHECK(ask("kept.example.org").status == Status::Ok);
-    rcode = 2;  // the forwarder fails from now on: the record's 60 s have not passed
-    const Answer kept = ask("Kept.Example.org.");
+    Forwarded f;
+    CHECK(f.ask("kept.example.org", RrType::A).status == Status::Ok);
+    f.rcode = 2;  // the forwarder fails from now on: the record's 60 s have not passed
+    const Answer kept = f.ask("Kept.Example.org.", RrType::A);
     CHECK(kept.status == Status::Ok);
     CHECK(kept.addresses == std::vector<std::string>{"192.0.2.77"});
-    CHECK(ask("other.example.org").status == Status::TempFail);
+    CHECK(f.ask("other.example.org", RrType::A).status == Status::TempFail);
 }

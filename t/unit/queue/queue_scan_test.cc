@@ -12,6 +12,7 @@
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_scan.h"
 #include "libmail/queue/queue_writer.h"
+#include "t/unit/queue/commit_message.h"
 
 using namespace tern;
 using namespace tern::queue;
@@ -58,18 +59,12 @@ QueueEntry entry(std::string folder, std::string id, std::uint64_t size, std::in
 }
 
 std::string commit_message(const std::string& dir, std::int64_t when, const std::string& body) {
-    auto w = QueueWriter::create(dir);
-    REQUIRE(w);
     Envelope env;
     env.arrival_sec = when;
     env.sender = "alice@example.test";
     env.recipients.push_back({"bob@example.test", "", 0});
     env.recipients.push_back({"done@example.test", "", 0});
-    REQUIRE(w->write_envelope(env));
-    REQUIRE(w->write_content(body));
-    auto id = w->commit();
-    REQUIRE(id);
-    return *id;
+    return tern::test::commit_message(dir, env, body);
 }
 
 }  // namespace

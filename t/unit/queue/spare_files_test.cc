@@ -10,6 +10,7 @@
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_writer.h"
 #include "libmail/queue/spare_files.h"
+#include "t/unit/queue/commit_message.h"
 #include "t/unit/temp_dir.h"
 
 using namespace tern;
@@ -30,17 +31,11 @@ std::size_t count(const std::string& dir) {
 }
 
 std::string commit_message(const std::string& queue, const std::string& body) {
-    auto w = QueueWriter::create(queue);
-    REQUIRE(w);
     Envelope env;
     env.arrival_sec = 1795000000;
     env.sender = "s@example.test";
     env.recipients.push_back({"r@example.test", "", 0});
-    REQUIRE(w->write_envelope(env));
-    REQUIRE(w->write_content(body));
-    auto id = w->commit();
-    REQUIRE(id);
-    return *id;
+    return test::commit_message(queue, env, body);
 }
 
 }  // namespace
