@@ -52,9 +52,10 @@ Result<std::unique_ptr<DmarcReporter>> DmarcReporter::create(event_base* base, c
     auto psl = dmarc::PublicSuffixLoader::create(cfg.get(config::kDmarcPublicSuffixList));
     if (!psl) return Error("dmarc_public_suffix_list: " + psl.error().message);
     r->psl_ = std::move(*psl);
-    auto res = dns::Resolver::create(base, dns::Options::from_config(cfg));
-    if (!res) return res.error();
-    r->resolver_ = std::move(*res);
+    // The resolver (libunbound: about 0.5 MB once set up) is made at the
+    // first report run; smtpd, which makes one at start from the same
+    // parameters, already refuses a bad dns_ setting.
+    r->dns_options_ = dns::Options::from_config(cfg);
     return r;
 }
 
@@ -80,6 +81,14 @@ void DmarcReporter::run_now() {
     if (run_) return;
     const dmarc::PublicSuffixList* psl = psl_->get();  // built at the first run
     if (!psl) return;  // said in the log by the loader
+    if (!resolver_) {
+        auto res = dns::Resolver::create(base_, dns_options_);
+        if (!res) {
+            log::warning("DMARC reports: %s", res.error().message.c_str());
+            return;
+        }
+        resolver_ = std::move(*res);
+    }
     settings_.now = std::time(nullptr);
     auto queue = [this](const std::string& sender, const std::vector<std::string>& rcpts, const std::string& content) {
         return queue_report(queue_dir_, sender, rcpts, content);

@@ -42,7 +42,8 @@ private:
     std::string queue_dir_;
     dmarc::ReportSettings settings_;
     std::chrono::seconds interval_{86400};
-    std::unique_ptr<dns::Resolver> resolver_;
+    dns::Options dns_options_;
+    std::unique_ptr<dns::Resolver> resolver_;  // made at the first run
     std::shared_ptr<dmarc::PublicSuffixLoader> psl_;
     std::function<void()> queued_;
     std::unique_ptr<dmarc::ReportRun> run_;
