@@ -39,6 +39,7 @@ void Session::start() {
     }
     log::info("connect from [%s]", peer_.c_str());
     adopt_bufferevent();
+    bufferevent_disable(bev_.get(), EV_WRITE);  // in clear text, flush_output() writes; see there
     // Port 993: the greeting waits in the TLS bufferevent until the handshake is done.
     if (settings_.tls_wrappermode) {
         start_tls();
@@ -61,6 +62,11 @@ void Session::on_read(bufferevent*, void* ctx) noexcept { static_cast<Session*>(
 
 void Session::on_write(bufferevent* bev, void* ctx) noexcept {
     auto* self = static_cast<Session*>(ctx);
+    // All out: responses go straight to the socket again (flush_output).
+    if (self->writes_direct() && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        bufferevent_disable(bev, EV_WRITE);
+        return;
+    }
     if (self->closing_) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->finish(nullptr);
         return;
@@ -113,6 +119,7 @@ void Session::finish(const char* why) {
         log::info("%s after %s from [%s]", why, user_.empty() ? "connect" : printable(user_).c_str(), peer_.c_str());
     closing_ = true;
     if (bev_) bufferevent_disable(bev_.get(), EV_READ);
+    flush_output();
     // Flush what is queued first; on_write calls finish(nullptr) when it is out.
     if (bev_ && !peer_gone_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) > 0) return;
     // Under COMPRESS the compressed bytes wait in the bufferevent below,
@@ -143,6 +150,29 @@ void Session::on_drain_check(evutil_socket_t, short, void* ctx) noexcept {
 void Session::send(std::string_view data) {
     if (!bev_ || done_called_) return;
     bufferevent_write(bev_.get(), data.data(), data.size());
+    if (!in_input_) flush_output();
+}
+
+// In clear text, with nothing else pending on the output (no TLS or
+// COMPRESS switch, no FETCH waiting for the client to read, not closing),
+// responses are written to the socket when the commands of one read are
+// handled, not through the write event, which costs two epoll_ctl and a
+// loop turn per command. What the socket does not take goes through the
+// write event as before, which on_write turns off again once all is out.
+bool Session::writes_direct() const {
+    return !tls_active_ && !tls_handshaking_ && !tls_switch_pending_ && !compress_active_ &&
+           !compress_switch_pending_ && !closing_ && !(fetch_job_ && fetch_job_->paused);
+}
+
+void Session::flush_output() {
+    if (!bev_ || done_called_) return;
+    evbuffer* out = bufferevent_get_output(bev_.get());
+    if (evbuffer_get_length(out) == 0) return;
+    if (writes_direct()) {
+        (void)evbuffer_write(out, bufferevent_getfd(bev_.get()));  // an error is the write event's to report
+        if (evbuffer_get_length(out) == 0) return;
+    }
+    bufferevent_enable(bev_.get(), EV_WRITE);
 }
 
 void Session::untagged(std::string_view text) {
@@ -187,6 +217,13 @@ void Session::resume_later() {
 void Session::on_resume(evutil_socket_t, short, void* ctx) noexcept { static_cast<Session*>(ctx)->resume(); }
 
 void Session::handle_input() {
+    in_input_ = true;
+    process_input();
+    in_input_ = false;
+    flush_output();
+}
+
+void Session::process_input() {
     if (!bev_) return;
     evbuffer* in = bufferevent_get_input(bev_.get());
     while (!suspended_ && !closing_) {

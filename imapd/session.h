@@ -147,6 +147,9 @@ private:
     // with the idle timeout and the FETCH write watermark; reads and writes on.
     void adopt_bufferevent();
     void handle_input();
+    void process_input();
+    bool writes_direct() const;
+    void flush_output();
     void dispatch(std::string_view command);
     void finish(const char* why);  // stop reading, flush, then on_done
     // Output still waiting in a bufferevent below ours (COMPRESS over the socket or TLS).
@@ -261,6 +264,7 @@ private:
     std::uint64_t literal_left_ = 0;
     std::size_t literal_total_ = 0;  // literal octets in the command being assembled
     bool suspended_ = false;
+    bool in_input_ = false;    // commands are being handled: responses go out together at the end
     bool closing_ = false;
     bool done_called_ = false;
     bool peer_gone_ = false;   // EOF or error: nothing more can be written
