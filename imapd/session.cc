@@ -5,6 +5,7 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/event/line_reader.h"
+#include "libmail/event/write_now.h"
 
 namespace tern::imapd {
 
@@ -168,10 +169,7 @@ void Session::flush_output() {
     if (!bev_ || done_called_) return;
     evbuffer* out = bufferevent_get_output(bev_.get());
     if (evbuffer_get_length(out) == 0) return;
-    if (writes_direct()) {
-        (void)evbuffer_write(out, bufferevent_getfd(bev_.get()));  // an error is the write event's to report
-        if (evbuffer_get_length(out) == 0) return;
-    }
+    if (writes_direct() && write_now(bev_.get())) return;
     bufferevent_enable(bev_.get(), EV_WRITE);
 }
 

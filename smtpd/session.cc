@@ -11,6 +11,7 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/event/line_reader.h"
+#include "libmail/event/write_now.h"
 
 namespace tern::smtpd {
 
@@ -216,7 +217,11 @@ void Session::set_callbacks(std::chrono::seconds timeout) {
     bufferevent_setwatermark(bev_, EV_READ, 0, kMaxBufferedInputBytes);
     // Replies are written by send_output(); the write event serves only what the socket did not take.
     bufferevent_enable(bev_, EV_READ);
-    if (tls_active_ || tls_handshaking_) bufferevent_enable(bev_, EV_WRITE);
+    if (tls_active_ || tls_handshaking_) {
+        bufferevent_enable(bev_, EV_WRITE);
+    } else {
+        bufferevent_disable(bev_, EV_WRITE);  // a new socket bufferevent starts with it on
+    }
 }
 
 // Replies go to the socket at once, after the commands of one read are
@@ -228,10 +233,8 @@ void Session::send_output() {
     if (!bev_) return;
     evbuffer* out = bufferevent_get_output(bev_);
     if (evbuffer_get_length(out) == 0) return;
-    if (!tls_active_ && !tls_handshaking_ && !tls_switch_pending_) {
-        (void)evbuffer_write(out, bufferevent_getfd(bev_));  // an error is the write event's to report
-        if (evbuffer_get_length(out) == 0) return;
-    }
+    // A paused session resumes from on_write, so its output goes through the write event.
+    if (!tls_active_ && !tls_handshaking_ && !tls_switch_pending_ && !paused_ && write_now(bev_)) return;
     bufferevent_enable(bev_, EV_WRITE);
 }
 

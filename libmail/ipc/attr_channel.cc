@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "libmail/core/log.h"
+#include "libmail/event/write_now.h"
 
 namespace tern::ipc {
 
@@ -31,7 +32,9 @@ AttrChannel::AttrChannel(event_base* base, UniqueFd fd, std::size_t max_message_
     bev_ = bufferevent_socket_new(base, fd.release(), BEV_OPT_CLOSE_ON_FREE);
     if (!bev_) return;
     bufferevent_setcb(bev_, read_cb, write_cb, event_cb, this);
-    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    // send() writes at once; the write event only takes what the socket did not.
+    bufferevent_enable(bev_, EV_READ);
+    bufferevent_disable(bev_, EV_WRITE);
 }
 
 AttrChannel::~AttrChannel() {
@@ -42,6 +45,7 @@ void AttrChannel::send(const AttrList& msg) {
     if (!bev_ || closing_) return;
     const std::string data = encode(msg);
     bufferevent_write(bev_, data.data(), data.size());
+    if (!write_now(bev_)) bufferevent_enable(bev_, EV_WRITE);
 }
 
 bool AttrChannel::flushed() const { return !bev_ || evbuffer_get_length(bufferevent_get_output(bev_)) == 0; }
@@ -50,6 +54,7 @@ void AttrChannel::close_when_flushed() {
     if (!bev_) return;
     closing_ = true;
     if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) shut("closed");
+    else bufferevent_enable(bev_, EV_WRITE);  // write_cb shuts once it is out
 }
 
 void AttrChannel::shut(const std::string& why) {
@@ -102,6 +107,7 @@ void AttrChannel::read_cb(bufferevent*, void* ctx) noexcept { static_cast<AttrCh
 
 void AttrChannel::write_cb(bufferevent*, void* ctx) noexcept {
     auto* self = static_cast<AttrChannel*>(ctx);
+    bufferevent_disable(self->bev_, EV_WRITE);  // all out: send() writes at once again
     if (self->closing_) self->shut("closed");
 }
 

@@ -157,3 +157,34 @@ TEST_CASE("every truncation of a message with empty and binary values needs more
     REQUIRE(decode(wire, wire.size(), out, used) == DecodeStatus::Ok);
     CHECK(out.items() == a.items());
 }
+
+TEST_CASE("AttrChannel::send puts the message on the socket at once; what does not fit follows", "[ipc]") {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    Base b;
+    auto chan = std::make_unique<AttrChannel>(b.base, UniqueFd(sv[1]), 8u << 20);
+    const std::string small = encode(AttrList{{"request", "deliver"}});
+    chan->send(AttrList{{"request", "deliver"}});
+    CHECK(chan->flushed());
+    std::string got(small.size(), '\0');
+    CHECK(::recv(sv[0], got.data(), got.size(), MSG_DONTWAIT) == static_cast<ssize_t>(small.size()));
+    CHECK(got == small);
+
+    // A message larger than the socket takes: the write event sends the rest, then the channel closes as asked.
+    const std::string value(4u << 20, 'v');
+    chan->send(AttrList{{"big", value}});
+    CHECK_FALSE(chan->flushed());
+    int closes = 0;
+    chan->on_close([&](const std::string&) { ++closes; });
+    chan->close_when_flushed();
+    AttrChannel reader(b.base, UniqueFd(sv[0]), 8u << 20);
+    std::string big_got;
+    reader.on_message([&](AttrList&& m) {
+        big_got = m.get_or("big", "");
+        event_base_loopbreak(b.base);
+    });
+    run_loop_briefly(b.base, 5000);
+    CHECK(big_got == value);
+    run_loop_briefly(b.base, 100);
+    CHECK(closes == 1);
+}
