@@ -15,7 +15,12 @@ namespace tern::queue {
 namespace {
 
 constexpr std::string_view kSpareFolder = "spare";
-// A full spare/ is counted again at most this often; an empty one listed again at most this often.
+// qmgr's estimate only grows (writers take spares without telling), so it
+// counts again whenever the estimate reaches the bound; a count that found
+// spare/ really full holds for kRecount. A writer lists spare/ again at once
+// when its last list is used up, but after an empty list only once kRelist
+// has passed. Without the first, qmgr unlinked most files at a few hundred
+// messages a second, each freed inode making the next file's creation dearer.
 constexpr auto kRecount = std::chrono::seconds(1);
 constexpr auto kRelist = std::chrono::milliseconds(100);
 constexpr std::size_t kListBatch = 256;
@@ -43,9 +48,10 @@ Result<void> SpareKeeper::retire(std::string_view folder, std::string_view id) {
     const std::string path = queue_path(queue_dir_, folder, id);
     if (estimate_ >= kMaxSpareFiles) {
         const auto now = std::chrono::steady_clock::now();
-        if (now - counted_ >= kRecount) {
+        if (!counted_full_ || now - counted_ >= kRecount) {
             estimate_ = count_spares();
             counted_ = now;
+            counted_full_ = estimate_ >= kMaxSpareFiles;
         }
     }
     if (estimate_ < kMaxSpareFiles) {
@@ -65,7 +71,7 @@ bool take_spare(const std::string& queue_dir, const std::string& to) {
     static std::mutex lock;
     static std::vector<std::string> names;
     static std::string listed_for;
-    static std::chrono::steady_clock::time_point listed{};
+    static std::chrono::steady_clock::time_point listed_empty{};
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string name;
         {
@@ -73,14 +79,16 @@ bool take_spare(const std::string& queue_dir, const std::string& to) {
             if (listed_for != queue_dir) {
                 names.clear();
                 listed_for = queue_dir;
-                listed = {};
+                listed_empty = {};
             }
             if (names.empty()) {
                 const auto now = std::chrono::steady_clock::now();
-                if (now - listed < kRelist) return false;
-                listed = now;
+                if (now - listed_empty < kRelist) return false;
                 names = list_spares(queue_dir, kListBatch);
-                if (names.empty()) return false;
+                if (names.empty()) {
+                    listed_empty = now;
+                    return false;
+                }
             }
             name = std::move(names.back());
             names.pop_back();

@@ -35,6 +35,7 @@ private:
     std::string queue_dir_;
     std::size_t estimate_ = kMaxSpareFiles;  // unknown at first: counted on the first retire
     std::chrono::steady_clock::time_point counted_{};
+    bool counted_full_ = false;  // the last count found kMaxSpareFiles: hold it for a while
 };
 
 // A writer's side: renames a spare into `to` (a temporary name in the same

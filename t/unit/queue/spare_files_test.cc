@@ -96,6 +96,23 @@ TEST_CASE("spare/ holds a bounded number of files; without it files are unlinked
     CHECK(gone.error().message.find(queue_path(q, "active", "G")) != std::string::npos);
 }
 
+TEST_CASE("while writers take spares, qmgr keeps every retired file, however fast", "[queue]") {
+    test::TempDir dir;
+    const std::string q = dir.path();
+    REQUIRE(create_queue_dirs(q, ::getuid(), ::getgid()));
+    SpareKeeper keeper(q);
+    // Three times the bound, faster than any recount interval: the writer
+    // takes each spare as qmgr makes it, so spare/ never nears its bound.
+    for (std::size_t i = 0; i < 3 * kMaxSpareFiles; ++i) {
+        const std::string id = "F" + std::to_string(i);
+        REQUIRE(write_file_atomic(queue_path(q, "active", id), "x"));
+        REQUIRE(keeper.retire("active", id));
+        REQUIRE(count(q + "/spare") == 1);  // kept, not unlinked
+        REQUIRE(take_spare(q, q + "/incoming/.tmp." + id));  // at once, without waiting for a new list
+        REQUIRE(count(q + "/spare") == 0);
+    }
+}
+
 TEST_CASE("postdrop's files in maildrop/ never take a spare", "[queue]") {
     test::TempDir dir;
     const std::string q = dir.path();
