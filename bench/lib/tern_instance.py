@@ -67,7 +67,14 @@ class Tern:
     def start(self):
         self.cgroup = Cgroup("tern-bench-" + self.name)
         cmd = [tern_instance.tool("tern"), "-c", self.inst.etc, "start"]
-        start_daemon(self.cgroup.wrap(cmd), os.path.join(self.dir, "log", "start.log"))
+        try:
+            start_daemon(self.cgroup.wrap(cmd), os.path.join(self.dir, "log", "start.log"))
+        except RuntimeError as e:  # master says why in its log, not on the terminal
+            try:
+                tail = self.inst.log()[-3000:]
+            except OSError as gone:
+                tail = str(gone)
+            raise RuntimeError("%s\nmail.log (port base %d):\n%s" % (e, self.inst.base, tail)) from None
         # Only the ports that start in clear text: a bare connect to a TLS port is logged as a failed handshake.
         for service in ("smtp", "submission", "pop3", "imap"):
             wait_for(lambda: self.inst.connectable(service), timeout=20, what="tern " + service)
