@@ -34,15 +34,16 @@ Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::st
 }
 
 Result<void> QueueWriter::create_file() {
-    if (may_reuse_ && take_spare(queue_dir_, tmp_path_)) {
-        // Overwritten from the start; commit() cuts it to what was written.
-        fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (fd_) {
+    if (may_reuse_) {
+        if (auto spare = take_spare(queue_dir_)) {
+            // Written where it is, from the start; commit() cuts it to what was
+            // written and renames it into incoming/ before it lets go of it.
+            fd_ = std::move(spare->fd);
+            tmp_path_ = std::move(spare->path);
             created_ = reused_ = true;
             if (::fchmod(fd_.get(), mode_) != 0) return sys_error("chmod", tmp_path_);
             return {};
         }
-        ::unlink(tmp_path_.c_str());
     }
     fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_));
     if (!fd_) return sys_error("create queue file", tmp_path_);
@@ -85,7 +86,7 @@ QueueWriter::~QueueWriter() { abort(); }
 void QueueWriter::abort() noexcept {
     if (committed_) return;
     fd_.reset();
-    if (created_) ::unlink(tmp_path_.c_str());
+    if (created_ && !reused_) ::unlink(tmp_path_.c_str());  // a spare stays one
     created_ = false;
     committed_ = true;  // nothing left to undo
 }
@@ -176,13 +177,15 @@ Result<std::string> QueueWriter::commit_into(std::string_view folder) {
     if (reused_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) != 0)
         return fail(sys_error("truncate", tmp_path_));
     if (::fsync(fd_.get()) != 0) return fail(sys_error("fsync", tmp_path_));
-    if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return fail(r.error());
     const std::string final_path = queue_path(queue_dir_, folder, id_);
+    // Renamed before it is closed: closing lets go of a spare's lock.
     if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) return fail(sys_error("rename", final_path));
     committed_ = true;
-    // The file is complete under its final name; if the directory fsync fails
-    // it may not survive a crash, so report a temporary error (a duplicate at
-    // worst, since the complete file stays and will be delivered).
+    // The file is complete under its final name; if closing it or the
+    // directory fsync fails it may not survive a crash, so report a temporary
+    // error (a duplicate at worst, since the complete file stays and will be
+    // delivered).
+    if (auto r = close_checked(std::move(fd_), "close " + final_path); !r) return r.error();
     if (auto r = fsync_dir(queue_dir_ + "/" + std::string(folder)); !r) return r.error();
     return id_;
 }

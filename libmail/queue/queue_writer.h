@@ -54,7 +54,7 @@ public:
     // (cleanup's HOLD action) or maildrop/ (postdrop). Same order, same
     // guarantees; the folder named is the one fsync'ed.
     [[nodiscard]] Result<std::string> commit_into(std::string_view folder);
-    // Drops the message (unlinks the temporary file).
+    // Drops the message (unlinks the temporary file; a spare taken stays in spare/).
     void abort() noexcept;
 
 private:
@@ -67,8 +67,8 @@ private:
     std::string tmp_path_;
     mode_t mode_ = 0600;
     bool may_reuse_ = false;     // a spare file may be taken (spare_files.h): incoming/ only
-    bool created_ = false;       // tmp_path_ exists (ours to unlink until committed)
-    bool reused_ = false;        // it is a spare: truncated to written_ at commit
+    bool created_ = false;       // tmp_path_ exists (ours to unlink until committed, unless a spare)
+    bool reused_ = false;        // tmp_path_ is a spare in spare/: truncated to written_ at commit
     std::uint64_t written_ = 0;  // bytes written to the file
     UniqueFd fd_;
     std::string buf_;            // pending Content bytes, at most kMaxContentChunk

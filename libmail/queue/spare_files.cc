@@ -1,6 +1,9 @@
 #include "libmail/queue/spare_files.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,13 +68,31 @@ Result<void> SpareKeeper::retire(std::string_view folder, std::string_view id) {
     return {};
 }
 
-bool take_spare(const std::string& queue_dir, const std::string& to) {
+namespace {
+
+// Opens spare/name and locks it; nullopt when another writer holds it or
+// has taken it (the name is gone, or names another file now).
+std::optional<TakenSpare> claim(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return std::nullopt;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return std::nullopt;
+    // Locked: whoever had it before us has renamed it away, or has not taken it.
+    struct stat held{}, named{};
+    if (::fstat(fd.get(), &held) != 0 || ::stat(path.c_str(), &named) != 0) return std::nullopt;
+    if (held.st_dev != named.st_dev || held.st_ino != named.st_ino || !S_ISREG(held.st_mode)) return std::nullopt;
+    return TakenSpare{std::move(fd), path};
+}
+
+}  // namespace
+
+std::optional<TakenSpare> take_spare(const std::string& queue_dir) {
     // One list per process, shared by its commit threads; several processes
-    // may hold the same names, and the rename decides who gets a file.
+    // may hold the same names, and the lock decides who gets a file.
     static std::mutex lock;
     static std::vector<std::string> names;
     static std::string listed_for;
     static std::chrono::steady_clock::time_point listed_empty{};
+    bool relisted = false;  // once per call: spares all locked by other writers are not listed again and again
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string name;
         {
@@ -83,20 +104,20 @@ bool take_spare(const std::string& queue_dir, const std::string& to) {
             }
             if (names.empty()) {
                 const auto now = std::chrono::steady_clock::now();
-                if (now - listed_empty < kRelist) return false;
+                if (relisted || now - listed_empty < kRelist) return std::nullopt;
+                relisted = true;
                 names = list_spares(queue_dir, kListBatch);
                 if (names.empty()) {
                     listed_empty = now;
-                    return false;
+                    return std::nullopt;
                 }
             }
             name = std::move(names.back());
             names.pop_back();
         }
-        if (::rename(queue_path(queue_dir, kSpareFolder, name).c_str(), to.c_str()) == 0) return true;
-        if (errno != ENOENT) return false;  // taken by another process meanwhile: try the next name
+        if (auto taken = claim(queue_path(queue_dir, kSpareFolder, name))) return taken;
     }
-    return false;
+    return std::nullopt;
 }
 
 }  // namespace tern::queue

@@ -1,7 +1,7 @@
 // Spare queue files. When a message leaves the queue, qmgr moves its file
 // into spare/ instead of unlinking it, and the next writer of a queue file
-// takes one from there (renamed to its temporary name, overwritten from the
-// start, truncated to its new length) instead of creating a file. On ext4
+// takes one from there (locked, overwritten from the start, truncated to its
+// new length, renamed into incoming/) instead of creating a file. On ext4
 // without a journal an inode freed in the last minutes is not handed out
 // again, and the allocator looks at each such inode before it finds a free
 // one (fs/ext4/ialloc.c, recently_deleted): with a file created and deleted
@@ -12,10 +12,12 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "libmail/core/result.h"
+#include "libmail/core/unique_fd.h"
 
 namespace tern::queue {
 
@@ -38,8 +40,18 @@ private:
     bool counted_full_ = false;  // the last count found kMaxSpareFiles: hold it for a while
 };
 
-// A writer's side: renames a spare into `to` (a temporary name in the same
-// queue); false when there is none. Safe from several threads and processes.
-bool take_spare(const std::string& queue_dir, const std::string& to);
+// A spare a writer has taken: open for writing and locked (flock) against
+// every other writer until the descriptor is closed. It stays in spare/
+// under its old name while it is written; the writer renames it to its final
+// name before it closes it, so no other writer can take it in between.
+struct TakenSpare {
+    UniqueFd fd;
+    std::string path;
+};
+
+// A writer's side: nullopt when there is none. Safe from several threads and
+// processes. Claiming by lock, not by a rename to a temporary name, saves a
+// rename per message (ext4 with metadata checksums: about 20 us each).
+std::optional<TakenSpare> take_spare(const std::string& queue_dir);
 
 }  // namespace tern::queue

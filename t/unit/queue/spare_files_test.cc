@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "libmail/core/file_io.h"
 #include "libmail/queue/queue_dirs.h"
@@ -108,9 +110,69 @@ TEST_CASE("while writers take spares, qmgr keeps every retired file, however fas
         REQUIRE(write_file_atomic(queue_path(q, "active", id), "x"));
         REQUIRE(keeper.retire("active", id));
         REQUIRE(count(q + "/spare") == 1);  // kept, not unlinked
-        REQUIRE(take_spare(q, q + "/incoming/.tmp." + id));  // at once, without waiting for a new list
+        auto taken = take_spare(q);  // at once, without waiting for a new list
+        REQUIRE(taken);
+        REQUIRE(::rename(taken->path.c_str(), queue_path(q, "incoming", id).c_str()) == 0);
         REQUIRE(count(q + "/spare") == 0);
     }
+}
+
+TEST_CASE("a spare is taken by one writer at a time; one given up is taken again", "[queue]") {
+    test::TempDir dir;
+    const std::string q = dir.path();
+    REQUIRE(create_queue_dirs(q, ::getuid(), ::getgid()));
+    REQUIRE(write_file_atomic(queue_path(q, "spare", "S1"), "old"));
+    const std::string path = queue_path(q, "spare", "S1");
+    auto first = take_spare(q);
+    REQUIRE(first);
+    CHECK(first->path == path);
+    CHECK_FALSE(take_spare(q));  // locked by the first writer, though still in spare/
+    SECTION("a writer that gives it up leaves it a spare") {
+        first.reset();
+        auto again = take_spare(q);
+        REQUIRE(again);
+        CHECK(again->path == path);
+    }
+}
+
+TEST_CASE("writers on several threads never share a spare", "[queue]") {
+    test::TempDir dir;
+    const std::string q = dir.path();
+    REQUIRE(create_queue_dirs(q, ::getuid(), ::getgid()));
+    for (int i = 0; i < 40; ++i) REQUIRE(write_file_atomic(queue_path(q, "spare", "S" + std::to_string(i)), "old"));
+    constexpr int kThreads = 8, kEach = 25;
+    std::vector<std::vector<std::pair<std::string, std::string>>> made(kThreads);  // id, body
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                const std::string body = "thread " + std::to_string(t) + " message " + std::to_string(i) + "\n";
+                auto w = QueueWriter::create(q);
+                Envelope env;
+                env.arrival_sec = 1795000000;
+                env.recipients.push_back({"r@example.test", "", 0});
+                if (!w || !w->write_envelope(env) || !w->write_content(body)) continue;
+                if (auto id = w->commit()) made[t].emplace_back(*id, body);
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    std::size_t total = 0;
+    for (const auto& list : made) {
+        for (const auto& [id, body] : list) {
+            ++total;
+            const std::string path = queue_path(q, "incoming", id);
+            auto qf = read_queue_file(path);
+            REQUIRE(qf);
+            CHECK(qf->content_bytes == body.size());
+            auto raw = read_file(path, 1 << 20);
+            REQUIRE(raw);
+            CHECK(raw->find(body) != std::string::npos);
+        }
+    }
+    CHECK(total == kThreads * kEach);
+    CHECK(count(q + "/incoming") == total);  // every message its own file
+    CHECK(count(q + "/spare") == 0);         // and the 40 spares were all used
 }
 
 TEST_CASE("postdrop's files in maildrop/ never take a spare", "[queue]") {
