@@ -19,24 +19,27 @@ def F(key, unit, better, ratio=None, below=None, at_least=None):
 
 # Why a row still misses its target, and what is planned (shown under the
 # table when a run misses it). From the profiles in RESULTS.md.
-SMTP_MISS = ("What is left is the four fsyncs every message needs (queue file and incoming/, Maildir file and new/): "
-             "run with fsync(2) made a no-op (LD_PRELOAD, outside the bench, same machine), Tern took 2,434 msg/s "
-             "one connection per message and 3,552 kept open, at 0.50 and 0.42 ms of CPU per message, against about "
-             "1,400 and 1,850 with them: on this VM each fsync costs about 125 µs of CPU (block layer, virtio "
-             "notification, wakeups) and most of a session's wait. Done in #7: kept connections between the "
-             "daemons, replies written at once, account verdicts kept while the users table is unchanged, queue "
-             "files created off smtpd's loop and reused through spare/ (no inode churn for ext4's recently_deleted), "
-             "a DNS answer cache, 8 commit threads. Planned: fewer fsync calls per message without weakening "
-             "invariants 1 and 2, by grouping the commits of concurrent messages (one flush for a group of queue "
-             "files or Maildir files), and O_TMPFILE deliveries (no tmp/ entry to add and remove).")
+SMTP_MISS = ("Both servers use the CPU of the whole machine here (smtp-source included), so the rate follows "
+             "Tern's CPU per message. Most of it is the four fsyncs every message needs (queue file and incoming/, "
+             "Maildir file and new/): on this VM an ext4 fsync without a journal waits three times for the disk "
+             "(data, inode, flush), and a sleep and wakeup costs about 17 µs of CPU (two threads passing a byte "
+             "to and fro: 50 µs a round trip). The commit and delivery threads switch about 9 times per message "
+             "each, nearly all of them those waits. Done in #7: kept connections between the daemons, replies and "
+             "IPC messages written at once, account verdicts kept while the users table is unchanged, queue files "
+             "reused through spare/ (claimed by lock: 4 renames per message instead of 6), a DNS answer cache. "
+             "Tried and dropped: one syncfs for the files of concurrent commits (a third of the flushes, but "
+             "syncfs writes every dirty bitmap and log page: more writes, lower rate), 4 commit threads instead "
+             "of 8 (within the noise here, and fewer commits in flight on a slow disk). Planned: fewer wakeups "
+             "per message (a delivery thread that reads its requests itself instead of being handed them by "
+             "local's loop; smtpd's reply sent by the commit thread).")
 PSS_MISS = ("Tern's figure counts every daemon of the instance, imapd and pop3d included (the second line leaves "
             "them out). Services now start when first used, as in Postfix, and the Public Suffix List is built at "
             "its first use.")
 UID_FETCH_MISS = ("One command per round trip from one Python client, whose own time per command is in the figure "
                   "for both servers (about 31% of a core here): Tern's server CPU per command is about 0.6× "
-                  "Dovecot's, and the rate ratio moves between 1.37× and 1.54× from run to run around the target. "
-                  "Planned: imapd writes its responses at once, as smtpd does since #7, instead of through the "
-                  "write event (two epoll_ctl and a loop turn per command).")
+                  "Dovecot's, and the rate ratio moves between 1.28× and 1.54× from run to run around the target. "
+                  "imapd writes its responses at once since #7 (two epoll_ctl and a loop turn less per command); "
+                  "what is left is mostly the client's and the kernel's time per round trip.")
 POP3_MISS = ("Most of the time is the kernel's open/read/close of each Maildir file (one RETR per file); planned: "
              "read the message with one pread into a reused buffer and send it without the line-end copy when it "
              "has no bare LF to convert, and keep the maildrop's file descriptors of a session open.")
