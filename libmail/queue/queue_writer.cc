@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "libmail/core/dir_sync.h"
 #include "libmail/core/file_io.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_id.h"
@@ -186,7 +187,7 @@ Result<std::string> QueueWriter::commit_into(std::string_view folder) {
     // error (a duplicate at worst, since the complete file stays and will be
     // delivered).
     if (auto r = close_checked(std::move(fd_), "close " + final_path); !r) return r.error();
-    if (auto r = fsync_dir(queue_dir_ + "/" + std::string(folder)); !r) return r.error();
+    if (auto r = fsync_dir_grouped(queue_dir_ + "/" + std::string(folder)); !r) return r.error();
     return id_;
 }
 

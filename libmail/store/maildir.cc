@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "libmail/core/dir_sync.h"
 #include "libmail/core/file_io.h"
 #include "libmail/store/mailbox.h"
 
@@ -181,7 +182,7 @@ Result<void> MaildirDelivery::link_to(const std::string& relative) {
     }
     if (moved != 0) return sys_error("rename", final_path);
     committed_ = true;
-    if (auto r = fsync_dir(dir_of(final_path)); !r) {
+    if (auto r = fsync_dir_grouped(dir_of(final_path)); !r) {
         // Not known to be durable: take it back so the caller's retry is the only copy.
         ::unlink(final_path.c_str());
         return r.error();

@@ -1,0 +1,94 @@
+#include "libmail/core/dir_sync.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "libmail/core/unique_fd.h"
+
+namespace tern {
+
+namespace {
+
+// The fsync rounds of one directory.
+struct Rounds {
+    std::mutex lock;
+    std::condition_variable finished_one;
+    std::uint64_t started = 0, finished = 0;
+    // errno (0: success) of the latest rounds, by round number modulo their count.
+    std::array<std::pair<std::uint64_t, int>, 64> results{};
+    bool running = false;
+};
+
+constexpr std::size_t kMaxDirectories = 256;  // beyond that, a plain fsync each
+
+std::atomic<std::uint64_t> calls{0}, fsyncs{0};
+
+Rounds* rounds_for(const struct stat& st) {
+    static std::mutex lock;
+    static std::map<std::pair<dev_t, ino_t>, std::unique_ptr<Rounds>> all;
+    std::lock_guard<std::mutex> held(lock);
+    const auto key = std::make_pair(st.st_dev, st.st_ino);
+    auto it = all.find(key);
+    if (it != all.end()) return it->second.get();
+    if (all.size() >= kMaxDirectories) return nullptr;
+    return all.emplace(key, std::make_unique<Rounds>()).first->second.get();
+}
+
+int sync_fd(int fd) {
+    ++fsyncs;
+    return ::fsync(fd) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+Result<void> fsync_dir_grouped(const std::string& dir) {
+    ++calls;
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return sys_error("open", dir);
+    struct stat st{};
+    Rounds* r = ::fstat(fd.get(), &st) == 0 ? rounds_for(st) : nullptr;
+    int result = 0;
+    if (!r) {
+        result = sync_fd(fd.get());
+    } else {
+        std::unique_lock<std::mutex> held(r->lock);
+        // A round under way may have begun before our rename: ours is the next.
+        const std::uint64_t need = r->started + 1;
+        while (r->finished < need) {
+            if (r->running) {
+                r->finished_one.wait(held);
+                continue;
+            }
+            r->running = true;
+            const std::uint64_t round = ++r->started;
+            held.unlock();
+            const int e = sync_fd(fd.get());
+            held.lock();
+            r->running = false;
+            r->finished = round;
+            r->results[round % r->results.size()] = {round, e};
+            r->finished_one.notify_all();
+        }
+        const auto [round, e] = r->results[need % r->results.size()];
+        held.unlock();
+        // Any round from `need` on covers us; its result is ours unless long gone from the table.
+        result = round == need ? e : sync_fd(fd.get());
+    }
+    if (result != 0) return Error(result, "fsync " + dir + ": " + std::strerror(result));
+    return {};
+}
+
+DirSyncCounts dir_sync_counts() { return {calls.load(), fsyncs.load()}; }
+
+}  // namespace tern

@@ -1,0 +1,60 @@
+#include "libmail/core/dir_sync.h"
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libmail/core/file_io.h"
+#include "t/unit/temp_dir.h"
+
+using namespace tern;
+
+TEST_CASE("a lone directory fsync is one fsync", "[core]") {
+    test::TempDir dir;
+    REQUIRE(write_file_atomic(dir.path() + "/f", "x"));
+    const auto before = dir_sync_counts();
+    REQUIRE(fsync_dir_grouped(dir.path()));
+    const auto after = dir_sync_counts();
+    CHECK(after.calls == before.calls + 1);
+    CHECK(after.fsyncs == before.fsyncs + 1);
+}
+
+TEST_CASE("a directory that cannot be opened is an error naming it", "[core]") {
+    auto r = fsync_dir_grouped("/nonexistent-tern-dir/new");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ENOENT);
+    CHECK(r.error().message.find("/nonexistent-tern-dir/new") != std::string::npos);
+}
+
+TEST_CASE("threads renaming into one directory share its fsyncs, and all succeed", "[core]") {
+    test::TempDir dir;
+    const std::string tmp = dir.path() + "/tmp", dest = dir.path() + "/new";
+    REQUIRE(::mkdir(tmp.c_str(), 0700) == 0);
+    REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
+    constexpr int kThreads = 8, kEach = 50;
+    std::atomic<int> ok{0}, failed{0};
+    const auto before = dir_sync_counts();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                const std::string name = "/m" + std::to_string(t) + "." + std::to_string(i);
+                const bool good = write_file_atomic(tmp + name, "message\n") &&
+                                  ::rename((tmp + name).c_str(), (dest + name).c_str()) == 0 &&
+                                  fsync_dir_grouped(dest);
+                (good ? ok : failed)++;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    const auto after = dir_sync_counts();
+    CHECK(ok == kThreads * kEach);
+    CHECK(failed == 0);
+    CHECK(after.calls - before.calls == static_cast<std::uint64_t>(kThreads * kEach));
+    CHECK(after.fsyncs - before.fsyncs < after.calls - before.calls);  // some fsyncs served several renames
+}
