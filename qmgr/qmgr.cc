@@ -21,6 +21,7 @@ namespace {
 
 constexpr std::size_t kMaxStatusFileBytes = 1024 * 1024;  // defer/ and bounce/ logs per message
 constexpr std::size_t kMaxTriggerBytes = 64;
+constexpr std::size_t kJobsKeepingFiles = 64;  // jobs that keep their queue file open between reading it and delivering
 constexpr std::chrono::seconds kAgentDownRetry{60};
 
 constexpr const char* kDelayWarnedMark = "delay_warning=sent";
@@ -198,7 +199,9 @@ void QueueManager::begin(const std::string& id) {
         finish(*raw);
         return;
     }
-    raw->fd.reset();  // reopened when a delivery goes out: a waiting job holds no descriptor
+    // A few jobs keep their file open for the delivery that goes out next
+    // (no open() again); beyond that a waiting job holds no descriptor.
+    if (jobs_.size() > kJobsKeepingFiles) raw->fd.reset();
     for (auto& d : raw->deliveries) scheduler_.add(d->route, d.get());
 }
 
