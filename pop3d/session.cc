@@ -7,6 +7,7 @@
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
 #include "libmail/event/line_reader.h"
+#include "libmail/event/write_now.h"
 
 namespace tern::pop3d {
 
@@ -40,7 +41,8 @@ void Session::start() {
     bufferevent_setwatermark(bev_.get(), EV_WRITE, kStreamLowOctets, 0);
     // Pipelined input waits in at most this much buffer (libevent stops reading above it).
     bufferevent_setwatermark(bev_.get(), EV_READ, 0, kMaxInputOctets);
-    bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+    bufferevent_enable(bev_.get(), EV_READ);
+    bufferevent_disable(bev_.get(), EV_WRITE);  // in clear text, flush_output() writes; see there
     log::info("connect from %s", peer_.empty() ? "local" : peer_.c_str());
     // Port 995: the greeting waits in the TLS bufferevent until the handshake is done.
     if (settings_.tls_wrappermode) {
@@ -63,7 +65,12 @@ void Session::on_write(bufferevent* bev, void* ctx) noexcept {
         self->pump_stream();
         return;
     }
-    if (self->closing_ && evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->finish(nullptr);
+    const bool drained = evbuffer_get_length(bufferevent_get_output(bev)) == 0;
+    if (self->closing_ && drained) {
+        self->finish(nullptr);
+        return;
+    }
+    if (drained && self->writes_direct()) bufferevent_disable(bev, EV_WRITE);  // flush_output() writes again
 }
 
 void Session::on_event(bufferevent*, short what, void* ctx) noexcept {
@@ -116,7 +123,10 @@ void Session::finish(const char* why) {
         lock_.reset();  // the maildrop is free again before the last reply leaves
         if (bev_) bufferevent_disable(bev_.get(), EV_READ);
         // Flush what is queued first; on_write calls finish(nullptr) when it is out.
-        if (bev_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) > 0) return;
+        if (bev_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) > 0) {
+            bufferevent_enable(bev_.get(), EV_WRITE);
+            return;
+        }
     }
     done_ = true;
     if (bev_) bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
@@ -134,7 +144,25 @@ void Session::resume_later() {
 }
 
 void Session::send(std::string_view text) {
-    if (bev_ && !done_) bufferevent_write(bev_.get(), text.data(), text.size());
+    if (!bev_ || done_) return;
+    bufferevent_write(bev_.get(), text.data(), text.size());
+    if (!in_input_) flush_output();
+}
+
+// In clear text, with no message streaming and no TLS switch under way,
+// responses go to the socket when the commands of one read are handled, not
+// through the write event (two epoll_ctl and a loop turn per command). What
+// the socket does not take goes through the write event, which on_write
+// turns off again once all is out.
+bool Session::writes_direct() const {
+    return !tls_active_ && !tls_handshaking_ && !tls_switch_pending_ && !closing_ && !encoder_;
+}
+
+void Session::flush_output() {
+    if (!bev_ || done_) return;
+    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) return;
+    if (writes_direct() && write_now(bev_.get())) return;
+    bufferevent_enable(bev_.get(), EV_WRITE);
 }
 
 void Session::ok(std::string_view text) {
@@ -161,6 +189,13 @@ void Session::bad(std::string_view text) {
 }
 
 void Session::handle_input() {
+    in_input_ = true;
+    process_input();
+    in_input_ = false;
+    flush_output();
+}
+
+void Session::process_input() {
     evbuffer* in = bufferevent_get_input(bev_.get());
     std::string line;
     while (!closing_ && !suspended_ && !encoder_) {
@@ -301,13 +336,17 @@ void Session::start_stream(Message& m, std::optional<std::uint64_t> top_lines) {
                                              : "[SYS/TEMP] Cannot read message");
     }
     stream_fd_ = std::move(*fd);
-    bufferevent_disable(bev_.get(), EV_READ);  // on_resume reads again after the message
     encoder_.emplace(top_lines ? MessageEncoder(*top_lines) : MessageEncoder());
     if (top_lines)
         ok("");
     else
         ok(std::to_string(m.size) + " octets");
     pump_stream();
+    if (encoder_) {  // more than one output's worth: on_write pumps the rest
+        streaming_ = true;
+        bufferevent_disable(bev_.get(), EV_READ);  // on_resume reads again after the message
+        bufferevent_enable(bev_.get(), EV_WRITE);
+    }
 }
 
 // Moves file data into the output until it is above the high mark (on_write
@@ -338,7 +377,10 @@ void Session::pump_stream() {
         }
         evbuffer_add(out, chunk.data(), chunk.size());
     }
-    if (!encoder_) resume_later();  // pipelined commands waiting in the input
+    if (!encoder_ && streaming_) {
+        streaming_ = false;
+        resume_later();  // pipelined commands waiting in the input
+    }
 }
 
 void Session::cmd_dele(std::string_view args) {

@@ -85,7 +85,10 @@ private:
     static void on_login_delay(evutil_socket_t, short, void* ctx) noexcept;
     static void on_resume(evutil_socket_t, short, void* ctx) noexcept;
 
-    void handle_input();
+    void handle_input();   // process_input(), then flush_output()
+    void process_input();
+    bool writes_direct() const;
+    void flush_output();
     void dispatch(std::string_view line);
     void send(std::string_view text);
     void ok(std::string_view text);
@@ -135,6 +138,8 @@ private:
     State state_ = State::Authorization;
     int errors_ = 0;
     bool closing_ = false;
+    bool in_input_ = false;   // inside handle_input(): output is flushed at its end
+    bool streaming_ = false;  // a RETR/TOP larger than one output's worth: reading waits for it
     bool done_ = false;
     bool suspended_ = false;
     bool skipping_long_line_ = false;
