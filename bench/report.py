@@ -23,7 +23,9 @@ METHOD = """\
   included, is counted. Memory: sum of PSS (`/proc/PID/smaps_rollup`) over the cgroup's
   processes, sampled every 0.2 s.
 - Each row runs the reference then Tern, in turn, {rounds} rounds (A B A B ...), after an
-  untimed warm-up where the row has one (first open of a mailbox). Figures are median
+  untimed warm-up where the row has one (first open of a mailbox; before the first SMTP row,
+  twice its messages, since the first thousands of files in new queue and Maildir trees cost
+  more on ext4). Figures are median
   [min–max] over the rounds; the ratio is Tern's median over the reference's.
 - SMTP: `smtp-source -s 10 -l SIZE -m N` (`-d` to keep connections), clock stopped when the
   last message is in the recipient's Maildir (`new/`), which keeps growing between rounds.

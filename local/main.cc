@@ -39,8 +39,9 @@ struct Client {
     std::shared_ptr<int> alive = std::make_shared<int>(0);  // reset when the connection goes
 };
 
-// Deliveries under way at once in one local process.
-constexpr std::size_t kDeliveryThreads = 8;
+// Deliveries under way at once in one local process: enough that some keep
+// writing while others wait for their shared fsync of new/ (delivery.cc).
+constexpr std::size_t kDeliveryThreads = 16;
 // Idle connections to authd kept (one per qmgr connection waiting on it at once, up to this).
 constexpr std::size_t kIdleAuthdConnections = 8;
 

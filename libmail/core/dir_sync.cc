@@ -24,15 +24,21 @@ namespace {
 struct Rounds {
     std::mutex lock;
     std::condition_variable finished_one;
+    std::condition_variable gather_timer;  // never notified: the gathering leader's timed wait
     std::uint64_t started = 0, finished = 0;
     // errno (0: success) of the latest rounds, by round number modulo their count.
     std::array<std::pair<std::uint64_t, int>, 64> results{};
-    bool running = false;
+    bool running = false;    // round `started` is fsyncing
+    bool gathering = false;  // a leader waits before it starts round `started + 1`
+    std::chrono::steady_clock::time_point last_start{};
 };
 
 constexpr std::size_t kMaxDirectories = 256;  // beyond that, a plain fsync each
+// A round gathers only while the directory is busy: the round before it began
+// less than this many gather windows ago. A lone caller never waits.
+constexpr int kBusyWindows = 8;
 
-std::atomic<std::uint64_t> calls{0}, fsyncs{0};
+std::atomic<std::uint64_t> calls{0}, fsyncs{0}, gathered{0};
 
 Rounds* rounds_for(const struct stat& st) {
     static std::mutex lock;
@@ -52,7 +58,7 @@ int sync_fd(int fd) {
 
 }  // namespace
 
-Result<void> fsync_dir_grouped(const std::string& dir) {
+Result<void> fsync_dir_grouped(const std::string& dir, std::chrono::microseconds gather) {
     ++calls;
     UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return sys_error("open", dir);
@@ -63,13 +69,23 @@ Result<void> fsync_dir_grouped(const std::string& dir) {
         result = sync_fd(fd.get());
     } else {
         std::unique_lock<std::mutex> held(r->lock);
-        // A round under way may have begun before our rename: ours is the next.
+        // A round under way may have begun before our rename: ours is the next
+        // (the one a gathering leader is about to begin).
         const std::uint64_t need = r->started + 1;
         while (r->finished < need) {
-            if (r->running) {
+            if (r->running || r->gathering) {
                 r->finished_one.wait(held);
                 continue;
             }
+            const auto now = std::chrono::steady_clock::now();
+            if (gather.count() > 0 && now - r->last_start < kBusyWindows * gather) {
+                ++gathered;
+                r->gathering = true;
+                const auto until = now + gather;
+                while (std::chrono::steady_clock::now() < until) r->gather_timer.wait_until(held, until);
+                r->gathering = false;
+            }
+            r->last_start = std::chrono::steady_clock::now();
             r->running = true;
             const std::uint64_t round = ++r->started;
             held.unlock();
@@ -89,6 +105,6 @@ Result<void> fsync_dir_grouped(const std::string& dir) {
     return {};
 }
 
-DirSyncCounts dir_sync_counts() { return {calls.load(), fsyncs.load()}; }
+DirSyncCounts dir_sync_counts() { return {calls.load(), fsyncs.load(), gathered.load()}; }
 
 }  // namespace tern

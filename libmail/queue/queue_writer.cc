@@ -17,6 +17,10 @@ namespace tern::queue {
 
 namespace {
 constexpr std::size_t kWriteBatchBytes = 128 * 1024;  // fewer write(2) calls for big messages
+// While incoming/ is busy, a commit's directory fsync waits this long for the
+// commits beside it and one fsync serves them all: a short wait, since the
+// client waits for its 250 (libmail/core/dir_sync.h).
+constexpr std::chrono::microseconds kCommitGather{300};
 }
 
 Result<QueueWriter> QueueWriter::create(const std::string& queue_dir) {
@@ -187,7 +191,7 @@ Result<std::string> QueueWriter::commit_into(std::string_view folder) {
     // error (a duplicate at worst, since the complete file stays and will be
     // delivered).
     if (auto r = close_checked(std::move(fd_), "close " + final_path); !r) return r.error();
-    if (auto r = fsync_dir_grouped(queue_dir_ + "/" + std::string(folder)); !r) return r.error();
+    if (auto r = fsync_dir_grouped(queue_dir_ + "/" + std::string(folder), kCommitGather); !r) return r.error();
     return id_;
 }
 

@@ -8,6 +8,7 @@
 // Message files hold LF line ends; sizes given to clients count CRLF.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -155,14 +156,15 @@ public:
 
     [[nodiscard]] Result<void> write(std::string_view bytes);  // LF line ends
     // fsync, link into new/ with the final name (S= and W= sizes), fsync new/.
-    // Returns the file name in new/.
-    [[nodiscard]] Result<std::string> commit();
+    // Returns the file name in new/. `gather`: see fsync_dir_grouped.
+    [[nodiscard]] Result<std::string> commit(std::chrono::microseconds gather = std::chrono::microseconds(0));
     // The two halves of commit() for callers that name the file themselves
     // (the store puts appended messages straight into cur/ with their UID):
     // finish() makes the data durable and returns the base name with its S=
     // and W= sizes; link_to("cur/<name>") links it there and fsyncs cur/.
     [[nodiscard]] Result<std::string> finish();
-    [[nodiscard]] Result<void> link_to(const std::string& relative);
+    [[nodiscard]] Result<void> link_to(const std::string& relative,
+                                       std::chrono::microseconds gather = std::chrono::microseconds(0));
 
 private:
     static constexpr std::size_t kWriteBuffer = 64 * 1024;

@@ -172,7 +172,7 @@ Result<std::string> MaildirDelivery::finish() {
     return unique_ + ",S=" + std::to_string(bytes_) + ",W=" + std::to_string(bytes_ + lines_);
 }
 
-Result<void> MaildirDelivery::link_to(const std::string& relative) {
+Result<void> MaildirDelivery::link_to(const std::string& relative, std::chrono::microseconds gather) {
     if (fd_ || committed_ || tmp_path_.empty()) return Error(EBADF, "maildir delivery: link_to before finish");
     const std::string final_path = folder_ + "/" + relative;
     int moved = move_no_replace(tmp_path_, final_path);
@@ -182,7 +182,7 @@ Result<void> MaildirDelivery::link_to(const std::string& relative) {
     }
     if (moved != 0) return sys_error("rename", final_path);
     committed_ = true;
-    if (auto r = fsync_dir_grouped(dir_of(final_path)); !r) {
+    if (auto r = fsync_dir_grouped(dir_of(final_path), gather); !r) {
         // Not known to be durable: take it back so the caller's retry is the only copy.
         ::unlink(final_path.c_str());
         return r.error();
@@ -190,10 +190,10 @@ Result<void> MaildirDelivery::link_to(const std::string& relative) {
     return {};
 }
 
-Result<std::string> MaildirDelivery::commit() {
+Result<std::string> MaildirDelivery::commit(std::chrono::microseconds gather) {
     auto name = finish();
     if (!name) return name.error();
-    if (auto r = link_to("new/" + *name); !r) return r.error();
+    if (auto r = link_to("new/" + *name, gather); !r) return r.error();
     return name;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,4 +58,47 @@ TEST_CASE("threads renaming into one directory share its fsyncs, and all succeed
     CHECK(failed == 0);
     CHECK(after.calls - before.calls == static_cast<std::uint64_t>(kThreads * kEach));
     CHECK(after.fsyncs - before.fsyncs < after.calls - before.calls);  // some fsyncs served several renames
+}
+
+TEST_CASE("a caller alone in a quiet directory does not wait to gather others", "[core]") {
+    test::TempDir dir;
+    REQUIRE(write_file_atomic(dir.path() + "/f", "x"));
+    const auto gather = std::chrono::milliseconds(1);
+    REQUIRE(fsync_dir_grouped(dir.path(), gather));
+    // Quiet: its last round began far more than a few windows ago.
+    std::this_thread::sleep_for(50 * gather);
+    const auto before = dir_sync_counts();
+    REQUIRE(fsync_dir_grouped(dir.path(), gather));
+    const auto after = dir_sync_counts();
+    CHECK(after.gathered == before.gathered);
+    CHECK(after.fsyncs == before.fsyncs + 1);
+}
+
+TEST_CASE("while a directory is busy, a round gathers the callers that come during its wait", "[core]") {
+    test::TempDir dir;
+    const std::string tmp = dir.path() + "/tmp", dest = dir.path() + "/new";
+    REQUIRE(::mkdir(tmp.c_str(), 0700) == 0);
+    REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
+    constexpr int kThreads = 8, kEach = 20;
+    std::atomic<int> ok{0};
+    const auto before = dir_sync_counts();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                const std::string name = "/g" + std::to_string(t) + "." + std::to_string(i);
+                if (write_file_atomic(tmp + name, "message\n") &&
+                    ::rename((tmp + name).c_str(), (dest + name).c_str()) == 0 &&
+                    fsync_dir_grouped(dest, std::chrono::milliseconds(5)))
+                    ++ok;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    const auto after = dir_sync_counts();
+    CHECK(ok == kThreads * kEach);
+    const auto calls = after.calls - before.calls, fsyncs = after.fsyncs - before.fsyncs;
+    CHECK(after.gathered > before.gathered);
+    // Eight threads, each back within microseconds, and a 5 ms window: rounds of several.
+    CHECK(fsyncs * 2 <= calls);
 }
