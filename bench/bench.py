@@ -26,7 +26,7 @@ import report  # noqa: E402
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer rounds and messages (development)")
-    ap.add_argument("--rounds", type=int, help="rounds per row (default 3, quick 2)")
+    ap.add_argument("--rounds", type=int, help="rounds per row (default 3 and 5 for SMTP, quick 2)")
     ap.add_argument("--dir", default="/var/tmp/tern-bench", help="parent of the run's directory")
     ap.add_argument("--keep", action="store_true", help="keep the run's directory (queues, Maildirs, logs)")
     ap.add_argument("--only", help="comma-separated row ids to run")
@@ -55,6 +55,35 @@ def make_mailboxes(seeds, sizes, servers, postfix):
         say("mailbox %s: %d messages of %d bytes (%.1fs)" % (user, count, size, time.monotonic() - t0))
     for s in servers + [postfix]:
         maildirs.make_maildir(s.maildir(smtp.RECIPIENT))
+
+
+# ext4 without a journal skips, when it allocates an inode, every inode freed
+# less than 60 s ago (360 s while its inode table block is not yet written
+# back), reading each: file creation is dearer for minutes after a mass
+# removal. The bench syncs after removing its directory and notes when; a
+# run that starts sooner waits the rest of the minute.
+RECENTLY_FREED_S = 60
+REMOVED_STAMP = ".last-removal"
+
+
+def wait_for_freed_inodes(parent):
+    try:
+        with open(os.path.join(parent, REMOVED_STAMP)) as f:
+            removed = float(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return
+    left = removed + RECENTLY_FREED_S + 5 - time.time()
+    if left > 0:
+        say("waiting %.0fs: the previous run removed its files %.0fs ago, and ext4 makes file creation dearer "
+            "until a minute after freed inodes are written back" % (left, time.time() - removed))
+        time.sleep(left)
+
+
+def remove_run_directory(top):
+    shutil.rmtree(top, ignore_errors=True)
+    os.sync()  # the freed inodes on disk: the next run waits a minute, not six
+    with open(os.path.join(os.path.dirname(top), REMOVED_STAMP), "w") as f:
+        f.write("%.0f\n" % time.time())
 
 
 def client_cpu():
@@ -146,11 +175,13 @@ def main():
         sys.exit("bench: run as root (private instances need their own users and cgroups)")
     sizes = dict(rowspec.SIZES["quick" if args.quick else "full"])
     if args.rounds:
-        sizes["rounds"] = args.rounds
+        sizes["rounds"] = sizes["smtp_rounds"] = args.rounds
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     signal.signal(signal.SIGTERM, lambda *a: sys.exit("bench: terminated"))
 
+    os.makedirs(args.dir, exist_ok=True)
+    wait_for_freed_inodes(args.dir)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
     top = os.path.join(args.dir, "run-" + stamp)
     os.makedirs(top)
@@ -192,7 +223,7 @@ def main():
             if "derived_from" in row:
                 derive_row(row, results)
             else:
-                run_row(row, servers, sizes["rounds"], results)
+                run_row(row, servers, row.get("rounds", sizes["rounds"]), results)
         if not args.no_profile and (not only or "profile" in only):
             run_profiles(servers["tern"], top, sizes, results)
         results["server_log_errors"] = {n: s.log_errors() for n, s in servers.items()}
@@ -213,7 +244,7 @@ def main():
             report.write(results, rowspec.rows(sizes), args.results)
             say("wrote", args.results)
         if not args.keep:
-            shutil.rmtree(top, ignore_errors=True)
+            remove_run_directory(top)
         else:
             say("kept", top)
 

@@ -22,13 +22,19 @@ METHOD = """\
 - CPU: one cgroup per server ({cgroup}), so every process it forked, exited ones
   included, is counted. Memory: sum of PSS (`/proc/PID/smaps_rollup`) over the cgroup's
   processes, sampled every 0.2 s.
-- Each row runs the reference then Tern, in turn, {rounds} rounds (A B A B ...), after an
+- Each row runs the reference then Tern, in turn, {rounds} rounds ({smtp_rounds} for the SMTP rates)
+  (A B A B ...), after an
   untimed warm-up where the row has one (first open of a mailbox; before the first SMTP row,
   twice its messages, since the first thousands of files in new queue and Maildir trees cost
   more on ext4). Figures are median
   [min–max] over the rounds; the ratio is Tern's median over the reference's.
 - SMTP: `smtp-source -s 10 -l SIZE -m N` (`-d` to keep connections), clock stopped when the
   last message is in the recipient's Maildir (`new/`), which keeps growing between rounds.
+  `disk_writes_msg` and `disk_flushes_msg` in the notes: write and flush requests the disk
+  completed during the run, per message (`/sys/dev/block/MAJ:MIN/stat`).
+- A run waits, if needed, until a minute after the previous run removed its files (and
+  synced): ext4 without a journal skips and reads every inode freed less than a minute ago
+  when it allocates one (six minutes while its inode table block is unwritten).
 - IMAP and POP3: a small client in the bench (bench/lib/imap_client.py, pop3_client.py) on
   the same 2 cores as the servers; its own CPU is part of every figure, on both sides alike.
   `client_cpu_pct` in the notes is the bench clients' CPU (Python threads, smtp-source) in
@@ -129,14 +135,21 @@ def disk_section(results):
     out += ["Each message costs at least two durable creations (queue file, Maildir file); Tern reuses the "
             "queue file of an earlier message (spare/) instead of creating and removing one. Concurrent "
             "sessions fsync at the same time, which is how a server can pass the one-thread rate.", "",
-            "| row | server | msg/s | vs one-thread creations/s |", "|---|---|---|---|"]
+            "Tern fsyncs incoming/ and the Maildir's new/ after each rename (DESIGN.md invariants 1 and 2), "
+            "which Postfix does not: more disk requests per message, fewer when concurrent renames share a "
+            "directory fsync.", "",
+            "| row | server | msg/s | vs one-thread creations/s | disk writes/msg | disk flushes/msg |",
+            "|---|---|---|---|---|---|"]
     for rid in ("smtp_4k", "smtp_4k_keep", "smtp_100k"):
         for name in ("postfix", "tern"):
-            v = results["rows"].get(rid, {}).get("values", {}).get(name, {}).get("msg_s")
+            vals = results["rows"].get(rid, {}).get("values", {}).get(name, {})
+            v = vals.get("msg_s")
             if v:
                 m = med(v)
                 share = 100.0 * m / d["create_fsync_rename_s"]
-                out.append("| %s | %s | %s | %.0f%% |" % (rid, LABEL[name], fmt(m), share))
+                w, fl = vals.get("disk_writes_msg"), vals.get("disk_flushes_msg")
+                out.append("| %s | %s | %s | %.0f%% | %s | %s |" % (
+                    rid, LABEL[name], fmt(m), share, fmt(med(w)) if w else "—", fmt(med(fl)) if fl else "—"))
     return out + [""]
 
 
@@ -208,7 +221,8 @@ def write(results, rows, path):
              "- Versions: %s." % ", ".join("%s %s" % (k, v) for k, v in sorted(results.get("versions", {}).items())),
              "", "## Method", "",
              METHOD.format(scheme={"sha512": "SHA512-CRYPT, 5000 rounds", "yescrypt": "yescrypt"}[results["scheme"]],
-                           cgroup="cgroup v2 cpu.stat, or v1 cpuacct", rounds=results["sizes"]["rounds"]),
+                           cgroup="cgroup v2 cpu.stat, or v1 cpuacct", rounds=results["sizes"]["rounds"],
+                           smtp_rounds=results["sizes"].get("smtp_rounds", results["sizes"]["rounds"])),
              "## Results", ""] + t + [""]
     missed = [row for row in rows if row["id"] in results["rows"] and
               any("**no**" in l for l in t if l.startswith("| " + row["title"]))]

@@ -156,3 +156,16 @@ class PssSampler:
 
     def mean(self):
         return sum(self.samples) / len(self.samples) if self.samples else 0
+
+
+def disk_requests(path):
+    """(writes, flushes) completed so far by the block device holding path
+    (/sys/dev/block/MAJ:MIN/stat; a partition's figures are its own), or None."""
+    st = os.stat(path)
+    try:
+        with open("/sys/dev/block/%d:%d/stat" % (os.major(st.st_dev), os.minor(st.st_dev))) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    # Field 5: write requests completed; field 16 (kernels since 5.5): flush requests.
+    return int(fields[4]), int(fields[15]) if len(fields) > 15 else 0

@@ -9,7 +9,7 @@ import time
 
 from lib import accounts
 from lib.common import count_files
-from lib.measure import PssSampler
+from lib.measure import PssSampler, disk_requests
 
 RECIPIENT = "smtp"
 # Tern's IMAP and POP3 daemons share its cgroup; Postfix has none: the
@@ -29,6 +29,7 @@ def run(server, count, size, sessions=10, keep_open=False, timeout=600, stall=30
         cmd.append("-d")
     cmd.append("127.0.0.1:%d" % server.smtp_port)
     cpu0 = server.cgroup.cpu_seconds()
+    disk0 = disk_requests(new)
     with PssSampler(server.cgroup, exclude=MAILBOX_DAEMONS) as pss:
         t0 = time.monotonic()
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -48,6 +49,12 @@ def run(server, count, size, sessions=10, keep_open=False, timeout=600, stall=30
             time.sleep(0.01)
         elapsed = time.monotonic() - t0
     cpu = server.cgroup.cpu_seconds() - cpu0
-    return {"msg_s": count / elapsed, "accept_msg_s": count / sent,
-            "cpu_ms_msg": cpu * 1000.0 / count, "pss_peak_mb": pss.peak() / 1e6,
-            "pss_peak_mta_mb": pss.peak_excl() / 1e6}
+    disk1 = disk_requests(new)
+    figures = {"msg_s": count / elapsed, "accept_msg_s": count / sent,
+               "cpu_ms_msg": cpu * 1000.0 / count, "pss_peak_mb": pss.peak() / 1e6,
+               "pss_peak_mta_mb": pss.peak_excl() / 1e6}
+    if disk0 and disk1:
+        # Whole device, this run's stretch: the other server is stopped or idle meanwhile.
+        figures["disk_writes_msg"] = (disk1[0] - disk0[0]) / count
+        figures["disk_flushes_msg"] = (disk1[1] - disk0[1]) / count
+    return figures
