@@ -194,7 +194,7 @@ void Session::answer_message(std::string_view verb, const cleanup::Verdict& v) {
     if (v.reply.code >= 400) return;
     ++counts_[index].ok;
     if (v.action == cleanup::Action::Accept && settings_.trigger_qmgr)
-        server_.qmgr_trigger().send(ipc::kTriggerIncoming);
+        server_.new_mail_trigger().fire();
 }
 
 }  // namespace tern::smtpd

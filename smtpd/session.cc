@@ -63,7 +63,7 @@ Server::Server(event_base* base, Settings settings, std::unique_ptr<Policy> poli
       limits_(settings_.connection_count_limit, settings_.connection_rate_limit, settings_.rate_unit),
       commit_pool_(settings_.commit_threads ? std::make_unique<BlockingPool>(base, settings_.commit_threads) : nullptr),
       authd_(base, ipc::service_path(settings_.queue_directory, true, "auth"), kIdleAuthdConnections),
-      qmgr_trigger_(settings_.queue_directory, "qmgr"),
+      new_mail_trigger_(base, settings_.queue_directory, "qmgr", ipc::kTriggerIncoming, kNewMailTriggerWindow),
       account_cache_(settings_.users_file),
       sessions_(base) {}
 

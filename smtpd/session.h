@@ -25,6 +25,7 @@
 #include "libmail/event/event_ptrs.h"
 #include "libmail/event/owned_set.h"
 #include "libmail/ipc/channel_pool.h"
+#include "libmail/ipc/paced_trigger.h"
 #include "libmail/server/server.h"
 #include "libmail/auth/account_cache.h"
 #include "libmail/auth/auth_client.h"
@@ -247,6 +248,8 @@ using SessionPtr = std::unique_ptr<Session>;
 // Queue file commits that may be under way at once: concurrent messages then
 // share the file system's journal commits.
 inline constexpr std::size_t kCommitThreads = 8;
+// While mail keeps coming, qmgr hears of it at most this often (libmail/ipc/paced_trigger.h).
+inline constexpr std::chrono::milliseconds kNewMailTriggerWindow{5};
 // Idle connections to authd kept by one smtpd (one per session waiting on it at once, up to this).
 inline constexpr std::size_t kIdleAuthdConnections = 8;
 
@@ -268,8 +271,9 @@ public:
     BlockingPool* commit_pool() { return commit_pool_.get(); }
     // Connections to authd kept between questions (RCPT account checks, message counts).
     ipc::ChannelPool& authd() { return authd_; }
-    // "new mail in incoming/" to qmgr, on a connection kept for it.
-    ipc::TriggerLink& qmgr_trigger() { return qmgr_trigger_; }
+    // "new mail in incoming/" to qmgr, on a connection kept for it, at most
+    // once per kNewMailTriggerWindow while mail keeps coming.
+    ipc::PacedTrigger& new_mail_trigger() { return new_mail_trigger_; }
     auth::AccountCache& account_cache() { return account_cache_; }
     // The TLS context (null: no certificate, so no STARTTLS and no port 465).
     void set_tls(std::unique_ptr<tls::ServerContext> ctx) { tls_ = std::move(ctx); }
@@ -304,7 +308,7 @@ private:
     ClientLimits limits_;
     std::unique_ptr<BlockingPool> commit_pool_;  // queue file commits (fsync), off the loop; null: on it
     ipc::ChannelPool authd_;
-    ipc::TriggerLink qmgr_trigger_;
+    ipc::PacedTrigger new_mail_trigger_;
     auth::AccountCache account_cache_;
     PassList pregreet_passed_{std::chrono::hours(24)};
     OwnedSet<Session> sessions_;  // declared last: sessions go before what they use
