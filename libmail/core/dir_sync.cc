@@ -31,11 +31,15 @@ struct Rounds {
     bool running = false;    // round `started` is fsyncing
     bool gathering = false;  // a leader waits before it starts round `started + 1`
     std::chrono::steady_clock::time_point last_start{};
+    std::uint64_t arrived = 0;     // callers so far; those since the last start are in the next round
+    std::uint64_t arrived_at_start = 0;
+    std::uint64_t last_size = 0;   // callers the last round served
 };
 
 constexpr std::size_t kMaxDirectories = 256;  // beyond that, a plain fsync each
-// A round gathers only while the directory is busy: the round before it began
-// less than this many gather windows ago. A lone caller never waits.
+// A round gathers only while the directory is busy: the round before it
+// served several callers and began less than this many windows ago. A lone
+// caller, even one calling again and again, never waits.
 constexpr int kBusyWindows = 8;
 
 std::atomic<std::uint64_t> calls{0}, fsyncs{0}, gathered{0};
@@ -72,13 +76,14 @@ Result<void> fsync_dir_grouped(const std::string& dir, std::chrono::microseconds
         // A round under way may have begun before our rename: ours is the next
         // (the one a gathering leader is about to begin).
         const std::uint64_t need = r->started + 1;
+        ++r->arrived;
         while (r->finished < need) {
             if (r->running || r->gathering) {
                 r->finished_one.wait(held);
                 continue;
             }
             const auto now = std::chrono::steady_clock::now();
-            if (gather.count() > 0 && now - r->last_start < kBusyWindows * gather) {
+            if (gather.count() > 0 && r->last_size > 1 && now - r->last_start < kBusyWindows * gather) {
                 ++gathered;
                 r->gathering = true;
                 const auto until = now + gather;
@@ -86,6 +91,8 @@ Result<void> fsync_dir_grouped(const std::string& dir, std::chrono::microseconds
                 r->gathering = false;
             }
             r->last_start = std::chrono::steady_clock::now();
+            r->last_size = r->arrived - r->arrived_at_start;
+            r->arrived_at_start = r->arrived;
             r->running = true;
             const std::uint64_t round = ++r->started;
             held.unlock();

@@ -6,8 +6,8 @@
 // first of them runs for all: it begins after every one of their renames,
 // so it makes all their entries durable.
 //
-// While the directory is busy (its last round began a few `gather` windows
-// ago), a round also gathers: its leader waits `gather` before it begins,
+// While the directory is busy (its last round served several callers and
+// began a few `gather` windows ago), a round also gathers: its leader waits `gather` before it begins,
 // and every caller that comes meanwhile is in that round. Fewer fsyncs, each
 // a little later; a lone caller never waits. The callers choose the window:
 // a Maildir delivery, whose SMTP client has had its 250, a longer one than a

@@ -74,6 +74,16 @@ TEST_CASE("a caller alone in a quiet directory does not wait to gather others", 
     CHECK(after.fsyncs == before.fsyncs + 1);
 }
 
+TEST_CASE("a lone caller calling again and again never waits to gather others", "[core]") {
+    test::TempDir dir;
+    REQUIRE(write_file_atomic(dir.path() + "/f", "x"));
+    const auto before = dir_sync_counts();
+    for (int i = 0; i < 20; ++i) REQUIRE(fsync_dir_grouped(dir.path(), std::chrono::milliseconds(50)));
+    const auto after = dir_sync_counts();
+    CHECK(after.gathered == before.gathered);  // each round served one caller
+    CHECK(after.fsyncs == before.fsyncs + 20);
+}
+
 TEST_CASE("while a directory is busy, a round gathers the callers that come during its wait", "[core]") {
     test::TempDir dir;
     const std::string tmp = dir.path() + "/tmp", dest = dir.path() + "/new";
