@@ -33,9 +33,10 @@ SMTP_MISS = ("Both servers use the CPU of the whole machine here (smtp-source in
              "that needs no directory fsync of its own (the file written where qmgr reads it and marked complete in "
              "place; a change to DESIGN.md's invariant 1, proposed in #7 first), and fewer thread wakeups per "
              "message in local.")
-PSS_MISS = ("Tern's figure counts every daemon of the instance, imapd and pop3d included (the second line leaves "
-            "them out). Services now start when first used, as in Postfix, and the Public Suffix List is built at "
-            "its first use.")
+PSS_MISS = ("Tern's figure counts every daemon of the instance that runs during the SMTP rows (the second line "
+            "leaves out imapd and pop3d if a client started them). Services start when first used, as in Postfix: "
+            "the bench only connects to port 25 before the SMTP rows. The Public Suffix List is built at its "
+            "first use.")
 UID_FETCH_MISS = ("One command per round trip from one Python client, whose own time per command is in the figure "
                   "for both servers (about 31% of a core here): Tern's server CPU per command is about 0.6× "
                   "Dovecot's, and the rate ratio moves between 1.28× and 1.54× from run to run around the target. "
