@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -44,13 +45,23 @@ struct FakeQmgr {
     }
 };
 
+// A scratch queue with its fake qmgr, and an event loop for the triggers.
+struct Scene {
+    test::TempDir dir;
+    FakeQmgr qmgr{dir.path()};
+    EventBasePtr base{event_base_new()};
+    std::unique_ptr<ipc::PacedTrigger> trigger(std::chrono::microseconds window) {
+        return std::make_unique<ipc::PacedTrigger>(base.get(), dir.path(), "qmgr", ipc::kTriggerIncoming, window);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a paced trigger sends the first at once and one for the rest of its window", "[ipc]") {
-    test::TempDir dir;
-    FakeQmgr qmgr(dir.path());
-    EventBasePtr base(event_base_new());
-    ipc::PacedTrigger trigger(base.get(), dir.path(), "qmgr", ipc::kTriggerIncoming, 200ms);
+    Scene s;
+    auto& qmgr = s.qmgr;
+    auto owned = s.trigger(200ms);
+    auto& trigger = *owned;
 
     trigger.fire();
     CHECK(qmgr.received() == "A");  // quiet before: at once
@@ -59,35 +70,30 @@ TEST_CASE("a paced trigger sends the first at once and one for the rest of its w
     CHECK(trigger.sent() == 1);
 
     bool done = false;
-    EventPtr after(evtimer_new(base.get(), [](evutil_socket_t, short, void* d) { *static_cast<bool*>(d) = true; },
+    EventPtr after(evtimer_new(s.base.get(), [](evutil_socket_t, short, void* d) { *static_cast<bool*>(d) = true; },
                                &done));
     const timeval quarter{0, 250000};
     evtimer_add(after.get(), &quarter);
-    test::run_until(base.get(), done);
+    test::run_until(s.base.get(), done);
     CHECK(qmgr.received() == "A");  // the five became one, at the window's end
     CHECK(trigger.sent() == 2);
 }
 
 TEST_CASE("a paced trigger after a quiet spell goes at once", "[ipc]") {
-    test::TempDir dir;
-    FakeQmgr qmgr(dir.path());
-    EventBasePtr base(event_base_new());
-    ipc::PacedTrigger trigger(base.get(), dir.path(), "qmgr", ipc::kTriggerIncoming, 20ms);
-    trigger.fire();
+    Scene s;
+    auto trigger = s.trigger(20ms);
+    trigger->fire();
     std::this_thread::sleep_for(40ms);
-    trigger.fire();
-    CHECK(qmgr.received() == "AA");
-    CHECK(trigger.sent() == 2);
+    trigger->fire();
+    CHECK(s.qmgr.received() == "AA");
+    CHECK(trigger->sent() == 2);
 }
 
 TEST_CASE("a trigger still due when its owner goes is sent then", "[ipc]") {
-    test::TempDir dir;
-    FakeQmgr qmgr(dir.path());
-    EventBasePtr base(event_base_new());
-    {
-        ipc::PacedTrigger trigger(base.get(), dir.path(), "qmgr", ipc::kTriggerIncoming, 10s);
-        trigger.fire();
-        trigger.fire();
-    }
-    CHECK(qmgr.received() == "AA");
+    Scene s;
+    auto trigger = s.trigger(10s);
+    trigger->fire();
+    trigger->fire();
+    trigger.reset();
+    CHECK(s.qmgr.received() == "AA");
 }
