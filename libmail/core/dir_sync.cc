@@ -24,7 +24,7 @@ namespace {
 struct Rounds {
     std::mutex lock;
     std::condition_variable finished_one;
-    std::condition_variable gather_timer;  // never notified: the gathering leader's timed wait
+    std::condition_variable gather_timer;  // the gathering leader's wait: a caller came
     std::uint64_t started = 0, finished = 0;
     // errno (0: success) of the latest rounds, by round number modulo their count.
     std::array<std::pair<std::uint64_t, int>, 64> results{};
@@ -77,6 +77,7 @@ Result<void> fsync_dir_grouped(const std::string& dir, std::chrono::microseconds
         // (the one a gathering leader is about to begin).
         const std::uint64_t need = r->started + 1;
         ++r->arrived;
+        if (r->gathering) r->gather_timer.notify_one();  // the leader may have all it expects now
         while (r->finished < need) {
             if (r->running || r->gathering) {
                 r->finished_one.wait(held);
@@ -86,8 +87,11 @@ Result<void> fsync_dir_grouped(const std::string& dir, std::chrono::microseconds
             if (gather.count() > 0 && r->last_size > 1 && now - r->last_start < kBusyWindows * gather) {
                 ++gathered;
                 r->gathering = true;
+                // Until the window ends, or as many callers as the last round served have come:
+                // when no more can come (qmgr's concurrency limit, say), nobody waits for them.
                 const auto until = now + gather;
-                while (std::chrono::steady_clock::now() < until) r->gather_timer.wait_until(held, until);
+                while (r->arrived - r->arrived_at_start < r->last_size && std::chrono::steady_clock::now() < until)
+                    r->gather_timer.wait_until(held, until);
                 r->gathering = false;
             }
             r->last_start = std::chrono::steady_clock::now();

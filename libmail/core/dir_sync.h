@@ -7,11 +7,12 @@
 // so it makes all their entries durable.
 //
 // While the directory is busy (its last round served several callers and
-// began a few `gather` windows ago), a round also gathers: its leader waits `gather` before it begins,
-// and every caller that comes meanwhile is in that round. Fewer fsyncs, each
-// a little later; a lone caller never waits. The callers choose the window:
-// a Maildir delivery, whose SMTP client has had its 250, a longer one than a
-// queue commit, whose client waits for it.
+// began a few `gather` windows ago), a round also gathers: its leader waits
+// up to `gather`, or until as many callers as last time have come, before it
+// begins, and every caller that comes meanwhile is in that round. Fewer
+// fsyncs, each a little later; a lone caller never waits. The callers
+// choose the window: a Maildir delivery, whose SMTP client has had its 250,
+// a longer one than a queue commit, whose client waits for it.
 #pragma once
 
 #include <chrono>

@@ -105,3 +105,25 @@ TEST_CASE("while a directory is busy, a round gathers the callers that come duri
     // Eight threads, each back within microseconds, and a 5 ms window: rounds of several.
     CHECK(s.fsyncs * 2 <= s.calls);
 }
+
+TEST_CASE("a round does not wait for callers that cannot come", "[core]") {
+    // Three threads calling again and again, as deliveries under a concurrency
+    // limit of 3: a round that has as many callers as the last one starts at
+    // once instead of waiting out its window for a fourth that never comes.
+    test::TempDir dir;
+    REQUIRE(write_file_atomic(dir.path() + "/f", "x"));
+    const auto before = dir_sync_counts();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto caller = [&] {
+        for (int i = 0; i < 20; ++i) REQUIRE(fsync_dir_grouped(dir.path(), std::chrono::seconds(1)));
+    };
+    std::thread a(caller), b(caller), c(caller);
+    a.join();
+    b.join();
+    c.join();
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    const auto gathered = dir_sync_counts().gathered - before.gathered;
+    CHECK(gathered > 0);  // rounds of several formed, and gathered
+    // Every round that gathered and waited out its window would have taken a second.
+    CHECK(elapsed < std::chrono::seconds(1) * (gathered / 2 + 1));
+}
