@@ -6,6 +6,7 @@
 #include "libmail/store/folders.h"
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/event/min_delay.h"
 
 namespace tern::imapd {
 
@@ -137,8 +138,7 @@ void Session::login_done(std::string tag, std::string user, const char* method, 
         pending_reply_ = tag + " NO [AUTHENTICATIONFAILED] Authentication failed.\r\n";
         close_after_reply_ = login_failures_ >= kMaxLoginFailures || v.kind == auth::Verdict::Kind::Banned;
         login_delay_.reset(evtimer_new(base_, on_login_delay, this));
-        const auto ms = settings_.login_failure_delay.count();
-        const timeval delay{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+        const timeval delay = at_least(settings_.login_failure_delay);
         if (!login_delay_ || evtimer_add(login_delay_.get(), &delay) != 0) on_login_delay(-1, 0, this);
         return;
     }

@@ -12,6 +12,7 @@
 
 #include "libmail/core/log.h"
 #include "libmail/core/text.h"
+#include "libmail/event/min_delay.h"
 #include "pop3d/session.h"
 #include "pop3d/uidl.h"
 
@@ -144,8 +145,7 @@ void Session::login_done(const std::string& user, const char* method, const auth
         // unknown user and a banned address, so that none can be told apart;
         // the delay is a timer, never a sleep, so other sessions go on.
         login_delay_.reset(evtimer_new(base_, on_login_delay, this));
-        const auto ms = settings_.login_failure_delay.count();
-        const timeval delay{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+        const timeval delay = at_least(settings_.login_failure_delay);
         if (!login_delay_ || evtimer_add(login_delay_.get(), &delay) != 0) {
             login_delay_.reset();
             bad("[AUTH] Authentication failed.");
