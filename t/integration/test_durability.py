@@ -94,7 +94,10 @@ class Durability(unittest.TestCase):
         self.assertEqual(sorted(seen), list(range(total)))
         self.assertGreaterEqual(kills["qmgr"], 2)
         self.assertGreaterEqual(kills["local"], 2)
-        self.assertLessEqual(duplicates, 10)
+        # Each kill may repeat the deliveries that completed just before it (DESIGN.md
+        # invariant 3): a few per kill when the machine is loaded (13 over 5 kills seen
+        # under ASan during a parallel `make check`; 0-3 in all when the test runs alone).
+        self.assertLessEqual(duplicates, 4 * (kills["qmgr"] + kills["local"]))
         wait_for(lambda: not self.t.queue_files("active") and not self.t.queue_files("incoming")
                  and not self.t.queue_files("deferred"), timeout=60, interval=0.5)
 
