@@ -11,6 +11,9 @@
 
 namespace tern {
 
+// A duration as libevent's timeval.
+timeval to_timeval(std::chrono::microseconds d);
+
 // The timeval to give evtimer_add for a wait of at least d.
 timeval at_least(std::chrono::milliseconds d);
 

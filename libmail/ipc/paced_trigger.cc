@@ -1,5 +1,7 @@
 #include "libmail/ipc/paced_trigger.h"
 
+#include "libmail/event/min_delay.h"
+
 namespace tern::ipc {
 
 PacedTrigger::PacedTrigger(event_base* base, const std::string& queue_dir, const std::string& service, char code,
@@ -16,11 +18,10 @@ PacedTrigger::~PacedTrigger() {
 void PacedTrigger::fire() {
     if (due_) return;
     const auto since = std::chrono::steady_clock::now() - last_sent_;
-    if (since >= window_) return send_now();
+    if (since >= window_ || !window_end_) return send_now();  // no timer (out of memory): unpaced
+    const timeval tv = to_timeval(std::chrono::duration_cast<std::chrono::microseconds>(window_ - since));
+    if (evtimer_add(window_end_.get(), &tv) != 0) return send_now();
     due_ = true;
-    const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(window_ - since);
-    const timeval tv{static_cast<time_t>(wait.count() / 1000000), static_cast<suseconds_t>(wait.count() % 1000000)};
-    evtimer_add(window_end_.get(), &tv);
 }
 
 void PacedTrigger::on_window_end(evutil_socket_t, short, void* self) noexcept {
