@@ -145,9 +145,21 @@ void QueueManager::begin(const std::string& id) {
         return;
     }
     auto qf = queue::read_queue_file(job->fd.get(), path);
-    if (!qf) {
+    auto seal = qf ? queue::check_seal(job->fd.get(), *qf, id, path) : Result<queue::SealCheck>(qf.error());
+    if (seal && *seal == queue::SealCheck::OtherMessage) {
+        // A spare whose new message was never finished (a crash cut its
+        // write short, so it was never acknowledged): still a spare.
+        log::warning("%s: written for %s, a message never finished: the file is a spare again", id.c_str(),
+                     qf->seal_id.c_str());
+        job->fd.reset();
+        if (auto r = spares_.retire("active", id); !r) log::warning("%s", r.error().message.c_str());
+        known_.erase(id);
+        return;
+    }
+    if (seal && *seal == queue::SealCheck::Damaged) seal = Error(path + ": the bytes do not match the End record's seal");
+    if (!seal) {
         // Kept for the admin, never deleted silently (DESIGN.md "corrupt/").
-        log::warning("%s: %s: moving to corrupt/", id.c_str(), qf.error().message.c_str());
+        log::warning("%s: %s: moving to corrupt/", id.c_str(), seal.error().message.c_str());
         job->fd.reset();
         if (auto r = queue::move_queue_file(queue_dir_, "active", "corrupt", id); !r)
             log::warning("%s", r.error().message.c_str());

@@ -16,6 +16,7 @@
 #include "libmail/core/unique_fd.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_id.h"
+#include "libmail/queue/spare_files.h"
 
 namespace tern::queue {
 
@@ -34,7 +35,7 @@ std::vector<std::string> list_message_ids(const std::string& queue_dir, std::str
     if (!d) return out;
     while (dirent* e = ::readdir(d)) {
         if (out.size() >= limit) break;
-        if (is_queue_id(e->d_name)) out.emplace_back(e->d_name);
+        if (is_queue_id(e->d_name) && !is_spare(queue_dir, folder, e->d_name)) out.emplace_back(e->d_name);
     }
     ::closedir(d);
     std::sort(out.begin(), out.end());
@@ -46,7 +47,8 @@ std::string find_message(const std::string& queue_dir, std::string_view id,
     if (!is_queue_id(id)) return {};
     for (std::string_view folder : folders) {
         struct stat st{};
-        if (::lstat(queue_path(queue_dir, folder, id).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+        if (::lstat(queue_path(queue_dir, folder, id).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            !(folder == "incoming" && is_spare_mode(st.st_mode)))
             return std::string(folder);
     }
     return {};

@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
+#include <cstdio>
 #include <cstring>
 
 #include "libmail/core/text.h"
+#include "libmail/queue/queue_id.h"
 
 namespace tern::queue {
 
@@ -103,7 +107,56 @@ Result<void> parse_time(std::string_view v, Envelope& env) {
     return {};
 }
 
+// "<queue ID> <8 hex digits>"
+bool parse_seal(std::string_view v, QueueFile& qf) {
+    auto [id, crc] = split_once(v, ' ');
+    if (!is_queue_id(id) || crc.size() != 8) return false;
+    std::uint32_t n = 0;
+    for (char c : crc) {
+        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return false;
+        n = (n << 4) | static_cast<std::uint32_t>(d);
+    }
+    qf.seal_id = std::string(id);
+    qf.seal_crc = n;
+    return true;
+}
+
 }  // namespace
+
+std::uint32_t seal_crc(std::uint32_t crc, std::string_view bytes) {
+    // zlib's crc32 takes a uInt length: feed big inputs in pieces.
+    while (!bytes.empty()) {
+        const std::size_t n = std::min<std::size_t>(bytes.size(), 1u << 30);
+        crc = static_cast<std::uint32_t>(::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n)));
+        bytes.remove_prefix(n);
+    }
+    return crc;
+}
+
+std::string encode_seal(std::string_view id, std::uint32_t crc) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(crc));
+    return std::string(id) + " " + hex;
+}
+
+Result<SealCheck> check_seal(int fd, const QueueFile& qf, std::string_view id, const std::string& path) {
+    if (qf.seal_id.empty()) return SealCheck::Unsealed;
+    if (qf.seal_id != id) return SealCheck::OtherMessage;
+    std::uint32_t crc = 0;
+    auto state = qf.env.recipients.begin();  // in file order, so in offset order
+    std::string chunk;
+    for (off_t pos = 0; pos < qf.end_offset;) {
+        chunk.resize(static_cast<std::size_t>(std::min<off_t>(qf.end_offset - pos, ReadWindow::kReadWindow)));
+        if (auto r = pread_all(fd, chunk.data(), chunk.size(), pos, path); !r) return r.error();
+        const off_t end = pos + static_cast<off_t>(chunk.size());
+        for (; state != qf.env.recipients.end() && state->state_offset < end; ++state)
+            if (state->state_offset >= pos) chunk[static_cast<std::size_t>(state->state_offset - pos)] = static_cast<char>(RecipientState::Pending);
+        crc = seal_crc(crc, chunk);
+        pos = end;
+    }
+    return crc == qf.seal_crc ? SealCheck::Good : SealCheck::Damaged;
+}
 
 const std::string* Envelope::attr(std::string_view name) const {
     for (const auto& [k, v] : attrs)
@@ -205,7 +258,8 @@ Result<QueueFile> read_queue_file(int fd, const std::string& path) {
             qf.content_bytes += len;
             break;
         case RecordType::End:
-            if (len != 0) return at(path, pos, "malformed end record");
+            if (len != 0 && !parse_seal(data, qf)) return at(path, pos, "malformed end record");
+            qf.end_offset = pos;
             saw_end = true;
             break;
         case RecordType::Content:

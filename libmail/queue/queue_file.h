@@ -7,6 +7,11 @@
 // streamed to disk: Authentication-Results, DKIM-Signature), then End.
 // Readers present Prepend bytes first, then Content: the message as delivered.
 // A file without its End record is incomplete and is never delivered.
+// The End record seals the file: the queue ID it was written for and a CRC-32
+// of every byte before it, each recipient's state byte counted as Pending
+// (the state is updated in place). A file written in place over an old one
+// (spare_files.h) that a power failure left half old, half new fails its
+// seal; files of older Tern versions have an empty End record.
 // Each Recipient record starts with a fixed-size state field so that qmgr can
 // settle a recipient in place (pwrite + fsync) without rewriting the file.
 // One reader and one writer here serve smtpd, qmgr, local, postcat, postqueue.
@@ -38,7 +43,7 @@ enum class RecordType : char {
     Recipient = 'R',  // RecipientState (1 byte) + notify (1 byte) + address + '\0' + orcpt
     Content = 'C',    // a chunk of the message (at most kMaxContentChunk bytes)
     Prepend = 'H',    // header fields that go above the Content (after it in the file)
-    End = 'E',        // empty: the file is complete
+    End = 'E',        // the file is complete: "<queue ID> <CRC-32 in 8 hex digits>", or empty (older files)
 };
 
 // Per-recipient state, one byte in the file, updated in place.
@@ -82,7 +87,27 @@ struct QueueFile {
     std::uint64_t content_bytes = 0;   // the message's size: prepend plus the bytes in Content records
     std::string prepend;               // the Prepend records' bytes, in file order
     off_t file_size = 0;
+    off_t end_offset = 0;              // where the End record starts
+    std::string seal_id;               // the End record's queue ID, empty for an unsealed file
+    std::uint32_t seal_crc = 0;
 };
+
+// The End record's data for a file written for id whose bytes before it have
+// the given CRC (seal_crc over them, state bytes as Pending).
+std::string encode_seal(std::string_view id, std::uint32_t crc);
+// Continues a CRC-32 (start from 0) over bytes.
+std::uint32_t seal_crc(std::uint32_t crc, std::string_view bytes);
+
+enum class SealCheck {
+    Unsealed,      // an older file: nothing to check
+    Good,          // written for this ID, every byte as written
+    OtherMessage,  // written for another ID: a file reused in place whose new message never finished
+    Damaged,       // the bytes differ from what was written
+};
+// Checks a file read by read_queue_file against the ID it is queued under,
+// reading it whole once more.
+[[nodiscard]] Result<SealCheck> check_seal(int fd, const QueueFile& qf, std::string_view id,
+                                           const std::string& path_for_errors);
 
 // Reads and validates a whole queue file (every record, up to End). A
 // truncated file, a missing End, an unknown record type or an over-long record

@@ -10,6 +10,7 @@
 #include "libmail/core/text.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_id.h"
+#include "libmail/queue/spare_files.h"
 
 namespace tern::queue {
 
@@ -64,7 +65,7 @@ std::vector<QueueEntry> scan_queue(const std::string& queue_dir, const std::vect
         if (!d) continue;
         while (dirent* e = ::readdir(d)) {
             if (out.size() >= kMaxListedMessages) break;
-            if (!is_queue_id(e->d_name)) continue;
+            if (!is_queue_id(e->d_name) || is_spare(queue_dir, folder, e->d_name)) continue;
             QueueEntry q;
             q.folder = std::string(folder);
             q.id = e->d_name;

@@ -25,31 +25,33 @@ constexpr std::chrono::microseconds kCommitGather{300};
 
 Result<QueueWriter> QueueWriter::create(const std::string& queue_dir) {
     // Mode 0640: local reads queue files through mail_owner's group.
-    return create_in(queue_dir, "incoming", 0640);
+    QueueWriter w;
+    w.queue_dir_ = queue_dir;
+    w.mode_ = 0640;
+    if (auto spare = take_spare(queue_dir)) {
+        // Written where it is, under its name, from the start; commit() cuts
+        // it to what was written and marks it complete (spare_files.h).
+        w.id_ = std::move(spare->id);
+        w.tmp_path_ = std::move(spare->path);
+        w.fd_ = std::move(spare->fd);
+        w.created_ = w.in_place_ = true;
+        return w;
+    }
+    w.id_ = new_queue_id();
+    w.tmp_path_ = queue_path(queue_dir, "incoming", ".tmp." + w.id_);
+    return w;
 }
 
 Result<QueueWriter> QueueWriter::create_in(const std::string& queue_dir, std::string_view folder, mode_t mode) {
     QueueWriter w;
     w.queue_dir_ = queue_dir;
     w.id_ = new_queue_id();
-    w.tmp_path_ = queue_path(queue_dir, folder, "." + std::string("tmp.") + w.id_);
+    w.tmp_path_ = queue_path(queue_dir, folder, ".tmp." + w.id_);
     w.mode_ = mode;
-    w.may_reuse_ = folder == "incoming";  // not maildrop/: postdrop runs as the submitting user
     return w;
 }
 
 Result<void> QueueWriter::create_file() {
-    if (may_reuse_) {
-        if (auto spare = take_spare(queue_dir_)) {
-            // Written where it is, from the start; commit() cuts it to what was
-            // written and renames it into incoming/ before it lets go of it.
-            fd_ = std::move(spare->fd);
-            tmp_path_ = std::move(spare->path);
-            created_ = reused_ = true;
-            if (::fchmod(fd_.get(), mode_) != 0) return sys_error("chmod", tmp_path_);
-            return {};
-        }
-    }
     fd_.reset(::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_));
     if (!fd_) return sys_error("create queue file", tmp_path_);
     created_ = true;
@@ -60,8 +62,9 @@ Result<void> QueueWriter::create_file() {
 
 QueueWriter::QueueWriter(QueueWriter&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)), id_(std::move(o.id_)), tmp_path_(std::move(o.tmp_path_)),
-      mode_(o.mode_), may_reuse_(o.may_reuse_), created_(std::exchange(o.created_, false)),
-      reused_(o.reused_), written_(o.written_), fd_(std::move(o.fd_)), buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
+      mode_(o.mode_), created_(std::exchange(o.created_, false)), in_place_(o.in_place_),
+      marked_complete_(o.marked_complete_), written_(o.written_), crc_(o.crc_), fd_(std::move(o.fd_)),
+      buf_(std::move(o.buf_)), out_(std::move(o.out_)), content_bytes_(o.content_bytes_),
       prepend_bytes_(o.prepend_bytes_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -72,10 +75,11 @@ QueueWriter& QueueWriter::operator=(QueueWriter&& o) noexcept {
         id_ = std::move(o.id_);
         tmp_path_ = std::move(o.tmp_path_);
         mode_ = o.mode_;
-        may_reuse_ = o.may_reuse_;
         created_ = std::exchange(o.created_, false);
-        reused_ = o.reused_;
+        in_place_ = o.in_place_;
+        marked_complete_ = o.marked_complete_;
         written_ = o.written_;
+        crc_ = o.crc_;
         fd_ = std::move(o.fd_);
         buf_ = std::move(o.buf_);
         out_ = std::move(o.out_);
@@ -90,8 +94,11 @@ QueueWriter::~QueueWriter() { abort(); }
 
 void QueueWriter::abort() noexcept {
     if (committed_) return;
+    // A spare taken stays one: whatever was written over it, its mode still
+    // says so (put back if commit had marked it complete).
+    if (in_place_ && marked_complete_ && fd_) (void)::fchmod(fd_.get(), kReadySpareMode);
     fd_.reset();
-    if (created_ && !reused_) ::unlink(tmp_path_.c_str());  // a spare stays one
+    if (created_ && !in_place_) ::unlink(tmp_path_.c_str());
     created_ = false;
     committed_ = true;  // nothing left to undo
 }
@@ -122,6 +129,11 @@ Result<void> QueueWriter::write_envelope(const Envelope& env) {
 }
 
 Result<void> QueueWriter::flush_buffer() {
+    crc_ = seal_crc(crc_, out_);
+    return write_out();
+}
+
+Result<void> QueueWriter::write_out() {
     if (!fd_) {
         if (created_ || committed_) return Error("queue file is closed");
         if (auto r = create_file(); !r) return r;
@@ -163,9 +175,10 @@ Result<void> QueueWriter::write_prepend(std::string_view fields) {
     return {};
 }
 
-// DESIGN.md invariant 1: smtpd may answer 250 only after this returns a value.
-// If any step fails the temporary file is removed and the client gets a 4xx:
-// it may send again (a duplicate at worst, never a loss).
+// DESIGN.md invariant 1 (with the departure in docs/architecture.md): smtpd
+// may answer 250 only after this returns a value. If any step fails the
+// message is dropped (a temporary file removed, a spare left a spare) and the
+// client gets a 4xx: it may send again (a duplicate at worst, never a loss).
 Result<std::string> QueueWriter::commit() { return commit_into("incoming"); }
 
 Result<std::string> QueueWriter::commit_into(std::string_view folder) {
@@ -177,11 +190,24 @@ Result<std::string> QueueWriter::commit_into(std::string_view folder) {
         out_ += encode_record(RecordType::Content, buf_);
         buf_.clear();
     }
-    out_ += encode_record(RecordType::End, {});
-    if (auto r = flush_buffer(); !r) return fail(r.error());
-    if (reused_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) != 0)
-        return fail(sys_error("truncate", tmp_path_));
+    crc_ = seal_crc(crc_, out_);
+    out_ += encode_record(RecordType::End, encode_seal(id_, crc_));
+    if (auto r = write_out(); !r) return fail(r.error());
+    if (in_place_) {
+        // Cut to this message (an old, longer one may have been there), then
+        // marked complete: the mode is part of the inode that the fsync
+        // below writes. qmgr passes over the file while we hold its lock.
+        if (::ftruncate(fd_.get(), static_cast<off_t>(written_)) != 0) return fail(sys_error("truncate", tmp_path_));
+        if (::fchmod(fd_.get(), mode_) != 0) return fail(sys_error("chmod", tmp_path_));
+        marked_complete_ = true;
+    }
     if (::fsync(fd_.get()) != 0) return fail(sys_error("fsync", tmp_path_));
+    if (in_place_ && folder == "incoming") {
+        // Already under its final name, made durable when qmgr readied the spare.
+        committed_ = true;
+        if (auto r = close_checked(std::move(fd_), "close " + tmp_path_); !r) return r.error();
+        return id_;
+    }
     const std::string final_path = queue_path(queue_dir_, folder, id_);
     // Renamed before it is closed: closing lets go of a spare's lock.
     if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) return fail(sys_error("rename", final_path));

@@ -1,8 +1,11 @@
 // QueueWriter: writes one new queue file. The durable commit is one function
-// whose order is DESIGN.md invariant 1: End record, flush, fsync, close,
-// rename into incoming/, fsync of incoming/. smtpd answers 250 only after
-// commit() returns a value. A writer destroyed before commit() unlinks its
-// temporary file, so a torn file never enters incoming/.
+// whose order is DESIGN.md invariant 1: End record (with its seal), flush,
+// fsync, close, rename into incoming/, fsync of incoming/. When a ready spare
+// was taken (spare_files.h) the file is already under its final name in
+// incoming/, that name already durable: cut, marked complete, fsync, close.
+// smtpd answers 250 only after commit() returns a value. A writer destroyed
+// before commit() unlinks its temporary file (a spare stays a spare), so a
+// torn file is never taken for a message.
 #pragma once
 
 #include <sys/types.h>
@@ -19,11 +22,11 @@ namespace tern::queue {
 
 class QueueWriter {
 public:
-    // A new message for incoming/. Its file, incoming/.tmp.<id> (a dot-name
-    // that qmgr ignores; a spare file when there is one), is made when the
-    // first bytes are written out:
-    // at commit for a message under kWriteBatchBytes, so that smtpd's loop
-    // (which only buffers) never waits on the directory that its commit
+    // A new message for incoming/, in a ready spare when there is one (its
+    // name is the queue ID). Otherwise its file, incoming/.tmp.<id> (a
+    // dot-name that qmgr ignores), is made when the first bytes are written
+    // out: at commit for a message under kWriteBatchBytes, so that smtpd's
+    // loop (which only buffers) never waits on the directory that its commit
     // threads rename into and fsync.
     [[nodiscard]] static Result<QueueWriter> create(const std::string& queue_dir);
     // The same for folder/.tmp.<id> with the given file mode: postdrop writes into
@@ -54,22 +57,24 @@ public:
     // (cleanup's HOLD action) or maildrop/ (postdrop). Same order, same
     // guarantees; the folder named is the one fsync'ed.
     [[nodiscard]] Result<std::string> commit_into(std::string_view folder);
-    // Drops the message (unlinks the temporary file; a spare taken stays in spare/).
+    // Drops the message (unlinks the temporary file; a spare taken stays a spare).
     void abort() noexcept;
 
 private:
     QueueWriter() = default;
-    [[nodiscard]] Result<void> flush_buffer();
+    [[nodiscard]] Result<void> flush_buffer();  // counts out_ in the seal, then writes it
+    [[nodiscard]] Result<void> write_out();
     [[nodiscard]] Result<void> create_file();
 
     std::string queue_dir_;
     std::string id_;
     std::string tmp_path_;
     mode_t mode_ = 0600;
-    bool may_reuse_ = false;     // a spare file may be taken (spare_files.h): incoming/ only
     bool created_ = false;       // tmp_path_ exists (ours to unlink until committed, unless a spare)
-    bool reused_ = false;        // tmp_path_ is a spare in spare/: truncated to written_ at commit
+    bool in_place_ = false;      // tmp_path_ is a ready spare in incoming/ under id_ (spare_files.h)
+    bool marked_complete_ = false;  // its mode says complete
     std::uint64_t written_ = 0;  // bytes written to the file
+    std::uint32_t crc_ = 0;      // the seal's CRC over the bytes written so far
     UniqueFd fd_;
     std::string buf_;            // pending Content bytes, at most kMaxContentChunk
     std::string out_;            // encoded records not yet written

@@ -60,6 +60,46 @@ class Durability(unittest.TestCase):
         self.t.start()
         wait_for(lambda: seqs_delivered(self.t) == {1: 1}, timeout=20)
 
+    def test_half_written_files_are_never_delivered(self):
+        # What a power failure can leave in incoming/ when a file is written
+        # over a spare (the mode on disk, the data not) or a disk damages one:
+        # neither may be delivered, and the damaged message is kept.
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
+            for i in (1, 2):
+                s.sendmail("load@remote.test", ["alice@example.test"], message(i))
+        wait_for(lambda: seqs_delivered(self.t) == {1: 1, 2: 1}, timeout=20)
+        # The files that left the queue become spares, readied in incoming/ by a later scan.
+        self.t.run("-f", program="postqueue")
+        wait_for(lambda: len(self.t.spare_files()) >= 1, timeout=20)
+        # smtpd and authd must be up before master is frozen (see above).
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
+            s.mail("load@remote.test")
+            self.assertEqual(s.rcpt("alice@example.test")[0], 250)
+            s.rset()
+        self.t.freeze("master")
+        self.t.kill9("qmgr")
+        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
+            s.sendmail("load@remote.test", ["alice@example.test"], message(3))
+        self.t.kill9_all()
+        [damaged] = self.t.queue_files("incoming")
+        path = os.path.join(self.t.queue, "incoming", damaged)
+        with open(path, "r+b") as f:
+            data = f.read()
+            at = data.index(b"message number 3")
+            f.seek(at + len("message number "))
+            f.write(b"8")
+        unfinished = self.t.spare_files()[0]
+        os.chmod(os.path.join(self.t.queue, "incoming", unfinished), 0o640)  # marked complete, data still old
+
+        self.t.start()
+        wait_for(lambda: damaged in self.t.queue_files("corrupt"), timeout=20)
+        wait_for(lambda: "%s: written for" % unfinished in self.t.log(), timeout=20)
+        time.sleep(1)
+        self.assertEqual(seqs_delivered(self.t), {1: 1, 2: 1})
+        self.assertIn("%s: %s: the bytes do not match" % (damaged, path.replace("incoming", "active")), self.t.log())
+        self.assertNotIn(unfinished, self.t.queue_files("incoming") + self.t.queue_files("active")
+                         + self.t.queue_files("corrupt"))
+
     def test_kill9_of_qmgr_and_local_while_200_messages_flow(self):
         total = 200
         stop = threading.Event()

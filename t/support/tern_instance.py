@@ -6,6 +6,7 @@ need: users, paths of Maildirs, the processes of the instance, the log.
 Every wait is bounded; stop() always leaves no process behind.
 """
 import os
+import stat
 import random
 import re
 import shutil
@@ -222,5 +223,19 @@ class Instance:
             return f.read()
 
     def queue_files(self, folder):
+        """The messages in a queue folder (not temporary files, not qmgr's spares)."""
+        return [f for f in self._queue_names(folder) if not self._is_spare(folder, f)]
+
+    def spare_files(self, folder="incoming"):
+        """The spares in a queue folder: files qmgr keeps for writers (sticky bit)."""
+        return [f for f in self._queue_names(folder) if self._is_spare(folder, f)]
+
+    def _queue_names(self, folder):
         d = os.path.join(self.queue, folder)
         return [f for f in os.listdir(d) if not f.startswith(".")] if os.path.isdir(d) else []
+
+    def _is_spare(self, folder, name):
+        try:
+            return folder == "incoming" and bool(os.lstat(os.path.join(self.queue, folder, name)).st_mode & stat.S_ISVTX)
+        except FileNotFoundError:
+            return False

@@ -21,6 +21,7 @@
 #include "libmail/config/params_global.h"
 #include "libmail/core/text.h"
 #include "libmail/core/unique_fd.h"
+#include "libmail/queue/queue_admin.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_id.h"
@@ -50,10 +51,8 @@ std::string find_in_queue(const std::string& config_dir, const std::string& id) 
         std::fprintf(stderr, "postcat: fatal: invalid queue id: %s\n", printable(id, 64).c_str());
         std::exit(1);
     }
-    for (const char* folder : {"incoming", "active", "deferred", "hold", "maildrop", "corrupt"}) {
-        const std::string p = queue::queue_path(qdir, folder, id);
-        if (::access(p.c_str(), F_OK) == 0) return p;
-    }
+    static constexpr std::string_view kFolders[] = {"incoming", "active", "deferred", "hold", "maildrop", "corrupt"};
+    if (auto folder = queue::find_message(qdir, id, kFolders); !folder.empty()) return queue::queue_path(qdir, folder, id);
     std::fprintf(stderr, "postcat: fatal: no message %s in the queue\n", printable(id).c_str());
     std::exit(1);
 }

@@ -16,6 +16,7 @@
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_id.h"
+#include "libmail/queue/spare_files.h"
 #include "tools/postsuper/postsuper.h"
 
 namespace tern::postsuper {
@@ -239,6 +240,7 @@ void Admin::check_structure() {
                 to_corrupt(folder, name, "not a regular file");
                 continue;
             }
+            if (folder == "incoming" && queue::is_spare_mode(st.st_mode)) continue;  // qmgr's, not a message
             if (!queue::is_queue_id(name)) {
                 to_corrupt(folder, name, "not a queue file name");
                 continue;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "libmail/core/file_io.h"
+#include "libmail/core/unique_fd.h"
 #include "libmail/queue/queue_dirs.h"
 #include "libmail/queue/queue_file.h"
 #include "libmail/queue/queue_id.h"
@@ -277,4 +278,69 @@ TEST_CASE("move_queue_file renames between folders", "[queue]") {
     CHECK(q.files("incoming").empty());
     CHECK(q.files("active") == std::vector<std::string>{id});
     CHECK_FALSE(move_queue_file(q.dir, "incoming", "active", id));
+}
+
+TEST_CASE("the End record seals the file for its queue ID and its bytes", "[queue]") {
+    TempQueue q;
+    const std::string id = write_message(q, big_content());
+    const std::string path = queue_path(q.dir, "incoming", id);
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    REQUIRE(fd);
+    auto qf = read_queue_file(fd.get(), path);
+    REQUIRE(qf);
+    CHECK(qf->seal_id == id);
+    auto check = [&](std::string_view as) {
+        auto again = read_queue_file(fd.get(), path);
+        REQUIRE(again);
+        auto seal = check_seal(fd.get(), *again, as, path);
+        REQUIRE(seal);
+        return *seal;
+    };
+    CHECK(check(id) == SealCheck::Good);
+
+    SECTION("settling recipients in place keeps it good") {
+        REQUIRE(set_recipient_state(fd.get(), qf->env.recipients[1], RecipientState::Delivered));
+        REQUIRE(set_recipient_state(fd.get(), qf->env.recipients[0], RecipientState::Bounced));
+        CHECK(check(id) == SealCheck::Good);
+    }
+    SECTION("under another queue ID it is another message's file") {
+        CHECK(check("OtherId123") == SealCheck::OtherMessage);
+    }
+    SECTION("one byte changed anywhere before the End record is damage") {
+        auto raw = read_file(path, 1 << 20);
+        REQUIRE(raw);
+        const auto sender_at = static_cast<off_t>(raw->find("carol@"));
+        for (off_t at : {sender_at, qf->content_offset + 100, qf->end_offset - 1}) {
+            char b = 0;
+            REQUIRE(::pread(fd.get(), &b, 1, at) == 1);
+            const char changed = static_cast<char>(b ^ 0x20);
+            REQUIRE(::pwrite(fd.get(), &changed, 1, at) == 1);
+            CHECK(check(id) == SealCheck::Damaged);
+            REQUIRE(::pwrite(fd.get(), &b, 1, at) == 1);
+            CHECK(check(id) == SealCheck::Good);
+        }
+    }
+}
+
+TEST_CASE("an empty End record (older files) is read as before; a malformed seal is refused", "[queue]") {
+    TempQueue q;
+    std::string file = encode_record(RecordType::Version, "TERN1") + encode_record(RecordType::Time, "1795000000.000001") +
+                       encode_record(RecordType::Sender, "s@example.test") +
+                       encode_record(RecordType::Recipient, std::string("P\0r@example.test\0", 17)) +
+                       encode_record(RecordType::Content, "body\n");
+    const std::string path = q.dir + "/incoming/Old1";
+    REQUIRE(write_file_atomic(path, file + encode_record(RecordType::End, "")));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    auto qf = read_queue_file(fd.get(), path);
+    REQUIRE(qf);
+    auto seal = check_seal(fd.get(), *qf, "Old1", path);
+    REQUIRE(seal);
+    CHECK(*seal == SealCheck::Unsealed);
+
+    for (std::string bad : {"Old1", "Old1 1234567", "Old1 123456789", "Old1 1234567g", "Old-1 12345678", " 12345678"}) {
+        REQUIRE(write_file_atomic(path, file + encode_record(RecordType::End, bad)));
+        auto r = read_queue_file(path);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("malformed end record") != std::string::npos);
+    }
 }
