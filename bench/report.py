@@ -17,7 +17,8 @@ METHOD = """\
   system instance is used; every process is stopped at the end.
 - Same users for both sides, with the same crypt(3) hash string ({scheme}); the same
   Maildir files (written once, hard-linked into each server's tree, before the first round).
-- Durability: Tern's only mode (queue file and Maildir delivery fsync'ed, renamed, directory
+- Durability: Tern's only mode (queue file fsync'ed under a name already durable, or
+  renamed and its directory fsync'ed; Maildir delivery fsync'ed, renamed, directory
   fsync'ed); Postfix and Dovecot as Debian ships them.
 - CPU: one cgroup per server ({cgroup}), so every process it forked, exited ones
   included, is counted. Memory: sum of PSS (`/proc/PID/smaps_rollup`) over the cgroup's
@@ -132,12 +133,13 @@ def disk_section(results):
            "Measured in the bench directory before the servers start: %s durable file creations/s from one "
            "thread (create, write 4 KiB, fsync, rename, fsync the directory) and %s 4 KiB write+fsync/s from "
            "16 threads." % (fmt(d["create_fsync_rename_s"]), fmt(d["fsync_16_threads_s"])), ""]
-    out += ["Each message costs at least two durable creations (queue file, Maildir file); Tern reuses the "
-            "queue file of an earlier message (spare/) instead of creating and removing one. Concurrent "
-            "sessions fsync at the same time, which is how a server can pass the one-thread rate.", "",
-            "Tern fsyncs incoming/ and the Maildir's new/ after each rename (DESIGN.md invariants 1 and 2), "
-            "which Postfix does not: more disk requests per message, fewer when concurrent renames share a "
-            "directory fsync.", "",
+    out += ["Each message costs at least two durable writes (queue file, Maildir file). Tern writes a new "
+            "queue file over the file of an earlier message, already under its new name in incoming/ "
+            "(docs/architecture.md), so a queue commit is one fsync, with no file created, renamed or "
+            "removed. Concurrent sessions fsync at the same time, which is how a server can pass the "
+            "one-thread rate.", "",
+            "Tern fsyncs the Maildir's new/ after each rename (DESIGN.md invariant 2), which Postfix does "
+            "not; concurrent deliveries share that directory fsync.", "",
             "| row | server | msg/s | vs one-thread creations/s | disk writes/msg | disk flushes/msg |",
             "|---|---|---|---|---|---|"]
     for rid in ("smtp_4k", "smtp_4k_keep", "smtp_100k"):

@@ -40,7 +40,8 @@ class Durability(unittest.TestCase):
     def tearDown(self):
         self.t.cleanup()
 
-    def test_accepted_message_survives_kill9_of_everything(self):
+    def queue_with_qmgr_down(self, seq):
+        """Queues message(seq) while qmgr is dead, then kills everything: the message is only on disk."""
         # Every daemon the SMTP transaction needs must be up before master is frozen
         # (a frozen master starts nobody): a RCPT answered 250 shows smtpd and authd are.
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
@@ -49,12 +50,15 @@ class Durability(unittest.TestCase):
             self.assertEqual(s.rcpt("alice@example.test")[0], 250)
             s.rset()
         # Stop qmgr from delivering: kill it and keep it down by freezing master (a dead
-        # master would take every daemon with it), so the message is only on disk.
+        # master would take every daemon with it).
         self.t.freeze("master")
         self.t.kill9("qmgr")
         with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
-            s.sendmail("load@remote.test", ["alice@example.test"], message(1))
+            s.sendmail("load@remote.test", ["alice@example.test"], message(seq))
         self.t.kill9_all()
+
+    def test_accepted_message_survives_kill9_of_everything(self):
+        self.queue_with_qmgr_down(1)
         self.assertEqual(self.t.new_files("alice@example.test"), [])
         self.assertEqual(len(self.t.queue_files("incoming")), 1)
         self.t.start()
@@ -71,16 +75,7 @@ class Durability(unittest.TestCase):
         # The files that left the queue become spares, readied in incoming/ by a later scan.
         self.t.run("-f", program="postqueue")
         wait_for(lambda: len(self.t.spare_files()) >= 1, timeout=20)
-        # smtpd and authd must be up before master is frozen (see above).
-        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=30) as s:
-            s.mail("load@remote.test")
-            self.assertEqual(s.rcpt("alice@example.test")[0], 250)
-            s.rset()
-        self.t.freeze("master")
-        self.t.kill9("qmgr")
-        with smtplib.SMTP("127.0.0.1", self.t.port("smtp"), timeout=10) as s:
-            s.sendmail("load@remote.test", ["alice@example.test"], message(3))
-        self.t.kill9_all()
+        self.queue_with_qmgr_down(3)
         [damaged] = self.t.queue_files("incoming")
         path = os.path.join(self.t.queue, "incoming", damaged)
         with open(path, "r+b") as f:

@@ -61,12 +61,16 @@ std::size_t spares_in_incoming(const std::string& q) {
 // Past the writers' pause after a list without a spare to take.
 void after_relist_pause() { ::usleep(30 * 1000); }
 
-std::string commit_message(const std::string& queue, const std::string& body) {
+Envelope one_recipient() {
     Envelope env;
     env.arrival_sec = 1795000000;
     env.sender = "s@example.test";
     env.recipients.push_back({"r@example.test", "", 0});
-    return test::commit_message(queue, env, body);
+    return env;
+}
+
+std::string commit_message(const std::string& queue, const std::string& body) {
+    return test::commit_message(queue, one_recipient(), body);
 }
 
 }  // namespace
@@ -208,10 +212,7 @@ TEST_CASE("a spare is taken by one writer at a time; one given up is taken again
         auto w = QueueWriter::create(q);
         REQUIRE(w);
         CHECK(w->id() == "S1");
-        Envelope env;
-        env.arrival_sec = 1795000000;
-        env.recipients.push_back({"r@example.test", "", 0});
-        REQUIRE(w->write_envelope(env));
+        REQUIRE(w->write_envelope(one_recipient()));
         REQUIRE(w->write_content(std::string(300 * 1024, 'x')));  // written out, past the batch size
         w->abort();
         CHECK(mode_of(queue_path(q, "incoming", "S1")) == kReadySpareMode);
@@ -233,10 +234,7 @@ TEST_CASE("writers on several threads never share a spare", "[queue]") {
             for (int i = 0; i < kEach; ++i) {
                 const std::string body = "thread " + std::to_string(t) + " message " + std::to_string(i) + "\n";
                 auto w = QueueWriter::create(q);
-                Envelope env;
-                env.arrival_sec = 1795000000;
-                env.recipients.push_back({"r@example.test", "", 0});
-                if (!w || !w->write_envelope(env) || !w->write_content(body)) continue;
+                if (!w || !w->write_envelope(one_recipient()) || !w->write_content(body)) continue;
                 if (auto id = w->commit()) made[t].emplace_back(*id, body);
             }
         });
@@ -271,10 +269,7 @@ TEST_CASE("postdrop's files in maildrop/ never take a spare", "[queue]") {
     after_relist_pause();
     auto w = QueueWriter::create_in(q, "maildrop", 0444);
     REQUIRE(w);
-    Envelope env;
-    env.arrival_sec = 1795000000;
-    env.recipients.push_back({"r@example.test", "", 0});
-    REQUIRE(w->write_envelope(env));
+    REQUIRE(w->write_envelope(one_recipient()));
     REQUIRE(w->commit_into("maildrop"));
     CHECK(mode_of(queue_path(q, "incoming", "S1")) == kReadySpareMode);
 }
@@ -288,10 +283,7 @@ TEST_CASE("a message held at once is written over a spare, then moved to hold/",
     auto w = QueueWriter::create(q);
     REQUIRE(w);
     REQUIRE(w->id() == "S1");
-    Envelope env;
-    env.arrival_sec = 1795000000;
-    env.recipients.push_back({"r@example.test", "", 0});
-    REQUIRE(w->write_envelope(env));
+    REQUIRE(w->write_envelope(one_recipient()));
     REQUIRE(w->write_content("held\n"));
     REQUIRE(w->commit_into("hold"));
     CHECK(count(q + "/incoming") == 0);
