@@ -138,6 +138,14 @@ void QueueManager::begin(const std::string& id) {
     auto job = std::make_unique<Job>();
     job->id = id;
     job->started = std::chrono::steady_clock::now();
+    if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 && queue::is_spare_mode(st.st_mode)) {
+        // Marked a spare by retire, then a crash before its rename into
+        // incoming/: the message had left the queue already.
+        log::info("%s: a spare left in active/ by a crash: a spare again", id.c_str());
+        if (auto r = spares_.retire("active", id); !r) log::warning("%s", r.error().message.c_str());
+        known_.erase(id);
+        return;
+    }
     job->fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
     if (!job->fd) {
         log::warning("%s: open %s: %m", id.c_str(), path.c_str());

@@ -1,5 +1,6 @@
 """DESIGN.md queue invariants under kill -9 (issue #2)."""
 import os
+import shutil
 import smtplib
 import threading
 import time
@@ -85,6 +86,10 @@ class Durability(unittest.TestCase):
             f.write(b"8")
         unfinished = self.t.spare_files()[0]
         os.chmod(os.path.join(self.t.queue, "incoming", unfinished), 0o640)  # marked complete, data still old
+        # qmgr marks a finished message's file a spare, then renames it into incoming/: killed in between.
+        stuck = os.path.join(self.t.queue, "active", "Stuck1")
+        shutil.copy(path, stuck)  # a message's bytes: delivered, it would show in the Maildir
+        os.chmod(stuck, 0o1000)
 
         self.t.start()
         wait_for(lambda: damaged in self.t.queue_files("corrupt"), timeout=20)
@@ -94,6 +99,8 @@ class Durability(unittest.TestCase):
         self.assertIn("%s: %s: the bytes do not match" % (damaged, path.replace("incoming", "active")), self.t.log())
         self.assertNotIn(unfinished, self.t.queue_files("incoming") + self.t.queue_files("active")
                          + self.t.queue_files("corrupt"))
+        self.assertIn("Stuck1: a spare left in active/ by a crash", self.t.log())
+        self.assertEqual(self.t.queue_files("active"), [])
 
     def test_kill9_of_qmgr_and_local_while_200_messages_flow(self):
         total = 200
