@@ -54,7 +54,6 @@ std::vector<std::string> list_names(const std::string& queue_dir, std::string_vi
     return out;
 }
 
-
 }  // namespace
 
 bool is_spare(const std::string& queue_dir, std::string_view folder, std::string_view id) {
